@@ -1,0 +1,41 @@
+"""Production entry point: ``python -m facilitator serve [--host H] [--port P]``.
+
+Runs the app under gevent (see README, "Async mode"): monkey-patching has to happen before anything
+else is imported, which is why this is not a ``flask`` sub-command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m facilitator")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the server (gevent, one process)")
+    serve.add_argument("--host", default=os.environ.get("PV_HOST", "127.0.0.1"))
+    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "5000")))
+    serve.add_argument("--threading", action="store_true", help="threading mode instead of gevent (debugging)")
+    args = parser.parse_args(argv)
+
+    if not args.threading:
+        from gevent import monkey
+
+        monkey.patch_all()
+        os.environ.setdefault("PV_ASYNC_MODE", "gevent")
+    else:
+        os.environ.setdefault("PV_ASYNC_MODE", "threading")
+
+    from . import create_app, db, socketio
+
+    app = create_app()
+    db.migrate(app)
+    print(f"Personaverkstad listening on http://{args.host}:{args.port}/ ({app.config['SOCKETIO_ASYNC_MODE']})", flush=True)
+    socketio.run(app, host=args.host, port=args.port, log_output=False, allow_unsafe_werkzeug=args.threading)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,220 @@
+"""JSON API under /api/v1 with bearer tokens (facilitator token from the CLI, participant token from /join).
+
+Errors are ``{"error": {"code", "message"[, "field"]}}`` with a 4xx status; see docs/api.md.
+Cookies are ignored here, so the API needs no CSRF token.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Flask, Response, jsonify, request
+
+from sessions import workshops as svc
+from sessions.accounts import user_by_api_token
+from sessions.errors import NotFound, UnknownJoinCode, ValidationFailed
+from sessions.models import Participant, User, Workshop
+
+from . import broadcast, ratelimit
+from .admin import join_url
+from .auth import bearer_token
+from .db import get_db
+from .errors import WebError
+from .persona_library import library
+from .security import csrf
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+OPENAPI = Path(__file__).with_name("openapi.json")
+
+
+def _json_body() -> dict[str, Any]:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise WebError("bad_json", 400)
+    return data
+
+
+def _user() -> User:
+    token = bearer_token()
+    user = user_by_api_token(get_db(), token) if token else None
+    if user is None:
+        raise WebError("unauthorized", 401)
+    if not ratelimit.allow("api_write", f"u{user.id}") and request.method != "GET":
+        raise WebError("rate_limited", 429)
+    return user
+
+
+def _participant(workshop_id: int) -> Participant:
+    token = bearer_token()
+    p = svc.participant_by_token(get_db(), token) if token else None
+    if p is None:
+        raise WebError("unauthorized", 401)
+    if p.workshop_id != workshop_id:
+        raise NotFound("no such workshop")
+    return p
+
+
+def _workshop_json(ws: Workshop) -> dict[str, Any]:
+    return {
+        "id": ws.id,
+        "title": ws.title,
+        "date": ws.date.isoformat() if ws.date else None,
+        "place": ws.place,
+        "status": ws.status.value,
+        "join_code": ws.join_code,
+        "join_url": join_url(ws),
+        "groups": [
+            {
+                "id": grp.id,
+                "name": grp.name,
+                "persona": _persona_json(grp.persona) if grp.persona else None,
+            }
+            for grp in ws.groups
+        ],
+    }
+
+
+def _persona_json(p: Any) -> dict[str, Any]:
+    return {
+        "id": p.key,
+        "name": p.name,
+        "age": p.age,
+        "role": p.role,
+        "card": p.card,
+        "questions": list(p.questions),
+    }
+
+
+@bp.route("/openapi.json")
+def openapi():  # type: ignore[no-untyped-def]
+    return Response(OPENAPI.read_text(encoding="utf-8"), mimetype="application/json")
+
+
+@bp.route("/personas")
+def personas():  # type: ignore[no-untyped-def]
+    _user()
+    return jsonify(personas=[spec.to_dict() for spec in library().values()])
+
+
+@bp.route("/workshops", methods=["POST"])
+def create_workshop():  # type: ignore[no-untyped-def]
+    user = _user()
+    data = _json_body()
+    details = svc.WorkshopDetails.parse(data.get("title"), data.get("date"), data.get("place", ""), data.get("intro", ""))
+    groups_in = data.get("groups", [])
+    if not isinstance(groups_in, list):
+        raise ValidationFailed("groups", "not_a_list")
+    lib = library()
+    keys: list[str] = []
+    groups: list[tuple[str, str | None]] = []
+    for item in groups_in:
+        if not isinstance(item, dict):
+            raise ValidationFailed("groups", "not_a_list")
+        key = item.get("persona_id")
+        if key is not None and key not in lib:
+            raise ValidationFailed("persona_id", "unknown_persona", persona=str(key))
+        if key is not None and key not in keys:
+            keys.append(key)
+        groups.append((item.get("name"), key))
+    ws = svc.create_workshop(get_db(), user, details, [lib[k] for k in keys], groups)
+    ws = svc.load_for_dashboard(get_db(), ws.id)
+    return jsonify(_workshop_json(ws)), 201
+
+
+def _facilitated(workshop_id: int) -> Workshop:
+    return svc.workshop_for_facilitator(get_db(), workshop_id, _user())
+
+
+@bp.route("/workshops/<int:workshop_id>", methods=["GET"])
+def get_workshop(workshop_id: int):  # type: ignore[no-untyped-def]
+    ws = _facilitated(workshop_id)
+    return jsonify(_workshop_json(svc.load_for_dashboard(get_db(), ws.id)))
+
+
+@bp.route("/workshops/<int:workshop_id>/open", methods=["POST"])
+def open_workshop(workshop_id: int):  # type: ignore[no-untyped-def]
+    ws = svc.open_workshop(get_db(), _facilitated(workshop_id))
+    broadcast.workshop_changed(ws)
+    return jsonify(_workshop_json(svc.load_for_dashboard(get_db(), ws.id)))
+
+
+@bp.route("/workshops/<int:workshop_id>/close", methods=["POST"])
+def close_workshop(workshop_id: int):  # type: ignore[no-untyped-def]
+    ws = svc.close_workshop(get_db(), _facilitated(workshop_id))
+    broadcast.workshop_changed(ws)
+    return jsonify(_workshop_json(svc.load_for_dashboard(get_db(), ws.id)))
+
+
+@bp.route("/join", methods=["POST"])
+def join():  # type: ignore[no-untyped-def]
+    data = _json_body()
+    addr = request.remote_addr or "unknown"
+    if not ratelimit.allow("join", addr) or ratelimit.exhausted("join_code_miss", addr):
+        raise WebError("rate_limited", 429)
+    try:
+        participant, token = svc.join(get_db(), data.get("code"), data.get("display_name"))
+    except UnknownJoinCode:
+        ratelimit.allow("join_code_miss", addr)
+        raise
+    db = get_db()
+    broadcast.participants_changed(participant.workshop_id, svc.participant_count(db, participant.workshop_id))
+    ws = svc.load_for_dashboard(db, participant.workshop_id)
+    body = _workshop_json(ws)
+    body.pop("join_url", None)
+    return jsonify(token=token, participant_id=participant.id, workshop=body), 201
+
+
+@bp.route("/workshops/<int:workshop_id>/contributions", methods=["POST"])
+def post_contribution(workshop_id: int):  # type: ignore[no-untyped-def]
+    p = _participant(workshop_id)
+    data = _json_body()
+    if not ratelimit.allow("post", f"p{p.id}"):
+        raise WebError("rate_limited", 429)
+    c, created = svc.submit_contribution(
+        get_db(), p, data.get("group_id"), data.get("kind"), data.get("text"), data.get("client_id")
+    )
+    if created:
+        broadcast.contribution_changed(c)
+    return jsonify(c.as_event()), (201 if created else 200)
+
+
+@bp.route("/workshops/<int:workshop_id>/contributions/<int:contribution_id>", methods=["PATCH"])
+def patch_contribution(workshop_id: int, contribution_id: int):  # type: ignore[no-untyped-def]
+    p = _participant(workshop_id)
+    data = _json_body()
+    c = svc.edit_contribution(get_db(), p, contribution_id, data.get("text"))
+    broadcast.contribution_changed(c)
+    return jsonify(c.as_event())
+
+
+@bp.route("/workshops/<int:workshop_id>/contributions/<int:contribution_id>", methods=["DELETE"])
+def delete_contribution(workshop_id: int, contribution_id: int):  # type: ignore[no-untyped-def]
+    p = _participant(workshop_id)
+    c = svc.delete_contribution(get_db(), p, contribution_id)
+    broadcast.contribution_changed(c)
+    return jsonify(c.as_event())
+
+
+@bp.route("/workshops/<int:workshop_id>/contributions", methods=["GET"])
+def list_contributions(workshop_id: int):  # type: ignore[no-untyped-def]
+    """Facilitators see every contribution; a participant sees their own group's."""
+    db = get_db()
+    token = bearer_token()
+    user = user_by_api_token(db, token) if token else None
+    if user is not None:
+        ws = svc.workshop_for_facilitator(db, workshop_id, user)
+        items = svc.contributions(db, ws.id)
+    else:
+        p = _participant(workshop_id)
+        if p.group_id is None:
+            items = []
+        else:
+            items = svc.contributions(db, workshop_id, group_id=p.group_id)
+    return jsonify(seq=svc.last_seq(db, workshop_id), contributions=[c.as_event() for c in items])
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)

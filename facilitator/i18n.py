@@ -1,0 +1,27 @@
+"""Languages: bokmål by default; the participant or facilitator may switch with ?lang=."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request, session
+from flask_babel import Babel
+
+babel = Babel()
+
+# Languages with a catalogue in facilitator/translations (English is the source text).
+OFFERED = ("nb", "en")
+
+
+def select_locale() -> str:
+    wanted = request.args.get("lang") if request else None
+    if wanted in OFFERED:
+        session["lang"] = wanted
+        return wanted
+    stored = session.get("lang") if request else None
+    if stored in OFFERED:
+        return stored
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
+    app.jinja_env.globals["offered_languages"] = OFFERED

@@ -1,0 +1,140 @@
+"""Socket.IO: authenticate on connect, subscribe with ``watch``, catch up from a sequence number.
+
+Socket.IO only fans out; every write is an HTTP POST (see broadcast.py for what is emitted).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, request, session
+from flask_login import current_user
+from flask_socketio import SocketIO, join_room
+
+from sessions import accounts
+from sessions.errors import DomainError, NotFound, ValidationFailed
+from sessions.models import Participant, User
+from sessions.workshops import (
+    changes_since,
+    get_workshop,
+    is_facilitator,
+    participant_by_token,
+    workshop_by_wall_token,
+)
+from sessions.workshops import last_seq as workshop_last_seq
+
+from .db import get_db
+from .errors import WebError, ack_error
+
+socketio = SocketIO()
+
+# name -> (sender, what follows); docs/api.md's event table is checked against this by a test.
+CLIENT_EVENTS: dict[str, str] = {
+    "watch": "any authenticated client; ack carries the missed changes, then live events follow",
+}
+
+
+def init_app(app: Flask) -> None:
+    options: dict[str, Any] = {
+        "max_http_buffer_size": app.config["SOCKETIO_MAX_MESSAGE"],
+        "manage_session": True,
+        # Same-origin only (the default); never "*".
+        "cors_allowed_origins": None,
+        "ping_interval": 20,
+        "ping_timeout": 20,
+    }
+    if app.config.get("SOCKETIO_ASYNC_MODE"):
+        options["async_mode"] = app.config["SOCKETIO_ASYNC_MODE"]
+    if app.config.get("REDIS_URL"):
+        options["message_queue"] = app.config["REDIS_URL"]
+        options["channel"] = "personaverkstad"
+    socketio.init_app(app, **options)
+
+
+def _identity_from_connect(auth: Any) -> dict[str, Any]:
+    """Resolve every credential the client offers. Saved in the Socket.IO session (not flask.session)."""
+    ident: dict[str, Any] = {"user_id": None, "participants": {}, "wall": None}
+    db = get_db()
+    if isinstance(auth, dict):
+        token = auth.get("token")
+        if isinstance(token, str):
+            user = accounts.user_by_api_token(db, token)
+            if user is not None:
+                ident["user_id"] = user.id
+            else:
+                p = participant_by_token(db, token)
+                if p is not None:
+                    ident["participants"][p.workshop_id] = p.id
+        wall = auth.get("wall")
+        if isinstance(wall, str):
+            try:
+                ident["wall"] = workshop_by_wall_token(db, wall).id
+            except NotFound:
+                pass
+    if ident["user_id"] is None and current_user.is_authenticated:
+        ident["user_id"] = current_user.user.id
+    tokens = session.get("pt") or {}
+    if isinstance(tokens, dict):
+        for ws_id, tok in tokens.items():
+            p = participant_by_token(db, tok)
+            if p is not None and str(p.workshop_id) == ws_id:
+                ident["participants"].setdefault(p.workshop_id, p.id)
+    return ident
+
+
+@socketio.on("connect")
+def on_connect(auth: Any = None) -> bool:
+    """Sent by every client when it (re)connects. Refused without a valid credential."""
+    ident = _identity_from_connect(auth)
+    if ident["user_id"] is None and not ident["participants"] and ident["wall"] is None:
+        return False
+    socketio.server.save_session(request.sid, ident)
+    return True
+
+
+@socketio.on("watch")
+def on_watch(data: Any = None) -> dict[str, Any]:
+    """Sent by a phone, wall or dashboard: ``{"workshop_id", "since"}``.
+
+    Joins the rooms this client may see and acks ``{"ok", "role", "seq", "changes"}`` with every change
+    after ``since`` that the client may see (a phone: its group's only). Live events follow.
+    """
+    try:
+        if not isinstance(data, dict):
+            raise WebError("bad_json", 400)
+        ws_id = data.get("workshop_id")
+        since = data.get("since", 0)
+        if not isinstance(ws_id, int) or isinstance(ws_id, bool):
+            raise ValidationFailed("workshop_id", "not_a_number")
+        ident = socketio.server.get_session(request.sid)
+        db = get_db()
+        ws = get_workshop(db, ws_id)
+        rooms, group_id, role = _rooms_for(db, ident, ws)
+        changes = changes_since(db, ws.id, since, group_id=group_id)
+        seq = workshop_last_seq(db, ws.id)
+        payload = [c.as_event() for c in changes]
+    except (DomainError, WebError) as err:
+        return ack_error(err)
+    for room in rooms:
+        join_room(room)
+    return {"ok": True, "role": role, "seq": seq, "status": ws.status.value, "changes": payload}
+
+
+def _rooms_for(db: Any, ident: dict[str, Any], ws: Any) -> tuple[list[str], int | None, str]:
+    from .broadcast import all_room, group_room, staff_room, wall_room
+
+    if ident.get("user_id") is not None:
+        user = db.get(User, ident["user_id"])
+        if is_facilitator(db, ws, user):
+            return [staff_room(ws.id), all_room(ws.id)], None, "facilitator"
+    if ident.get("wall") == ws.id:
+        return [wall_room(ws.id), all_room(ws.id)], None, "wall"
+    pid = ident.get("participants", {}).get(ws.id)
+    if pid is not None:
+        p = db.get(Participant, pid)
+        if p is not None and p.group_id is not None:
+            return [group_room(ws.id, p.group_id), all_room(ws.id)], p.group_id, "participant"
+        if p is not None:
+            raise WebError("no_group", 409)
+    # Do not confirm that a workshop the client may not see exists.
+    raise NotFound("no such workshop")

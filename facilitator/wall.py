@@ -1,0 +1,33 @@
+"""The projector wall: an unguessable link, no login; one lane per persona, live."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, render_template
+
+from sessions import workshops as svc
+
+from . import qr
+from .admin import join_url
+from .db import get_db
+
+bp = Blueprint("wall", __name__)
+
+
+@bp.route("/wall/<token>")
+def show(token: str):  # type: ignore[no-untyped-def]
+    db = get_db()
+    ws = svc.load_for_dashboard(db, svc.workshop_by_wall_token(db, token).id)
+    return render_template(
+        "wall.html",
+        ws=ws,
+        contributions=svc.contributions(db, ws.id),
+        seq=ws.last_seq,
+        join_url=join_url(ws),
+        participant_count=svc.participant_count(db, ws.id),
+    )
+
+
+@bp.route("/wall/<token>/qr.svg")
+def qr_code(token: str):  # type: ignore[no-untyped-def]
+    ws = svc.workshop_by_wall_token(get_db(), token)
+    return Response(qr.svg(join_url(ws), scale=10), mimetype="image/svg+xml")

@@ -1,0 +1,1 @@
+"""Workshop domain: pure Python, no Flask."""
