@@ -28,7 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         os.environ.setdefault("PV_ASYNC_MODE", "threading")
 
-    from . import create_app, db, socketio
+    from . import db
+    from .factory import create_app
+    from .realtime import socketio
 
     app = create_app()
     db.migrate(app)

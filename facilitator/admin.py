@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from sessions import workshops as svc
 from sessions.errors import DomainError, ValidationFailed
@@ -170,9 +171,20 @@ def new_persona(workshop_id: int):  # type: ignore[no-untyped-def]
     return render_template("admin/new_persona.html", ws=ws, form=form, errors=errors), status
 
 
+PERSONA_RULES = {
+    "name": _l("Write a name (1–80 characters, one line)."),
+    "age": _l("The age must be a whole number between 16 and 80."),
+    "role": _l("Write a role (1–120 characters, one line)."),
+    "card": _l("The card text must have 40–400 characters."),
+    "background": _l("The background must have 200–3000 characters."),
+    "questions": _l("Write 3–4 questions, one per line, each 10–200 characters and ending with “?”."),
+}
+
+
 def _persona_problem(err: PersonaFileError) -> str:
-    # The validator's messages are English developer text; the UI shows a Norwegian summary per field.
-    return _("Check this field: %(detail)s", detail=err.message)
+    # The validator's messages are English admin text; the UI states the rule for the field instead.
+    rule = PERSONA_RULES.get(err.field or "")
+    return str(rule) if rule is not None else _("Check the persona's fields.")
 
 
 @bp.route("/workshops/<int:workshop_id>/personas/<int:persona_id>/delete", methods=["POST"])

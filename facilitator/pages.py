@@ -20,6 +20,11 @@ def privacy():  # type: ignore[no-untyped-def]
     return render_template("privacy.html")
 
 
+@bp.route("/favicon.ico")
+def favicon():  # type: ignore[no-untyped-def]
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
+
+
 @bp.route("/healthz")
 def health():  # type: ignore[no-untyped-def]
     return {"ok": True}

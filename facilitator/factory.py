@@ -1,0 +1,42 @@
+"""The Flask app factory: wires config, database, extensions, blueprints, Socket.IO and the CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import admin, api, auth, cli, config, db, errors, i18n, pages, participant, persona_library, ratelimit, realtime, security, wall
+from .realtime import socketio
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+    )
+    config.load(app, test_config)
+    if app.config["TRUST_PROXY"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    db.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    ratelimit.init_app(app)
+    persona_library.init_app(app)
+    auth.init_app(app)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(participant.bp)
+    app.register_blueprint(wall.bp)
+    api.init_app(app)
+    errors.init_app(app)
+    realtime.init_app(app)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,162 @@
+/* Live board for the phone, the wall and the dashboard.
+ *
+ * The page is rendered by the server; this script only keeps it current. On every (re)connect it sends
+ * `watch` with the last sequence number it has seen and applies what it missed from the ack; then it
+ * applies live `contribution` events. Cards are deduplicated by id and never go backwards in seq.
+ */
+(function () {
+  "use strict";
+
+  var board = document.querySelector("[data-live]");
+  if (!board) return;
+
+  var workshopId = Number(board.dataset.workshop);
+  var seq = Number(board.dataset.seq || 0);
+  var laneBy = board.dataset.laneBy;
+  var role = board.dataset.role;
+  var editBase = board.dataset.editBase || null;
+  var template = document.getElementById("tpl-contribution");
+  var strings = JSON.parse((document.getElementById("i18n") || { textContent: "{}" }).textContent);
+  var statusEl = document.querySelector("[data-connection]");
+  var mineKey = "pv-mine-" + workshopId;
+  var mine = new Set(JSON.parse(board.dataset.mine || "[]"));
+  try {
+    JSON.parse(localStorage.getItem(mineKey) || "[]").forEach(function (id) { mine.add(id); });
+  } catch (e) { /* storage may be unavailable */ }
+
+  function setStatus(text, state) {
+    if (!statusEl) return;
+    statusEl.textContent = text;
+    statusEl.dataset.state = state;
+  }
+
+  function laneFor(c) {
+    return board.querySelector('[data-lane="' + String(c[laneBy]) + '"]');
+  }
+
+  function cardFor(id) {
+    return board.querySelector('.card[data-id="' + Number(id) + '"]');
+  }
+
+  function fill(card, c) {
+    card.id = "c" + c.id;
+    card.dataset.id = c.id;
+    card.dataset.seq = c.seq;
+    card.dataset.kind = c.kind;
+    card.dataset.groupId = c.group_id;
+    card.dataset.personaId = c.persona_id || "";
+    card.classList.remove("kind-need", "kind-solution");
+    card.classList.add("kind-" + c.kind);
+    card.querySelector(".badge").textContent = strings[c.kind] || c.kind;
+    card.querySelector('[data-field="text"]').textContent = c.text;
+    card.querySelector('[data-field="author"]').textContent = c.author_name || "";
+    card.querySelector('[data-field="edited"]').hidden = !c.edited;
+    var actions = card.querySelector('[data-field="actions"]');
+    if (actions && editBase) {
+      var isMine = mine.has(c.id);
+      actions.hidden = !isMine;
+      card.classList.toggle("mine", isMine);
+      actions.querySelector('[data-action="edit"]').setAttribute("href", editBase + "/" + c.id + "/edit");
+      actions.querySelector('[data-action="delete"]').setAttribute("action", editBase + "/" + c.id + "/delete");
+      var csrf = actions.querySelector('input[name="csrf_token"]');
+      var meta = document.querySelector('meta[name="csrf-token"]');
+      if (csrf && meta) csrf.value = meta.content;
+    }
+  }
+
+  function updateCounts() {
+    board.querySelectorAll("[data-lane-count]").forEach(function (el) {
+      var lane = board.querySelector('[data-lane="' + el.dataset.laneCount + '"]');
+      if (lane) el.textContent = lane.querySelectorAll(".card").length;
+    });
+    var total = document.querySelector("[data-contribution-count]");
+    if (total) total.textContent = board.querySelectorAll(".card").length;
+  }
+
+  /* Apply one change (new, edited or deleted contribution). Idempotent. */
+  function apply(c) {
+    if (!c || c.workshop_id !== workshopId) return;
+    if (c.seq > seq) seq = c.seq;
+    var existing = cardFor(c.id);
+    if (existing && Number(existing.dataset.seq) >= c.seq) return;
+    if (c.deleted) {
+      if (existing) existing.remove();
+      updateCounts();
+      return;
+    }
+    var lane = laneFor(c);
+    if (!lane) return;
+    if (existing) {
+      fill(existing, c);
+      if (existing.parentNode !== lane) lane.prepend(existing);
+    } else {
+      var card = template.content.firstElementChild.cloneNode(true);
+      fill(card, c);
+      card.classList.add("fresh");
+      lane.prepend(card);
+      window.setTimeout(function () { card.classList.remove("fresh"); }, 4000);
+    }
+    updateCounts();
+  }
+
+  function markMine(id) {
+    mine.add(id);
+    try { localStorage.setItem(mineKey, JSON.stringify(Array.from(mine).slice(-500))); } catch (e) { /* ignore */ }
+    var card = cardFor(id);
+    if (card) {
+      var actions = card.querySelector('[data-field="actions"]');
+      if (actions) actions.hidden = false;
+      card.classList.add("mine");
+    }
+  }
+
+  window.pvLive = { apply: apply, markMine: markMine, workshopId: workshopId, strings: strings, socket: null };
+  document.dispatchEvent(new CustomEvent("pv:live-ready"));
+
+  if (typeof window.io !== "function") {
+    setStatus(strings.offline || "offline", "offline");
+    return;
+  }
+
+  var auth = board.dataset.wallToken ? { wall: board.dataset.wallToken } : {};
+  var socket = window.io({ auth: auth, reconnectionDelayMax: 5000 });
+  window.pvLive.socket = socket;
+
+  function watch() {
+    socket.emit("watch", { workshop_id: workshopId, since: seq }, function (ack) {
+      if (!ack || !ack.ok) {
+        setStatus((ack && ack.error && ack.error.message) || strings.error, "error");
+        return;
+      }
+      ack.changes.forEach(apply);
+      if (ack.seq > seq) seq = ack.seq;
+      setStatus(strings.online, "online");
+      board.dataset.synced = String(seq);
+      document.dispatchEvent(new CustomEvent("pv:synced", { detail: { seq: seq, status: ack.status } }));
+      if (ack.status === "closed") closed();
+    });
+  }
+
+  function closed() {
+    var form = document.querySelector("[data-post-form]");
+    if (form) form.querySelectorAll("textarea, button, input").forEach(function (el) { el.disabled = true; });
+    var box = document.querySelector("[data-join-box]");
+    if (box) box.hidden = true;
+    setStatus(strings.closed, "closed");
+  }
+
+  socket.on("connect", watch);
+  socket.on("disconnect", function () { setStatus(strings.offline, "offline"); });
+  socket.on("connect_error", function () { setStatus(strings.offline, "offline"); });
+  socket.on("contribution", apply);
+  socket.on("participants", function (p) {
+    if (p.workshop_id !== workshopId) return;
+    var el = document.querySelector("[data-participant-count]");
+    if (el) el.textContent = p.count;
+  });
+  socket.on("workshop", function (w) {
+    if (w.workshop_id !== workshopId) return;
+    if (w.status === "closed") closed();
+    else if (role !== "participant") window.location.reload();
+  });
+})();

@@ -1,0 +1,210 @@
+"""Shared fixtures: a migrated database per test, the Flask app, clients, CSRF tokens and factories.
+
+Database
+--------
+SQLite by default: the Alembic migrations run once per test session into a template file, which is
+copied for every test (a fresh, fully migrated database in ``tmp_path`` in about a millisecond).
+
+When ``DATABASE_URL`` is set (CI: ``postgresql+psycopg://postgres@127.0.0.1:5432/test``) the suite runs
+against PostgreSQL: once per session schema ``public`` is dropped and recreated and the migrations run;
+before every test all tables except ``alembic_version`` are truncated (``RESTART IDENTITY CASCADE``).
+
+The schema always comes from the Alembic migrations, never from ``metadata.create_all``.
+
+CSRF
+----
+CSRF protection stays ON. Werkzeug's test client sends ``Secure`` cookies over plain http (it does not
+check the scheme), so the production cookie settings are kept as they are. ``csrf_token(client)`` puts a
+raw token into the client's session cookie (``session_transaction``) and signs it with the real
+``flask_wtf.csrf.generate_csrf()`` in a request context of the same app, which is exactly what a rendered
+form would contain. It works before any template exists. ``post_form``/``post_json`` send it along.
+These helpers and the factories (``make_user``, ``make_workshop``, ``join_participant``) live in
+tests/helpers.py so that test modules can import them.
+
+Flask is imported lazily inside the fixtures, so the domain tests (tests/test_domain.py) run without it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import inspect, text
+from sqlalchemy.pool import NullPool
+
+from helpers import login, make_user, make_workshop
+from sessions import store
+from sessions.personas import load_library
+
+ROOT = Path(__file__).resolve().parent.parent
+PERSONA_DIR = ROOT / "personas"
+PG_URL = os.environ.get("DATABASE_URL") or None
+SECRET_KEY = "test-secret-key-not-for-production-0123456789"
+
+
+# -- database --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def _db_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Any]:
+    """Migrate once per test session: a template SQLite file, or a fresh PostgreSQL schema."""
+    if PG_URL:
+        from sqlalchemy import create_engine
+
+        admin = create_engine(PG_URL, poolclass=NullPool)
+        with admin.begin() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine = store.make_engine(PG_URL)
+        store.upgrade(engine)
+        engine.dispose()
+        tables = [t for t in inspect(admin).get_table_names() if t != "alembic_version"]
+        assert tables, "the migrations created no tables"
+        return "postgresql", (admin, tables)
+    path = tmp_path_factory.mktemp("db-template") / "template.sqlite"
+    engine = store.make_engine(f"sqlite:///{path}")
+    store.upgrade(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    for suffix in ("-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    return "sqlite", path
+
+
+@pytest.fixture
+def database_url(_db_template: tuple[str, Any], tmp_path: Path) -> str:
+    """A URL to a migrated, empty database for this test."""
+    kind, where = _db_template
+    if kind == "postgresql":
+        admin, tables = where
+        with admin.begin() as conn:
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        assert PG_URL is not None
+        return PG_URL
+    dest = tmp_path / "pv.sqlite"
+    shutil.copyfile(where, dest)
+    return f"sqlite:///{dest}"
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Any]:
+    eng = store.make_engine(database_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def db(engine: Any) -> Iterator[Any]:
+    """A plain SQLAlchemy session on the migrated test database (no Flask)."""
+    session = store.make_session_factory(engine)()
+    yield session
+    session.close()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """scrypt costs ~80 ms per hash; tests create many accounts. Checking a password is unchanged
+    (``check_password_hash`` reads the method from the stored hash)."""
+    from functools import partial
+
+    from werkzeug.security import generate_password_hash
+
+    from sessions import accounts
+
+    monkeypatch.setattr(accounts, "generate_password_hash", partial(generate_password_hash, method="pbkdf2:sha256:1000"))
+
+
+@pytest.fixture(scope="session")
+def persona_library() -> dict[str, Any]:
+    specs, errors = load_library(PERSONA_DIR)
+    assert not errors, errors
+    return specs
+
+
+# -- the Flask app ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def app_config(database_url: str) -> dict[str, Any]:
+    """The test configuration; tests may change it before ``app`` is requested."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": SECRET_KEY,
+        "DATABASE_URL": database_url,
+        "SOCKETIO_ASYNC_MODE": "threading",
+        "PERSONA_DIR": str(PERSONA_DIR),
+        "REDIS_URL": None,
+        "RATELIMIT_STORAGE_URL": "memory://",
+        "PUBLIC_URL": None,
+    }
+
+
+@pytest.fixture
+def app(app_config: dict[str, Any]) -> Iterator[Any]:
+    from facilitator import create_app
+    from facilitator import ratelimit
+
+    application = create_app(app_config)
+    with application.app_context():
+        ratelimit.reset()
+    yield application
+    with application.app_context():
+        ratelimit.reset()
+    application.extensions["pv_engine"].dispose()
+
+
+@pytest.fixture
+def app_db(app: Any) -> Iterator[Any]:
+    """A SQLAlchemy session on the app's database, for arranging data and checking what was stored."""
+    session = app.extensions["pv_sessionmaker"]()
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def library(app: Any) -> dict[str, Any]:
+    """The persona library as the app loaded it."""
+    return app.extensions["pv_personas"]
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+@pytest.fixture
+def make_client(app: Any) -> Callable[[], Any]:
+    """More browsers (each with its own cookies)."""
+    return app.test_client
+
+
+@pytest.fixture
+def facilitator(app: Any, app_db: Any) -> Any:
+    """A facilitator account (``.email``, ``.id``); password is ``PASSWORD``."""
+    return make_user(app_db, "anne.fasilitator@kommune.no")
+
+
+@pytest.fixture
+def api_token(app_db: Any, facilitator: Any) -> str:
+    from sessions.accounts import issue_api_token
+
+    return issue_api_token(app_db, facilitator)
+
+
+@pytest.fixture
+def logged_in(client: Any, facilitator: Any) -> Any:
+    """The client, signed in as ``facilitator``."""
+    resp = login(client, facilitator.email)
+    assert resp.status_code == 302, resp.status_code
+    return client
+
+
+@pytest.fixture
+def workshop(app_db: Any, facilitator: Any, library: dict[str, Any]) -> Any:
+    """An open, library-based workshop with three groups, owned by ``facilitator``."""
+    return make_workshop(app_db, facilitator, library, n_groups=3)
