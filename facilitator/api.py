@@ -42,7 +42,7 @@ def _user() -> User:
     user = user_by_api_token(get_db(), token) if token else None
     if user is None:
         raise WebError("unauthorized", 401)
-    if not ratelimit.allow("api_write", f"u{user.id}") and request.method != "GET":
+    if request.method != "GET" and not ratelimit.allow("api_write", f"u{user.id}"):
         raise WebError("rate_limited", 429)
     return user
 
@@ -155,7 +155,7 @@ def join():  # type: ignore[no-untyped-def]
     if not ratelimit.allow("join", addr) or ratelimit.exhausted("join_code_miss", addr):
         raise WebError("rate_limited", 429)
     try:
-        participant, token = svc.join(get_db(), data.get("code"), data.get("display_name"))
+        participant, token = svc.join(get_db(), data.get("code"), data.get("display_name"), data.get("group_id"))
     except UnknownJoinCode:
         ratelimit.allow("join_code_miss", addr)
         raise
@@ -164,7 +164,16 @@ def join():  # type: ignore[no-untyped-def]
     ws = svc.load_for_dashboard(db, participant.workshop_id)
     body = _workshop_json(ws)
     body.pop("join_url", None)
-    return jsonify(token=token, participant_id=participant.id, workshop=body), 201
+    return jsonify(token=token, participant_id=participant.id, group_id=participant.group_id, workshop=body), 201
+
+
+@bp.route("/workshops/<int:workshop_id>/group", methods=["PUT"])
+def choose_group(workshop_id: int):  # type: ignore[no-untyped-def]
+    """A participant moves to a group (table) of their workshop."""
+    p = _participant(workshop_id)
+    data = _json_body()
+    p = svc.choose_group(get_db(), p, data.get("group_id"))
+    return jsonify(participant_id=p.id, group_id=p.group_id)
 
 
 @bp.route("/workshops/<int:workshop_id>/contributions", methods=["POST"])
@@ -200,20 +209,22 @@ def delete_contribution(workshop_id: int, contribution_id: int):  # type: ignore
 
 @bp.route("/workshops/<int:workshop_id>/contributions", methods=["GET"])
 def list_contributions(workshop_id: int):  # type: ignore[no-untyped-def]
-    """Facilitators see every contribution; a participant sees their own group's."""
+    """Facilitators see every contribution; a participant sees their own group's.
+
+    ``seq`` is read before the list, so a client that later catches up from it misses nothing.
+    """
     db = get_db()
     token = bearer_token()
     user = user_by_api_token(db, token) if token else None
     if user is not None:
         ws = svc.workshop_for_facilitator(db, workshop_id, user)
+        seq = svc.last_seq(db, ws.id)
         items = svc.contributions(db, ws.id)
     else:
         p = _participant(workshop_id)
-        if p.group_id is None:
-            items = []
-        else:
-            items = svc.contributions(db, workshop_id, group_id=p.group_id)
-    return jsonify(seq=svc.last_seq(db, workshop_id), contributions=[c.as_event() for c in items])
+        seq = svc.last_seq(db, workshop_id)
+        items = [] if p.group_id is None else svc.contributions(db, workshop_id, group_id=p.group_id)
+    return jsonify(seq=seq, contributions=[c.as_event() for c in items])
 
 
 def init_app(app: Flask) -> None:

@@ -56,7 +56,8 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
         BABEL_DEFAULT_TIMEZONE="Europe/Oslo",
         LANGUAGES=("nb", "nn", "en"),
         RATELIMIT_STORAGE_URL=os.environ.get("REDIS_URL") or "memory://",
-        RATELIMIT_ENABLED=True,
+        # Only for benchmarks that drive hundreds of phones from one address; never in production.
+        RATELIMIT_ENABLED=not _flag("PV_RATELIMIT_DISABLED", False),
         TRUST_PROXY=_flag("PV_TRUST_PROXY", False),
     )
     if test_config:

@@ -29,6 +29,7 @@ MESSAGES: dict[Any, Any] = {
     ("illegal_transition", "has_contributions"): _l("This cannot be removed because it already has contributions."),
     ("illegal_transition", "last_group"): _l("An open workshop needs at least one group."),
     "wrong_workshop": _l("That group or persona does not belong to this workshop."),
+    "not_in_group": _l("You are at another table. Choose this group first, then post."),
     "not_your_contribution": _l("You can only change your own contributions."),
     "forbidden": _l("You do not have access to this."),
     "validation_failed": _l("Something in the form is not valid."),

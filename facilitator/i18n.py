@@ -8,7 +8,7 @@ from flask_babel import Babel, get_locale
 babel = Babel()
 
 # Languages with a catalogue in facilitator/translations (English is the source text).
-OFFERED = ("nb", "en")
+OFFERED = ("nb", "nn", "en")
 
 
 def select_locale() -> str:

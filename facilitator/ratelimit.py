@@ -8,7 +8,8 @@ from limits import parse, storage, strategies
 # Named limits so that tests and docs can refer to them.
 LIMITS = {
     "login": "10/minute",  # per e-mail address and per client address
-    "join": "30/minute",  # per client address (a whole venue may share one address)
+    # Joining with a right code, per client address: generous, since a whole venue may share one address.
+    "join": "1200/minute",
     "join_code_miss": "20/minute",  # wrong codes per client address: guessing an 8-digit code is impractical
     "post": "30/minute",  # per participant, not per address
     "api_write": "120/minute",  # per token

@@ -9,7 +9,8 @@ from typing import Any
 
 from flask import Flask, request, session
 from flask_login import current_user
-from flask_socketio import SocketIO, join_room
+from flask_socketio import SocketIO, join_room, leave_room
+from flask_socketio import rooms as current_rooms
 
 from sessions import accounts
 from sessions.errors import DomainError, NotFound, ValidationFailed
@@ -27,6 +28,7 @@ from .db import get_db
 from .errors import WebError, ack_error
 
 socketio = SocketIO()
+IDENTITY_KEY = "pv.identity"
 
 # name -> (sender, what follows); docs/api.md's event table is checked against this by a test.
 CLIENT_EVENTS: dict[str, str] = {
@@ -88,16 +90,25 @@ def on_connect(auth: Any = None) -> bool:
     ident = _identity_from_connect(auth)
     if ident["user_id"] is None and not ident["participants"] and ident["wall"] is None:
         return False
-    socketio.server.save_session(request.sid, ident)
+    # Per-connection state lives in this connection's WSGI environ (not flask.session, not a module dict).
+    request.environ[IDENTITY_KEY] = ident
     return True
+
+
+CATCH_UP_PAGE = 2000
 
 
 @socketio.on("watch")
 def on_watch(data: Any = None) -> dict[str, Any]:
     """Sent by a phone, wall or dashboard: ``{"workshop_id", "since"}``.
 
-    Joins the rooms this client may see and acks ``{"ok", "role", "seq", "changes"}`` with every change
-    after ``since`` that the client may see (a phone: its group's only). Live events follow.
+    Joins the rooms this client may see and acks ``{"ok", "role", "seq", "status", "changes", "more"}``
+    with the changes after ``since`` that the client may see (a phone: its group's only). Live events
+    follow. When ``more`` is true the client sends ``watch`` again with ``since`` = the ack's ``seq``.
+
+    Order matters: the rooms are joined *before* the database is read, and ``seq`` is read before the
+    changes, so a contribution committed meanwhile arrives live, in ``changes``, or both (clients
+    deduplicate by id) -- never neither.
     """
     try:
         if not isinstance(data, dict):
@@ -106,18 +117,38 @@ def on_watch(data: Any = None) -> dict[str, Any]:
         since = data.get("since", 0)
         if not isinstance(ws_id, int) or isinstance(ws_id, bool):
             raise ValidationFailed("workshop_id", "not_a_number")
-        ident = socketio.server.get_session(request.sid)
+        if not isinstance(since, int) or isinstance(since, bool) or since < 0:
+            raise ValidationFailed("since", "bad_since")
+        ident = request.environ.get(IDENTITY_KEY) or {}
         db = get_db()
         ws = get_workshop(db, ws_id)
         rooms, group_id, role = _rooms_for(db, ident, ws)
-        changes = changes_since(db, ws.id, since, group_id=group_id)
-        seq = workshop_last_seq(db, ws.id)
-        payload = [c.as_event() for c in changes]
     except (DomainError, WebError) as err:
         return ack_error(err)
+    prefix = f"w{ws.id}:"
+    for room in current_rooms():
+        if room.startswith(prefix) and room not in rooms:
+            leave_room(room)
     for room in rooms:
         join_room(room)
-    return {"ok": True, "role": role, "seq": seq, "status": ws.status.value, "changes": payload}
+    try:
+        seq = workshop_last_seq(db, ws.id)
+        changes = changes_since(db, ws.id, since, group_id=group_id, limit=CATCH_UP_PAGE)
+    except DomainError as err:
+        return ack_error(err)
+    more = len(changes) == CATCH_UP_PAGE
+    if more:
+        seq = changes[-1].seq
+    else:
+        seq = max([seq, *(c.seq for c in changes)])
+    return {
+        "ok": True,
+        "role": role,
+        "seq": seq,
+        "status": ws.status.value,
+        "changes": [c.as_event() for c in changes],
+        "more": more,
+    }
 
 
 def _rooms_for(db: Any, ident: dict[str, Any], ws: Any) -> tuple[list[str], int | None, str]:

@@ -67,3 +67,10 @@ class NotYourContribution(DomainError):
 class NotAllowed(DomainError):
     code = "forbidden"
     status = 403
+
+
+class NotInGroup(DomainError):
+    """A participant posted to another group than the one they sit at."""
+
+    code = "not_in_group"
+    status = 409

@@ -20,14 +20,19 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-from collections.abc import Iterator
+import sys
+import threading
+import weakref
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+T = TypeVar("T")
 
 _immediate: contextvars.ContextVar[bool] = contextvars.ContextVar("pv_sqlite_immediate", default=False)
 
@@ -71,23 +76,66 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
 
 
+_writer_locks: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
+_writer_locks_guard = threading.Lock()
+
+
+def _writer_lock(engine: Engine) -> threading.Lock:
+    """One in-process writer at a time for a SQLite engine (a gevent lock once gevent has patched threading)."""
+    with _writer_locks_guard:
+        lock = _writer_locks.get(engine)
+        if lock is None:
+            lock = _writer_locks[engine] = threading.Lock()
+        return lock
+
+
+def _off_loop(fn: Callable[[], T]) -> T:
+    """Run a blocking call (an fsync-ing SQLite commit) in gevent's thread pool when gevent is in use.
+
+    Under gevent every greenlet shares one OS thread; an fsync there would stall every socket. Under
+    plain threads the call simply runs here.
+    """
+    monkey = sys.modules.get("gevent.monkey")
+    if monkey is not None and monkey.is_module_patched("threading"):
+        import gevent
+
+        return gevent.get_hub().threadpool.apply(fn)
+    return fn()
+
+
 @contextlib.contextmanager
 def write_transaction(db: Session) -> Iterator[Session]:
-    """Run one short write transaction; commit on success, roll back on any error."""
+    """Run one short write transaction; commit on success, roll back on any error.
+
+    On SQLite, writers in this process queue on a lock first, so ``BEGIN IMMEDIATE`` never has to wait
+    in SQLite's busy handler (which would block a gevent loop), and the commit runs off the event loop.
+    """
     if db.in_transaction():
         # Drop a read snapshot (never pending writes: every write goes through here).
         db.rollback()
-    token = _immediate.set(True)
+    engine = db.get_bind()
+    lock = _writer_lock(engine) if engine.dialect.name == "sqlite" else None
+    if lock is not None:
+        lock.acquire()
     try:
-        db.connection()  # BEGIN IMMEDIATE on SQLite, plain BEGIN elsewhere
+        token = _immediate.set(True)
+        try:
+            db.connection()  # BEGIN IMMEDIATE on SQLite, plain BEGIN elsewhere
+        finally:
+            _immediate.reset(token)
+        try:
+            yield db
+            db.flush()
+            if lock is not None:
+                _off_loop(db.commit)
+            else:
+                db.commit()
+        except BaseException:
+            db.rollback()
+            raise
     finally:
-        _immediate.reset(token)
-    try:
-        yield db
-        db.commit()
-    except BaseException:
-        db.rollback()
-        raise
+        if lock is not None:
+            lock.release()
 
 
 def alembic_config(url: str):  # type: ignore[no-untyped-def]

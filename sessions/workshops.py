@@ -22,6 +22,7 @@ from .errors import (
     IllegalTransition,
     NotAllowed,
     NotFound,
+    NotInGroup,
     NotYourContribution,
     UnknownJoinCode,
     ValidationFailed,
@@ -49,7 +50,7 @@ MAX_PLACE = 200
 MAX_INTRO = 4000
 MAX_GROUP_NAME = 60
 MAX_DISPLAY_NAME = 60
-MAX_GROUPS = 60
+MAX_GROUPS = 200
 CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 JOIN_CODE_RE = re.compile(r"^\d{8}$")
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
@@ -392,15 +393,20 @@ def workshop_by_code(db: Session, code: object) -> Workshop:
     return ws
 
 
-def join(db: Session, code: object, display_name: object = None) -> tuple[Participant, str]:
-    """Join an open workshop by its code. Returns the participant and their bearer token."""
+def join(db: Session, code: object, display_name: object = None, group_id: object = None) -> tuple[Participant, str]:
+    """Join an open workshop by its code (optionally straight into a group).
+
+    Returns the participant and their bearer token; nothing is stored when any part is invalid.
+    """
     name = clean_text(display_name, "display_name", max_len=MAX_DISPLAY_NAME, required=False, multiline=False) or None
     ws = workshop_by_code(db, code)
     if not ws.joinable:
         raise WorkshopNotOpen(state=ws.status.value)
     token, token_hash = new_token()
     with write_transaction(db):
-        p = Participant(workshop_id=ws.id, display_name=name, token_hash=token_hash)
+        ws = db.get_one(Workshop, ws.id)
+        group = _group_of(db, ws, group_id) if group_id is not None else None
+        p = Participant(workshop_id=ws.id, display_name=name, token_hash=token_hash, group_id=group.id if group else None)
         db.add(p)
     return p, token
 
@@ -459,6 +465,9 @@ def submit_contribution(
             again = _by_client_id(db, p.id, client_id)
             if again is not None:
                 return again, False
+            if p.group_id is not None and p.group_id != g.id:
+                # A phone only receives its own group's events: posting elsewhere would vanish from its view.
+                raise NotInGroup(group_id=g.id)
             c = Contribution(
                 workshop_id=ws.id,
                 group_id=g.id,

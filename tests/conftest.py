@@ -144,8 +144,18 @@ def app_config(database_url: str) -> dict[str, Any]:
     }
 
 
+# Environment variables that config.load reads; cleared so a developer's shell cannot change the tests.
+PV_ENV = ("PV_ALLOW_HTTP", "PV_TRUST_PROXY", "PV_PUBLIC_URL", "PV_PERSONA_DIR", "PV_SECRET_KEY", "PV_ASYNC_MODE", "REDIS_URL")
+
+
 @pytest.fixture
-def app(app_config: dict[str, Any]) -> Iterator[Any]:
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in PV_ENV:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def app(app_config: dict[str, Any], clean_env: None) -> Iterator[Any]:
     from facilitator import create_app
     from facilitator import ratelimit
 

@@ -3,6 +3,7 @@
  * The page is rendered by the server; this script only keeps it current. On every (re)connect it sends
  * `watch` with the last sequence number it has seen and applies what it missed from the ack; then it
  * applies live `contribution` events. Cards are deduplicated by id and never go backwards in seq.
+ * The `since` cursor advances from acks only (see docs/api.md, "watch").
  */
 (function () {
   "use strict";
@@ -76,7 +77,6 @@
   /* Apply one change (new, edited or deleted contribution). Idempotent. */
   function apply(c) {
     if (!c || c.workshop_id !== workshopId) return;
-    if (c.seq > seq) seq = c.seq;
     var existing = cardFor(c.id);
     if (existing && Number(existing.dataset.seq) >= c.seq) return;
     if (c.deleted) {
@@ -129,7 +129,9 @@
         return;
       }
       ack.changes.forEach(apply);
+      // The cursor advances from acks only: live events may arrive out of sequence order.
       if (ack.seq > seq) seq = ack.seq;
+      if (ack.more) { watch(); return; }
       setStatus(strings.online, "online");
       board.dataset.synced = String(seq);
       document.dispatchEvent(new CustomEvent("pv:synced", { detail: { seq: seq, status: ack.status } }));
