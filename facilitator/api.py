@@ -114,7 +114,7 @@ def create_workshop():  # type: ignore[no-untyped-def]
         if not isinstance(item, dict):
             raise ValidationFailed("groups", "not_a_list")
         key = item.get("persona_id")
-        if key is not None and key not in lib:
+        if key is not None and (not isinstance(key, str) or key not in lib):
             raise ValidationFailed("persona_id", "unknown_persona", persona=str(key))
         if key is not None and key not in keys:
             keys.append(key)

@@ -16,6 +16,7 @@ from sessions import accounts
 from sessions.errors import DomainError, NotFound, ValidationFailed
 from sessions.models import Participant, User
 from sessions.workshops import (
+    MAX_ID,
     changes_since,
     get_workshop,
     is_facilitator,
@@ -117,7 +118,7 @@ def on_watch(data: Any = None) -> dict[str, Any]:
         since = data.get("since", 0)
         if not isinstance(ws_id, int) or isinstance(ws_id, bool):
             raise ValidationFailed("workshop_id", "not_a_number")
-        if not isinstance(since, int) or isinstance(since, bool) or since < 0:
+        if not isinstance(since, int) or isinstance(since, bool) or not 0 <= since <= MAX_ID:
             raise ValidationFailed("since", "bad_since")
         ident = request.environ.get(IDENTITY_KEY) or {}
         db = get_db()

@@ -24,6 +24,8 @@ def show(token: str):  # type: ignore[no-untyped-def]
         seq=ws.last_seq,
         join_url=join_url(ws),
         participant_count=svc.participant_count(db, ws.id),
+        # Several tables may share a persona: the wall names the table on each card.
+        group_names={g.id: g.name for g in ws.groups},
     )
 
 

@@ -150,11 +150,18 @@ fi
 
 # ------------------------------------------------------- Test services ----
 if [ "$WANT_TEST" -eq 1 ]; then
-    if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
-        say "installing chromium and chromium-driver (apt)"
+    # Browser tests: Debian's Chromium and its driver; fonts so that screenshots show æøå, « » and emoji.
+    APT_TEST_PACKAGES="chromium chromium-driver fonts-dejavu-core fonts-noto-color-emoji"
+    missing=""
+    for pkg in $APT_TEST_PACKAGES; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"
+    done
+    if [ -n "$missing" ]; then
+        say "installing$missing (apt)"
         export DEBIAN_FRONTEND=noninteractive
         as_root apt-get -o DPkg::Lock::Timeout=600 update -q </dev/null
-        as_root apt-get -o DPkg::Lock::Timeout=600 install -y -q chromium chromium-driver </dev/null
+        # shellcheck disable=SC2086
+        as_root apt-get -o DPkg::Lock::Timeout=600 install -y -q $missing </dev/null
     else
         say "chromium $(/usr/bin/chromium --version 2>/dev/null | awk '{print $2}') present"
     fi

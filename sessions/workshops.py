@@ -52,6 +52,9 @@ MAX_GROUP_NAME = 60
 MAX_DISPLAY_NAME = 60
 MAX_GROUPS = 200
 CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+# Ids and sequence numbers are SQL INTEGER columns: a larger number names no row, and binding it would
+# fail in the driver (SQLite OverflowError, PostgreSQL "integer out of range") instead of "not found".
+MAX_ID = 2**31 - 1
 JOIN_CODE_RE = re.compile(r"^\d{8}$")
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
 
@@ -153,8 +156,12 @@ def is_facilitator(db: Session, workshop: Workshop, user: User | None) -> bool:
     )
 
 
+def _is_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
 def get_workshop(db: Session, workshop_id: int) -> Workshop:
-    ws = db.get(Workshop, workshop_id)
+    ws = db.get(Workshop, workshop_id) if _is_id(workshop_id) else None
     if ws is None:
         raise NotFound("no such workshop")
     return ws
@@ -162,7 +169,7 @@ def get_workshop(db: Session, workshop_id: int) -> Workshop:
 
 def workshop_for_facilitator(db: Session, workshop_id: int, user: User | None) -> Workshop:
     """The workshop, if ``user`` may run it; otherwise NotFound (we do not confirm that it exists)."""
-    ws = db.get(Workshop, workshop_id)
+    ws = db.get(Workshop, workshop_id) if _is_id(workshop_id) else None
     if ws is None or not is_facilitator(db, ws, user):
         raise NotFound("no such workshop")
     return ws
@@ -299,7 +306,7 @@ def add_persona(db: Session, ws: Workshop, spec: PersonaSpec, *, from_library: b
 
 def remove_persona(db: Session, ws: Workshop, persona_id: int) -> None:
     with write_transaction(db):
-        wp = db.get(WorkshopPersona, persona_id)
+        wp = db.get(WorkshopPersona, persona_id) if _is_id(persona_id) else None
         if wp is None or wp.workshop_id != ws.id:
             raise WrongWorkshop("persona")
         used = db.scalar(select(func.count()).select_from(Contribution).where(Contribution.persona_id == wp.id))
@@ -327,7 +334,7 @@ def add_group(db: Session, ws: Workshop, name: object, persona_id: int | None) -
 def _persona_of(db: Session, ws: Workshop, persona_id: int | None) -> WorkshopPersona | None:
     if persona_id is None:
         return None
-    wp = db.get(WorkshopPersona, persona_id)
+    wp = db.get(WorkshopPersona, persona_id) if _is_id(persona_id) else None
     if wp is None or wp.workshop_id != ws.id:
         raise WrongWorkshop("persona")
     return wp
@@ -362,7 +369,7 @@ def delete_group(db: Session, ws: Workshop, group_id: int) -> None:
 def _group_of(db: Session, ws: Workshop, group_id: object) -> Group:
     if not isinstance(group_id, int) or isinstance(group_id, bool):
         raise ValidationFailed("group_id", "not_a_number")
-    g = db.get(Group, group_id)
+    g = db.get(Group, group_id) if _is_id(group_id) else None
     if g is None or g.workshop_id != ws.id:
         raise WrongWorkshop("group")
     return g
@@ -501,7 +508,7 @@ def _by_client_id(db: Session, participant_id: int, client_id: str) -> Contribut
 def _own_contribution(db: Session, participant: Participant, contribution_id: object) -> tuple[Workshop, Contribution]:
     if not isinstance(contribution_id, int) or isinstance(contribution_id, bool):
         raise ValidationFailed("contribution_id", "not_a_number")
-    c = db.get(Contribution, contribution_id)
+    c = db.get(Contribution, contribution_id) if _is_id(contribution_id) else None
     if c is None or c.workshop_id != participant.workshop_id or c.deleted:
         raise NotFound("no such contribution")
     if c.participant_id != participant.id:
@@ -543,7 +550,7 @@ def contributions(db: Session, workshop_id: int, group_id: int | None = None) ->
 
 def changes_since(db: Session, workshop_id: int, since: object, group_id: int | None = None, limit: int = 5000) -> Sequence[Contribution]:
     """Everything that changed after sequence number ``since`` (tombstones included), in order."""
-    if not isinstance(since, int) or isinstance(since, bool) or since < 0:
+    if not isinstance(since, int) or isinstance(since, bool) or not 0 <= since <= MAX_ID:
         raise ValidationFailed("since", "bad_since")
     q = select(Contribution).where(Contribution.workshop_id == workshop_id, Contribution.seq > since)
     if group_id is not None:
@@ -556,6 +563,8 @@ def last_seq(db: Session, workshop_id: int) -> int:
 
 
 def load_for_dashboard(db: Session, workshop_id: int) -> Workshop:
+    if not _is_id(workshop_id):
+        raise NotFound("no such workshop")
     ws = db.scalar(
         select(Workshop)
         .where(Workshop.id == workshop_id)

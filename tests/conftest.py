@@ -8,6 +8,8 @@ copied for every test (a fresh, fully migrated database in ``tmp_path`` in about
 When ``DATABASE_URL`` is set (CI: ``postgresql+psycopg://postgres@127.0.0.1:5432/test``) the suite runs
 against PostgreSQL: once per session schema ``public`` is dropped and recreated and the migrations run;
 before every test all tables except ``alembic_version`` are truncated (``RESTART IDENTITY CASCADE``).
+That wipes the database, so the suite refuses a database whose name does not contain "test".
+Two runs against the same PostgreSQL database at the same time would disturb each other.
 
 The schema always comes from the Alembic migrations, never from ``metadata.create_all``.
 
@@ -53,8 +55,11 @@ SECRET_KEY = "test-secret-key-not-for-production-0123456789"
 def _db_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Any]:
     """Migrate once per test session: a template SQLite file, or a fresh PostgreSQL schema."""
     if PG_URL:
-        from sqlalchemy import create_engine
+        from sqlalchemy import create_engine, make_url
 
+        name = make_url(PG_URL).database or ""
+        if "test" not in name.lower():
+            pytest.exit(f"DATABASE_URL names database {name!r}; the tests wipe it, so its name must contain 'test'", 2)
         admin = create_engine(PG_URL, poolclass=NullPool)
         with admin.begin() as conn:
             conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
@@ -106,6 +111,32 @@ def db(engine: Any) -> Iterator[Any]:
     session.close()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_catalogues() -> None:
+    """Compile facilitator/translations/*/messages.po to .mo (gitignored) when missing or older, so every
+    test module sees the app speak bokmål whatever order the modules run in."""
+    translations = ROOT / "facilitator" / "translations"
+    for po in sorted(translations.glob("*/LC_MESSAGES/messages.po")):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        import tempfile
+
+        from babel.messages.mofile import write_mo
+        from babel.messages.pofile import read_po
+
+        with po.open("rb") as f:
+            catalog = read_po(f)
+        fd, tmp = tempfile.mkstemp(dir=po.parent, suffix=".mo.tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                write_mo(f, catalog)
+            os.replace(tmp, mo)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """scrypt costs ~80 ms per hash; tests create many accounts. Checking a password is unchanged
@@ -145,7 +176,17 @@ def app_config(database_url: str) -> dict[str, Any]:
 
 
 # Environment variables that config.load reads; cleared so a developer's shell cannot change the tests.
-PV_ENV = ("PV_ALLOW_HTTP", "PV_TRUST_PROXY", "PV_PUBLIC_URL", "PV_PERSONA_DIR", "PV_SECRET_KEY", "PV_ASYNC_MODE", "REDIS_URL")
+PV_ENV = (
+    "PV_ALLOW_HTTP",
+    "PV_TRUST_PROXY",
+    "PV_PUBLIC_URL",
+    "PV_PERSONA_DIR",
+    "PV_SECRET_KEY",
+    "PV_ASYNC_MODE",
+    "PV_RATELIMIT_DISABLED",
+    "PV_SQLITE_SYNCHRONOUS",
+    "REDIS_URL",
+)
 
 
 @pytest.fixture

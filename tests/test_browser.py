@@ -504,6 +504,7 @@ def test_post_while_offline_is_sent_once(server: Server, pages: Pages, facilitat
     phone_ctx.set_offline(True)
     post(phone, "need", first, wait=False)
     expect(outbox).to_have_count(1)
+    expect(outbox).to_be_visible()
     expect(outbox.locator(".outbox-text")).to_have_text(first)
     assert first in (phone.evaluate(f"localStorage.getItem('{outbox_key}')") or "")
     expect(cards(phone, first)).to_have_count(0)
@@ -580,6 +581,7 @@ def _axe(page: Page) -> list[dict[str, Any]]:
     result = page.evaluate(
         "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})", WCAG_TAGS
     )
+    assert result["passes"], f"axe checked nothing on {page.url}"
     return list(result["violations"])
 
 

@@ -177,6 +177,18 @@ class TestJoin:
             svc.join(db, draft.join_code)
         assert svc.participant_count(db, draft.id) == 0
 
+    def test_join_straight_into_a_group(self, db, ws):
+        p, _ = svc.join(db, ws.join_code, None, ws.groups[2].id)
+        assert p.group_id == ws.groups[2].id
+
+    def test_join_with_a_group_of_another_workshop_stores_nothing(self, db, ws, owner, persona_library):
+        other = make_workshop(db, owner, persona_library, n_groups=1, title="Annen samling")
+        with pytest.raises(WrongWorkshop):
+            svc.join(db, ws.join_code, "Kari", other.groups[0].id)
+        with pytest.raises(ValidationFailed):
+            svc.join(db, ws.join_code, "Kari", str(ws.groups[0].id))
+        assert svc.participant_count(db, ws.id) == 0
+
     def test_choose_a_group_of_another_workshop(self, db, ws, owner, persona_library):
         other = make_workshop(db, owner, persona_library, n_groups=1, title="Annen samling")
         p, _ = svc.join(db, ws.join_code)
@@ -250,11 +262,21 @@ class TestSubmit:
         assert count_contributions(db) == 0
         assert svc.last_seq(db, other.id) == 0 and svc.last_seq(db, ws.id) == 0
 
-    @pytest.mark.parametrize("group_id", [10**6, "1", None, True])
+    @pytest.mark.parametrize("group_id", [10**6, 0, -1, 2**31, 2**70, "1", None, True])
     def test_bad_group_id(self, db, ws, member, group_id):
         with pytest.raises((WrongWorkshop, ValidationFailed)):
             svc.submit_contribution(db, member, group_id, "need", "Tekst", client_id())
         assert count_contributions(db) == 0
+
+    def test_post_only_at_ones_own_table(self, db, ws, member):
+        from sessions.errors import NotInGroup
+
+        with pytest.raises(NotInGroup):
+            post(db, member, ws.groups[1])
+        assert count_contributions(db) == 0
+        moved = svc.choose_group(db, member, ws.groups[1].id)
+        c, created = post(db, moved, ws.groups[1])
+        assert created and c.group_id == ws.groups[1].id
 
     def test_closed_workshop(self, db, ws, member):
         svc.close_workshop(db, ws)
@@ -425,7 +447,7 @@ class TestChangesSince:
         post(db, p2, other_ws.groups[0])
         assert svc.changes_since(db, ws.id, 0) == []
 
-    @pytest.mark.parametrize("since", [-1, "3", None, 1.5, True])
+    @pytest.mark.parametrize("since", [-1, "3", None, 1.5, True, 2**31, 2**70])
     def test_bad_since(self, db, ws, since):
         with pytest.raises(ValidationFailed) as exc:
             svc.changes_since(db, ws.id, since)
@@ -448,9 +470,28 @@ class TestAccess:
             svc.workshop_for_facilitator(db, ws.id, None)
         assert svc.workshops_for_user(db, stranger) == []
 
-    def test_missing_workshop_is_the_same_not_found(self, db, owner):
+    @pytest.mark.parametrize("workshop_id", [424242, 0, -5, 2**31, 2**70])
+    def test_missing_workshop_is_the_same_not_found(self, db, owner, workshop_id):
+        """Ids outside the INTEGER column's range are "not found" too, not a driver error."""
         with pytest.raises(NotFound):
-            svc.workshop_for_facilitator(db, 424242, owner)
+            svc.workshop_for_facilitator(db, workshop_id, owner)
+        with pytest.raises(NotFound):
+            svc.get_workshop(db, workshop_id)
+        with pytest.raises(NotFound):
+            svc.load_for_dashboard(db, workshop_id)
+
+    def test_out_of_range_ids_are_not_found(self, db, ws, member):
+        for big in (2**31, 2**70):
+            with pytest.raises(NotFound):
+                svc.edit_contribution(db, member, big, "x")
+            with pytest.raises(NotFound):
+                svc.delete_contribution(db, member, big)
+            with pytest.raises(WrongWorkshop):
+                svc.choose_group(db, member, big)
+            with pytest.raises(WrongWorkshop):
+                svc.add_group(db, ws, "Bord", big)
+            with pytest.raises(WrongWorkshop):
+                svc.remove_persona(db, ws, big)
 
     def test_wall_token(self, db, ws):
         assert svc.workshop_by_wall_token(db, ws.wall_token).id == ws.id

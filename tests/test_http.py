@@ -119,14 +119,14 @@ class TestLogin:
             assert "evil" not in resp.headers["Location"] and resp.headers["Location"].endswith("/workshops")
             post_form(client, "/logout")
 
-    def test_rate_limit_after_ten_tries(self, client, facilitator):
+    def test_rate_limit_after_ten_tries(self, client, app_db, facilitator):
         for _ in range(10):
             assert login(client, facilitator.email, "feil-passord-000").status_code == 401
         # The eleventh try is refused even with the right password ...
         assert login(client, facilitator.email).status_code == 429
         assert client.get("/workshops").status_code == 302
         # ... and from this address for other accounts too.
-        other = make_user(client.application.extensions["pv_sessionmaker"](), "annen@kommune.no")
+        other = make_user(app_db, "annen@kommune.no")
         assert login(client, other.email).status_code == 429
 
     def test_logout(self, logged_in):
@@ -286,6 +286,16 @@ class TestPrepare:
         assert resp.status_code == 302
         assert [cat for cat, _ in flashes(logged_in)] == ["error"]
         assert count(app_db, Group) == before
+
+    def test_ids_beyond_the_integer_range(self, logged_in, app_db, workshop):
+        big = 2**70
+        assert logged_in.get(f"/workshops/{big}").status_code == 404
+        assert logged_in.get(f"/workshops/{big}/live").status_code == 404
+        post_form(logged_in, f"/workshops/{workshop.id}/groups/{big}", {"name": "X", "persona_id": ""})
+        post_form(logged_in, f"/workshops/{workshop.id}/groups", {"name": "X", "persona_id": str(big)})
+        post_form(logged_in, f"/workshops/{workshop.id}/personas/{big}/delete")
+        assert [cat for cat, _ in flashes(logged_in)] == ["error", "error", "error"]
+        assert count(app_db, Group) == 3
 
     def test_group_of_another_workshop_cannot_be_changed(self, logged_in, app_db, facilitator, library, workshop):
         other = make_workshop(app_db, facilitator, library, n_groups=1, title="Annen")
@@ -528,6 +538,17 @@ class TestPost:
         resp = post_json(phone, f"/w/{workshop.id}/contributions", payload)
         assert resp.status_code == status
         assert resp.get_json()["error"]["code"] == code and resp.get_json()["error"]["message"]
+        assert count(app_db, Contribution) == 0
+
+    def test_post_only_at_ones_own_table(self, phone, app_db, workshop):
+        g1, g2 = workshop.groups[0], workshop.groups[1]
+        assert post_form(phone, f"/w/{workshop.id}/group", {"group_id": str(g1.id)}).status_code == 302
+        payload = {"group_id": g2.id, "kind": "need", "text": "Feil bord", "client_id": client_id()}
+        resp = post_json(phone, f"/w/{workshop.id}/contributions", payload)
+        assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "not_in_group"
+        resp = form_post_contribution(phone, workshop, g2, "Feil bord")
+        assert resp.status_code == 302
+        assert [cat for cat, _ in flashes(phone)] == ["error"]
         assert count(app_db, Contribution) == 0
 
     def test_malformed_json_body(self, phone, app_db, workshop):

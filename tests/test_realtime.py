@@ -179,9 +179,10 @@ class TestWatch:
         for sock in clients:
             ack = watch(sock, other_ws.id)
             assert ack["ok"] is False and ack["error"]["code"] == "not_found", ack
-            # A workshop that does not exist looks the same.
-            ack = watch(sock, 999999)
-            assert ack["ok"] is False and ack["error"]["code"] == "not_found", ack
+            # A workshop that does not exist looks the same (also beyond the INTEGER range).
+            for missing in (999999, 0, -1, 2**31, 2**70):
+                ack = watch(sock, missing)
+                assert ack["ok"] is False and ack["error"]["code"] == "not_found", ack
 
     def test_a_stranger_facilitator(self, sio, app_db, workshop):
         stranger = make_user(app_db, "fremmed@kommune.no")
@@ -206,6 +207,8 @@ class TestWatch:
             {"workshop_id": "__WS__", "since": None},
             {"workshop_id": "__WS__", "since": True},
             {"workshop_id": "__WS__", "since": 2.5},
+            {"workshop_id": "__WS__", "since": 2**31},
+            {"workshop_id": "__WS__", "since": 2**70},
         ],
     )
     def test_malformed_payloads(self, sio, api_token, workshop, payload):

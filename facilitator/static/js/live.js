@@ -19,6 +19,8 @@
   var template = document.getElementById("tpl-contribution");
   var strings = JSON.parse((document.getElementById("i18n") || { textContent: "{}" }).textContent);
   var statusEl = document.querySelector("[data-connection]");
+  var groupNamesEl = board.hasAttribute("data-show-group") && document.getElementById("group-names");
+  var groupNames = groupNamesEl ? JSON.parse(groupNamesEl.textContent) : null;
   var mineKey = "pv-mine-" + workshopId;
   var mine = new Set(JSON.parse(board.dataset.mine || "[]"));
   try {
@@ -52,6 +54,7 @@
     card.querySelector('[data-field="text"]').textContent = c.text;
     card.querySelector('[data-field="author"]').textContent = c.author_name || "";
     card.querySelector('[data-field="edited"]').hidden = !c.edited;
+    if (groupNames) card.querySelector('[data-field="meta"]').textContent = groupNames[String(c.group_id)] || "";
     var actions = card.querySelector('[data-field="actions"]');
     if (actions && editBase) {
       var isMine = mine.has(c.id);
