@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from sessions import participation, validation
 from sessions import workshops as svc
 from sessions.errors import DomainError, ValidationFailed
 from sessions.personas import PersonaFileError, collect_persona_errors
@@ -54,6 +65,21 @@ def _flash_error(err: DomainError) -> None:
     flash(describe(err)["message"], "error")
 
 
+def _attempt(
+    ws_id: int, anchor: str, action: Callable[[], Any], success: str, after: Callable[[Any], None] | None = None
+) -> Response:
+    """Run one domain change for a form on the workshop page; flash the outcome and go back there."""
+    try:
+        result = action()
+    except DomainError as err:
+        _flash_error(err)
+    else:
+        if after is not None:
+            after(result)
+        flash(success, "success")
+    return _back(ws_id, anchor)
+
+
 @bp.route("/workshops")
 @facilitator_required
 def workshops():  # type: ignore[no-untyped-def]
@@ -75,8 +101,8 @@ def new_workshop():  # type: ignore[no-untyped-def]
                 n_groups = int(form.get("group_count") or len(chosen) or 1)
             except ValueError:
                 raise ValidationFailed("groups", "not_a_number") from None
-            if not 1 <= n_groups <= svc.MAX_GROUPS:
-                raise ValidationFailed("groups", "too_many", max=svc.MAX_GROUPS)
+            if not 1 <= n_groups <= validation.MAX_GROUPS:
+                raise ValidationFailed("groups", "too_many", max=validation.MAX_GROUPS)
             specs = [lib[k] for k in chosen]
             groups = [
                 (_("Table %(n)s", n=i + 1), specs[i % len(specs)].id if specs else None) for i in range(n_groups)
@@ -105,7 +131,7 @@ def manage(workshop_id: int):  # type: ignore[no-untyped-def]
         available=available,
         join_url=join_url(ws),
         wall_url=public_url("wall.show", token=ws.wall_token),
-        participant_count=svc.participant_count(get_db(), ws.id),
+        participant_count=participation.participant_count(get_db(), ws.id),
     )
 
 
@@ -114,12 +140,14 @@ def manage(workshop_id: int):  # type: ignore[no-untyped-def]
 def update_details(workshop_id: int):  # type: ignore[no-untyped-def]
     ws = _ws(workshop_id)
     f = request.form
-    try:
-        svc.update_details(get_db(), ws, svc.WorkshopDetails.parse(f.get("title"), f.get("date"), f.get("place"), f.get("intro")))
-        flash(_("Saved."), "success")
-    except DomainError as err:
-        _flash_error(err)
-    return _back(ws.id, "details")
+    return _attempt(
+        ws.id,
+        "details",
+        lambda: svc.update_details(
+            get_db(), ws, svc.WorkshopDetails.parse(f.get("title"), f.get("date"), f.get("place"), f.get("intro"))
+        ),
+        _("Saved."),
+    )
 
 
 @bp.route("/workshops/<int:workshop_id>/personas", methods=["POST"])
@@ -130,12 +158,12 @@ def add_library_persona(workshop_id: int):  # type: ignore[no-untyped-def]
     if spec is None:
         flash(_("Choose a persona from the library."), "error")
         return _back(ws.id, "personas")
-    try:
-        svc.add_persona(get_db(), ws, spec, from_library=True)
-        flash(_("%(name)s was added.", name=spec.name), "success")
-    except DomainError as err:
-        _flash_error(err)
-    return _back(ws.id, "personas")
+    return _attempt(
+        ws.id,
+        "personas",
+        lambda: svc.add_persona(get_db(), ws, spec, from_library=True),
+        _("%(name)s was added.", name=spec.name),
+    )
 
 
 @bp.route("/workshops/<int:workshop_id>/personas/new", methods=["GET", "POST"])
@@ -191,83 +219,73 @@ def _persona_problem(err: PersonaFileError) -> str:
 @facilitator_required
 def delete_persona(workshop_id: int, persona_id: int):  # type: ignore[no-untyped-def]
     ws = _ws(workshop_id)
-    try:
-        svc.remove_persona(get_db(), ws, persona_id)
-        flash(_("The persona was removed."), "success")
-    except DomainError as err:
-        _flash_error(err)
-    return _back(ws.id, "personas")
+    return _attempt(ws.id, "personas", lambda: svc.remove_persona(get_db(), ws, persona_id), _("The persona was removed."))
 
 
 @bp.route("/workshops/<int:workshop_id>/groups", methods=["POST"])
 @facilitator_required
 def add_group(workshop_id: int):  # type: ignore[no-untyped-def]
     ws = _ws(workshop_id)
-    try:
-        svc.add_group(get_db(), ws, request.form.get("name"), _int_or_none(request.form.get("persona_id")))
-        flash(_("The group was added."), "success")
-    except DomainError as err:
-        _flash_error(err)
-    return _back(ws.id, "groups")
+    f = request.form
+    return _attempt(
+        ws.id,
+        "groups",
+        lambda: svc.add_group(get_db(), ws, f.get("name"), _int_or_none(f.get("persona_id"))),
+        _("The group was added."),
+    )
 
 
 @bp.route("/workshops/<int:workshop_id>/groups/<int:group_id>", methods=["POST"])
 @facilitator_required
 def update_group(workshop_id: int, group_id: int):  # type: ignore[no-untyped-def]
     ws = _ws(workshop_id)
-    try:
-        svc.update_group(get_db(), ws, group_id, request.form.get("name"), _int_or_none(request.form.get("persona_id")))
-        flash(_("The group was saved."), "success")
-    except DomainError as err:
-        _flash_error(err)
-    return _back(ws.id, "groups")
+    f = request.form
+    return _attempt(
+        ws.id,
+        "groups",
+        lambda: svc.update_group(get_db(), ws, group_id, f.get("name"), _int_or_none(f.get("persona_id"))),
+        _("The group was saved."),
+    )
 
 
 @bp.route("/workshops/<int:workshop_id>/groups/<int:group_id>/delete", methods=["POST"])
 @facilitator_required
 def delete_group(workshop_id: int, group_id: int):  # type: ignore[no-untyped-def]
     ws = _ws(workshop_id)
-    try:
-        svc.delete_group(get_db(), ws, group_id)
-        flash(_("The group was removed."), "success")
-    except DomainError as err:
-        _flash_error(err)
-    return _back(ws.id, "groups")
+    return _attempt(ws.id, "groups", lambda: svc.delete_group(get_db(), ws, group_id), _("The group was removed."))
 
 
 @bp.route("/workshops/<int:workshop_id>/open", methods=["POST"])
 @facilitator_required
 def open_workshop(workshop_id: int):  # type: ignore[no-untyped-def]
     ws = _ws(workshop_id)
-    try:
-        ws = svc.open_workshop(get_db(), ws)
-    except DomainError as err:
-        _flash_error(err)
-        return _back(ws.id)
-    broadcast.workshop_changed(ws)
-    flash(_("The workshop is open. Show the wall on the projector so people can join."), "success")
-    return _back(ws.id)
+    return _attempt(
+        ws.id,
+        "",
+        lambda: svc.open_workshop(get_db(), ws),
+        _("The workshop is open. Show the wall on the projector so people can join."),
+        after=broadcast.workshop_changed,
+    )
 
 
 @bp.route("/workshops/<int:workshop_id>/close", methods=["POST"])
 @facilitator_required
 def close_workshop(workshop_id: int):  # type: ignore[no-untyped-def]
     ws = _ws(workshop_id)
-    try:
-        ws = svc.close_workshop(get_db(), ws)
-    except DomainError as err:
-        _flash_error(err)
-        return _back(ws.id)
-    broadcast.workshop_changed(ws)
-    flash(_("The workshop is closed. Contributions are kept."), "success")
-    return _back(ws.id)
+    return _attempt(
+        ws.id,
+        "",
+        lambda: svc.close_workshop(get_db(), ws),
+        _("The workshop is closed. Contributions are kept."),
+        after=broadcast.workshop_changed,
+    )
 
 
 @bp.route("/workshops/<int:workshop_id>/live")
 @facilitator_required
 def live(workshop_id: int):  # type: ignore[no-untyped-def]
     ws = svc.load_for_dashboard(get_db(), _ws(workshop_id).id)
-    items = svc.contributions(get_db(), ws.id)
+    items = participation.contributions(get_db(), ws.id)
     return render_template(
         "admin/live.html",
         ws=ws,
@@ -275,7 +293,7 @@ def live(workshop_id: int):  # type: ignore[no-untyped-def]
         seq=ws.last_seq,
         join_url=join_url(ws),
         wall_url=public_url("wall.show", token=ws.wall_token),
-        participant_count=svc.participant_count(get_db(), ws.id),
+        participant_count=participation.participant_count(get_db(), ws.id),
     )
 
 
@@ -286,7 +304,3 @@ def qr_code(workshop_id: int):  # type: ignore[no-untyped-def]
     return Response(qr.svg(join_url(ws)), mimetype="image/svg+xml")
 
 
-def init_app(app: Any) -> None:
-    app.register_blueprint(bp)
-    if False:  # pragma: no cover
-        abort(404)

@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, jsonify, request
 
+from sessions import participation
 from sessions import workshops as svc
 from sessions.accounts import user_by_api_token
 from sessions.errors import NotFound, UnknownJoinCode, ValidationFailed
@@ -49,7 +50,7 @@ def _user() -> User:
 
 def _participant(workshop_id: int) -> Participant:
     token = bearer_token()
-    p = svc.participant_by_token(get_db(), token) if token else None
+    p = participation.participant_by_token(get_db(), token) if token else None
     if p is None:
         raise WebError("unauthorized", 401)
     if p.workshop_id != workshop_id:
@@ -155,12 +156,12 @@ def join():  # type: ignore[no-untyped-def]
     if not ratelimit.allow("join", addr) or ratelimit.exhausted("join_code_miss", addr):
         raise WebError("rate_limited", 429)
     try:
-        participant, token = svc.join(get_db(), data.get("code"), data.get("display_name"), data.get("group_id"))
+        participant, token = participation.join(get_db(), data.get("code"), data.get("display_name"), data.get("group_id"))
     except UnknownJoinCode:
         ratelimit.allow("join_code_miss", addr)
         raise
     db = get_db()
-    broadcast.participants_changed(participant.workshop_id, svc.participant_count(db, participant.workshop_id))
+    broadcast.participants_changed(participant.workshop_id, participation.participant_count(db, participant.workshop_id))
     ws = svc.load_for_dashboard(db, participant.workshop_id)
     body = _workshop_json(ws)
     body.pop("join_url", None)
@@ -172,7 +173,7 @@ def choose_group(workshop_id: int):  # type: ignore[no-untyped-def]
     """A participant moves to a group (table) of their workshop."""
     p = _participant(workshop_id)
     data = _json_body()
-    p = svc.choose_group(get_db(), p, data.get("group_id"))
+    p = participation.choose_group(get_db(), p, data.get("group_id"))
     return jsonify(participant_id=p.id, group_id=p.group_id)
 
 
@@ -182,7 +183,7 @@ def post_contribution(workshop_id: int):  # type: ignore[no-untyped-def]
     data = _json_body()
     if not ratelimit.allow("post", f"p{p.id}"):
         raise WebError("rate_limited", 429)
-    c, created = svc.submit_contribution(
+    c, created = participation.submit_contribution(
         get_db(), p, data.get("group_id"), data.get("kind"), data.get("text"), data.get("client_id")
     )
     if created:
@@ -194,7 +195,7 @@ def post_contribution(workshop_id: int):  # type: ignore[no-untyped-def]
 def patch_contribution(workshop_id: int, contribution_id: int):  # type: ignore[no-untyped-def]
     p = _participant(workshop_id)
     data = _json_body()
-    c = svc.edit_contribution(get_db(), p, contribution_id, data.get("text"))
+    c = participation.edit_contribution(get_db(), p, contribution_id, data.get("text"))
     broadcast.contribution_changed(c)
     return jsonify(c.as_event())
 
@@ -202,7 +203,7 @@ def patch_contribution(workshop_id: int, contribution_id: int):  # type: ignore[
 @bp.route("/workshops/<int:workshop_id>/contributions/<int:contribution_id>", methods=["DELETE"])
 def delete_contribution(workshop_id: int, contribution_id: int):  # type: ignore[no-untyped-def]
     p = _participant(workshop_id)
-    c = svc.delete_contribution(get_db(), p, contribution_id)
+    c = participation.delete_contribution(get_db(), p, contribution_id)
     broadcast.contribution_changed(c)
     return jsonify(c.as_event())
 
@@ -218,12 +219,12 @@ def list_contributions(workshop_id: int):  # type: ignore[no-untyped-def]
     user = user_by_api_token(db, token) if token else None
     if user is not None:
         ws = svc.workshop_for_facilitator(db, workshop_id, user)
-        seq = svc.last_seq(db, ws.id)
-        items = svc.contributions(db, ws.id)
+        seq = participation.last_seq(db, ws.id)
+        items = participation.contributions(db, ws.id)
     else:
         p = _participant(workshop_id)
-        seq = svc.last_seq(db, workshop_id)
-        items = [] if p.group_id is None else svc.contributions(db, workshop_id, group_id=p.group_id)
+        seq = participation.last_seq(db, workshop_id)
+        items = [] if p.group_id is None else participation.contributions(db, workshop_id, group_id=p.group_id)
     return jsonify(seq=seq, contributions=[c.as_event() for c in items])
 
 

@@ -8,8 +8,23 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import admin, api, auth, cli, config, db, errors, i18n, pages, participant, persona_library, ratelimit, realtime, security, wall
-from .realtime import socketio
+from . import (
+    admin,
+    api,
+    auth,
+    cli,
+    config,
+    db,
+    errors,
+    i18n,
+    pages,
+    participant,
+    persona_library,
+    ratelimit,
+    realtime,
+    security,
+    wall,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 

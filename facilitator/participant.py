@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from sessions import participation
 from sessions import workshops as svc
 from sessions.errors import DomainError, NotFound, UnknownJoinCode
 from sessions.models import Participant
@@ -75,11 +76,11 @@ def join():  # type: ignore[no-untyped-def]
     if existing is not None:
         return redirect(url_for("participant.workshop", workshop_id=ws.id))
     try:
-        participant, token = svc.join(db, code, name)
+        participant, token = participation.join(db, code, name)
     except DomainError as err:
         return _join_error(describe(err)["message"], code, err.status)
     remember_participant(ws.id, token)
-    broadcast.participants_changed(ws.id, svc.participant_count(db, ws.id))
+    broadcast.participants_changed(ws.id, participation.participant_count(db, ws.id))
     return redirect(url_for("participant.workshop", workshop_id=ws.id))
 
 
@@ -106,7 +107,7 @@ def choose_group(workshop_id: int):  # type: ignore[no-untyped-def]
         flash(_("Choose a group."), "error")
         return redirect(url_for("participant.workshop", workshop_id=workshop_id))
     try:
-        svc.choose_group(get_db(), p, group_id)
+        participation.choose_group(get_db(), p, group_id)
     except DomainError as err:
         flash(describe(err)["message"], "error")
         return redirect(url_for("participant.workshop", workshop_id=workshop_id))
@@ -126,10 +127,10 @@ def group(workshop_id: int, group_id: int):  # type: ignore[no-untyped-def]
     if p.group_id != grp.id:
         # Following a link to another table moves the participant there.
         try:
-            svc.choose_group(db, p, grp.id)
+            participation.choose_group(db, p, grp.id)
         except DomainError as err:
             flash(describe(err)["message"], "error")
-    items = svc.contributions(db, ws.id, group_id=grp.id)
+    items = participation.contributions(db, ws.id, group_id=grp.id)
     return render_template(
         "participant/group.html",
         ws=ws,
@@ -165,12 +166,13 @@ def post_contribution(workshop_id: int):  # type: ignore[no-untyped-def]
     if not ratelimit.allow("post", f"p{p.id}"):
         raise WebError("rate_limited", 429)
     try:
-        c, created = svc.submit_contribution(get_db(), p, group_id, data.get("kind"), data.get("text"), data.get("client_id"))
+        c, created = participation.submit_contribution(get_db(), p, group_id, data.get("kind"), data.get("text"), data.get("client_id"))
     except DomainError as err:
         if wants_json():
             raise
         flash(describe(err)["message"], "error")
-        target = group_id if group_id > 0 else (p.group_id or 0)
+        # Back to the participant's own table (opening another table's page would move them there).
+        target = p.group_id or (group_id if group_id > 0 else 0)
         if target:
             return redirect(url_for("participant.group", workshop_id=workshop_id, group_id=target))
         return redirect(url_for("participant.workshop", workshop_id=workshop_id))
@@ -184,7 +186,7 @@ def edit_contribution(workshop_id: int, contribution_id: int):  # type: ignore[n
     p = _participant_or_join(workshop_id)
     db = get_db()
     if request.method == "GET":
-        c = next((c for c in svc.contributions(db, workshop_id) if c.id == contribution_id and c.participant_id == p.id), None)
+        c = next((c for c in participation.contributions(db, workshop_id) if c.id == contribution_id and c.participant_id == p.id), None)
         if c is None:
             raise NotFound("no such contribution")
         return render_template("participant/edit.html", ws=svc.get_workshop(db, workshop_id), c=c)
@@ -192,7 +194,7 @@ def edit_contribution(workshop_id: int, contribution_id: int):  # type: ignore[n
     if data is None or not hasattr(data, "get"):
         raise WebError("bad_json", 400)
     try:
-        c = svc.edit_contribution(db, p, contribution_id, data.get("text"))
+        c = participation.edit_contribution(db, p, contribution_id, data.get("text"))
     except DomainError as err:
         if wants_json():
             raise
@@ -206,7 +208,7 @@ def edit_contribution(workshop_id: int, contribution_id: int):  # type: ignore[n
 def delete_contribution(workshop_id: int, contribution_id: int):  # type: ignore[no-untyped-def]
     p = _participant_or_join(workshop_id)
     try:
-        c = svc.delete_contribution(get_db(), p, contribution_id)
+        c = participation.delete_contribution(get_db(), p, contribution_id)
     except DomainError as err:
         if wants_json():
             raise

@@ -15,15 +15,10 @@ from flask_socketio import rooms as current_rooms
 from sessions import accounts
 from sessions.errors import DomainError, NotFound, ValidationFailed
 from sessions.models import Participant, User
-from sessions.workshops import (
-    MAX_ID,
-    changes_since,
-    get_workshop,
-    is_facilitator,
-    participant_by_token,
-    workshop_by_wall_token,
-)
-from sessions.workshops import last_seq as workshop_last_seq
+from sessions.participation import changes_since, participant_by_token
+from sessions.participation import last_seq as workshop_last_seq
+from sessions.validation import MAX_ID
+from sessions.workshops import get_workshop, is_facilitator, workshop_by_wall_token
 
 from .db import get_db
 from .errors import WebError, ack_error

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template
 
+from sessions import participation
 from sessions import workshops as svc
 
 from . import qr
@@ -20,10 +21,10 @@ def show(token: str):  # type: ignore[no-untyped-def]
     return render_template(
         "wall.html",
         ws=ws,
-        contributions=svc.contributions(db, ws.id),
+        contributions=participation.contributions(db, ws.id),
         seq=ws.last_seq,
         join_url=join_url(ws),
-        participant_count=svc.participant_count(db, ws.id),
+        participant_count=participation.participant_count(db, ws.id),
         # Several tables may share a persona: the wall names the table on each card.
         group_names={g.id: g.name for g in ws.groups},
     )

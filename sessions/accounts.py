@@ -11,7 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .errors import ValidationFailed
 from .models import User
 from .store import write_transaction
-from .workshops import hash_token, new_token
+from .validation import hash_token, new_token
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
 MIN_PASSWORD = 10

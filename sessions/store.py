@@ -154,7 +154,8 @@ def upgrade(engine: Engine) -> None:
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        # "heads": features developed side by side may add migration branches until a merge revision joins them.
+        command.upgrade(cfg, "heads")
 
 
 def integrity_ok(engine: Engine) -> bool:

@@ -35,10 +35,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import login, make_user, make_workshop
 from sqlalchemy import inspect, text
 from sqlalchemy.pool import NullPool
 
-from helpers import login, make_user, make_workshop
 from sessions import store
 from sessions.personas import load_library
 
@@ -197,8 +197,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def app(app_config: dict[str, Any], clean_env: None) -> Iterator[Any]:
-    from facilitator import create_app
-    from facilitator import ratelimit
+    from facilitator import create_app, ratelimit
 
     application = create_app(app_config)
     with application.app_context():

@@ -45,11 +45,11 @@ def make_workshop(
 
 def join_participant(db: Any, ws: Any, group: Any | None = None, name: str | None = None) -> tuple[Any, str]:
     """Join ``ws`` by its code (domain), optionally choosing ``group``. Returns (participant, token)."""
-    from sessions import workshops as svc
+    from sessions import participation
 
-    p, token = svc.join(db, ws.join_code, name)
+    p, token = participation.join(db, ws.join_code, name)
     if group is not None:
-        p = svc.choose_group(db, p, group.id)
+        p = participation.choose_group(db, p, group.id)
     return p, token
 
 

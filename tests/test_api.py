@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import bearer, client_id, make_user
 from sqlalchemy import select
 
-from helpers import bearer, client_id, make_user
 from sessions.accounts import issue_api_token
 from sessions.models import Base
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
+from helpers import client_id, join_participant, make_user, make_workshop
 from sqlalchemy import func, select
 
-from helpers import client_id, join_participant, make_user, make_workshop
+from sessions import participation
 from sessions import workshops as svc
 from sessions.errors import (
     IllegalTransition,
@@ -48,7 +49,7 @@ def member(db, ws):  # type: ignore[no-untyped-def]
 
 
 def post(db, participant, group, text="Mer praksis i studietiden", kind="need", cid=None):  # type: ignore[no-untyped-def]
-    return svc.submit_contribution(db, participant, group.id, kind, text, cid or client_id())
+    return participation.submit_contribution(db, participant, group.id, kind, text, cid or client_id())
 
 
 # -- state machine -------------------------------------------------------------------------
@@ -144,56 +145,56 @@ class TestStateMachine:
 
 class TestJoin:
     def test_join_with_the_code(self, db, ws):
-        p, token = svc.join(db, ws.join_code, "  Kari  ")
+        p, token = participation.join(db, ws.join_code, "  Kari  ")
         assert p.workshop_id == ws.id and p.display_name == "Kari" and p.group_id is None
         assert len(token) >= 32
-        assert svc.participant_by_token(db, token).id == p.id
+        assert participation.participant_by_token(db, token).id == p.id
         assert p.token_hash != token  # only the hash is stored
 
     @pytest.mark.parametrize("fmt", ["{a} {b}", "{a}-{b}", " {a}{b} ", "{a}.{b}"])
     def test_formatted_code_is_accepted(self, db, ws, fmt):
         code = fmt.format(a=ws.join_code[:4], b=ws.join_code[4:])
-        p, _ = svc.join(db, code)
+        p, _ = participation.join(db, code)
         assert p.workshop_id == ws.id
 
     @pytest.mark.parametrize("code", ["", "1234567", "123456789", "abcd efgh", "1234 567x", None, 12345678, "١٢٣٤٥٦٧٨"])
     def test_malformed_code(self, db, ws, code):
         with pytest.raises(UnknownJoinCode):
-            svc.join(db, code)
+            participation.join(db, code)
 
     def test_unknown_code(self, db, ws):
         wrong = f"{(int(ws.join_code) + 1) % 10**8:08d}"
         with pytest.raises(UnknownJoinCode):
-            svc.join(db, wrong)
-        assert svc.participant_count(db, ws.id) == 0
+            participation.join(db, wrong)
+        assert participation.participant_count(db, ws.id) == 0
 
     def test_draft_and_closed_workshops_cannot_be_joined(self, db, owner, persona_library):
         draft = make_workshop(db, owner, persona_library, open_it=False)
         with pytest.raises(WorkshopNotOpen):
-            svc.join(db, draft.join_code)
+            participation.join(db, draft.join_code)
         opened = svc.open_workshop(db, draft)
         svc.close_workshop(db, opened)
         with pytest.raises(WorkshopNotOpen):
-            svc.join(db, draft.join_code)
-        assert svc.participant_count(db, draft.id) == 0
+            participation.join(db, draft.join_code)
+        assert participation.participant_count(db, draft.id) == 0
 
     def test_join_straight_into_a_group(self, db, ws):
-        p, _ = svc.join(db, ws.join_code, None, ws.groups[2].id)
+        p, _ = participation.join(db, ws.join_code, None, ws.groups[2].id)
         assert p.group_id == ws.groups[2].id
 
     def test_join_with_a_group_of_another_workshop_stores_nothing(self, db, ws, owner, persona_library):
         other = make_workshop(db, owner, persona_library, n_groups=1, title="Annen samling")
         with pytest.raises(WrongWorkshop):
-            svc.join(db, ws.join_code, "Kari", other.groups[0].id)
+            participation.join(db, ws.join_code, "Kari", other.groups[0].id)
         with pytest.raises(ValidationFailed):
-            svc.join(db, ws.join_code, "Kari", str(ws.groups[0].id))
-        assert svc.participant_count(db, ws.id) == 0
+            participation.join(db, ws.join_code, "Kari", str(ws.groups[0].id))
+        assert participation.participant_count(db, ws.id) == 0
 
     def test_choose_a_group_of_another_workshop(self, db, ws, owner, persona_library):
         other = make_workshop(db, owner, persona_library, n_groups=1, title="Annen samling")
-        p, _ = svc.join(db, ws.join_code)
+        p, _ = participation.join(db, ws.join_code)
         with pytest.raises(WrongWorkshop):
-            svc.choose_group(db, p, other.groups[0].id)
+            participation.choose_group(db, p, other.groups[0].id)
 
 
 # -- contributions -------------------------------------------------------------------------
@@ -207,13 +208,13 @@ class TestSubmit:
         assert c.kind.value == "need"
         assert (c.workshop_id, c.group_id, c.persona_id) == (ws.id, ws.groups[0].id, ws.groups[0].persona_id)
         assert c.author_name == "Kari"
-        assert c.seq == 1 and svc.last_seq(db, ws.id) == 1
+        assert c.seq == 1 and participation.last_seq(db, ws.id) == 1
         event = c.as_event()
         assert "participant_id" not in event and "client_id" not in event
         assert event["deleted"] is False and event["edited"] is False
 
     def test_posting_puts_a_participant_without_group_in_that_group(self, db, ws):
-        p, _ = svc.join(db, ws.join_code)
+        p, _ = participation.join(db, ws.join_code)
         post(db, p, ws.groups[1])
         db.rollback()
         assert db.get(type(p), p.id).group_id == ws.groups[1].id
@@ -260,12 +261,12 @@ class TestSubmit:
         with pytest.raises(WrongWorkshop):
             post(db, member, other.groups[0])
         assert count_contributions(db) == 0
-        assert svc.last_seq(db, other.id) == 0 and svc.last_seq(db, ws.id) == 0
+        assert participation.last_seq(db, other.id) == 0 and participation.last_seq(db, ws.id) == 0
 
     @pytest.mark.parametrize("group_id", [10**6, 0, -1, 2**31, 2**70, "1", None, True])
     def test_bad_group_id(self, db, ws, member, group_id):
         with pytest.raises((WrongWorkshop, ValidationFailed)):
-            svc.submit_contribution(db, member, group_id, "need", "Tekst", client_id())
+            participation.submit_contribution(db, member, group_id, "need", "Tekst", client_id())
         assert count_contributions(db) == 0
 
     def test_post_only_at_ones_own_table(self, db, ws, member):
@@ -274,7 +275,7 @@ class TestSubmit:
         with pytest.raises(NotInGroup):
             post(db, member, ws.groups[1])
         assert count_contributions(db) == 0
-        moved = svc.choose_group(db, member, ws.groups[1].id)
+        moved = participation.choose_group(db, member, ws.groups[1].id)
         c, created = post(db, moved, ws.groups[1])
         assert created and c.group_id == ws.groups[1].id
 
@@ -287,7 +288,7 @@ class TestSubmit:
     @pytest.mark.parametrize("cid", ["", "short", "a" * 65, "has space in it", "æøå-12345", None, 12345678])
     def test_bad_client_id(self, db, ws, member, cid):
         with pytest.raises(ValidationFailed) as exc:
-            svc.submit_contribution(db, member, ws.groups[0].id, "need", "Tekst", cid)
+            participation.submit_contribution(db, member, ws.groups[0].id, "need", "Tekst", cid)
         assert exc.value.reason == "bad_client_id"
 
     def test_same_client_id_returns_the_first(self, db, ws, member):
@@ -297,7 +298,7 @@ class TestSubmit:
         assert created and not created_again
         assert again.id == first.id and again.seq == first.seq
         assert count_contributions(db) == 1
-        assert svc.last_seq(db, ws.id) == 1  # a retry takes no sequence number
+        assert participation.last_seq(db, ws.id) == 1  # a retry takes no sequence number
 
     def test_retry_with_different_body_still_returns_the_first(self, db, ws, member):
         cid = client_id()
@@ -322,7 +323,7 @@ class TestSubmit:
             c, _ = post(db, who, grp, f"Innspel {i}")
             seqs.append(c.seq)
         assert seqs == [1, 2, 3, 4, 5, 6]
-        assert svc.last_seq(db, ws.id) == 6
+        assert participation.last_seq(db, ws.id) == 6
 
     def test_seq_is_per_workshop(self, db, ws, member, owner, persona_library):
         other_ws = make_workshop(db, owner, persona_library, n_groups=1, title="Annen samling")
@@ -353,20 +354,20 @@ class TestSubmit:
 class TestEditDelete:
     def test_edit_own(self, db, ws, member):
         c, _ = post(db, member, ws.groups[0], "Før")
-        edited = svc.edit_contribution(db, member, c.id, "  Etter  ")
+        edited = participation.edit_contribution(db, member, c.id, "  Etter  ")
         assert edited.text == "Etter" and edited.updated_at is not None
         assert edited.seq == 2 and edited.as_event()["edited"] is True
 
     def test_edit_with_the_same_text_changes_nothing(self, db, ws, member):
         c, _ = post(db, member, ws.groups[0], "Same")
-        again = svc.edit_contribution(db, member, c.id, "Same")
+        again = participation.edit_contribution(db, member, c.id, "Same")
         assert again.seq == c.seq and again.updated_at is None
 
     def test_edit_validates(self, db, ws, member):
         c, _ = post(db, member, ws.groups[0], "Før")
         for bad, reason in (("  ", "empty"), ("y" * 1001, "too_long")):
             with pytest.raises(ValidationFailed) as exc:
-                svc.edit_contribution(db, member, c.id, bad)
+                participation.edit_contribution(db, member, c.id, bad)
             assert exc.value.reason == reason
         db.rollback()
         assert db.get(Contribution, c.id).text == "Før"
@@ -375,9 +376,9 @@ class TestEditDelete:
         c, _ = post(db, member, ws.groups[0], "Mitt")
         stranger, _ = join_participant(db, ws, ws.groups[0])
         with pytest.raises(NotYourContribution):
-            svc.edit_contribution(db, stranger, c.id, "Overtatt")
+            participation.edit_contribution(db, stranger, c.id, "Overtatt")
         with pytest.raises(NotYourContribution):
-            svc.delete_contribution(db, stranger, c.id)
+            participation.delete_contribution(db, stranger, c.id)
         db.rollback()
         stored = db.get(Contribution, c.id)
         assert stored.text == "Mitt" and not stored.deleted and stored.seq == 1
@@ -387,29 +388,29 @@ class TestEditDelete:
         other_ws = make_workshop(db, owner, persona_library, n_groups=1, title="Annen samling")
         outsider, _ = join_participant(db, other_ws, other_ws.groups[0])
         with pytest.raises(NotFound):
-            svc.edit_contribution(db, outsider, c.id, "Hack")
+            participation.edit_contribution(db, outsider, c.id, "Hack")
         with pytest.raises(NotFound):
-            svc.delete_contribution(db, outsider, c.id)
+            participation.delete_contribution(db, outsider, c.id)
 
     def test_delete_own_leaves_a_tombstone(self, db, ws, member):
         c, _ = post(db, member, ws.groups[0], "Slett meg")
-        gone = svc.delete_contribution(db, member, c.id)
+        gone = participation.delete_contribution(db, member, c.id)
         assert gone.deleted and gone.seq == 2
         event = gone.as_event()
         assert event["deleted"] is True and event["text"] == "" and event["author_name"] is None
-        assert svc.contributions(db, ws.id) == []
+        assert participation.contributions(db, ws.id) == []
         with pytest.raises(NotFound):
-            svc.delete_contribution(db, member, c.id)
+            participation.delete_contribution(db, member, c.id)
         with pytest.raises(NotFound):
-            svc.edit_contribution(db, member, c.id, "Tilbake")
+            participation.edit_contribution(db, member, c.id, "Tilbake")
 
     def test_no_edits_after_close(self, db, ws, member):
         c, _ = post(db, member, ws.groups[0], "Før")
         svc.close_workshop(db, ws)
         with pytest.raises(WorkshopNotOpen):
-            svc.edit_contribution(db, member, c.id, "Etter")
+            participation.edit_contribution(db, member, c.id, "Etter")
         with pytest.raises(WorkshopNotOpen):
-            svc.delete_contribution(db, member, c.id)
+            participation.delete_contribution(db, member, c.id)
         db.rollback()
         assert db.get(Contribution, c.id).text == "Før"
 
@@ -419,38 +420,38 @@ class TestChangesSince:
         a, _ = post(db, member, ws.groups[0], "A")  # seq 1
         b, _ = post(db, member, ws.groups[0], "B")  # seq 2
         c, _ = post(db, member, ws.groups[0], "C")  # seq 3
-        svc.edit_contribution(db, member, a.id, "A2")  # a: seq 4
-        svc.delete_contribution(db, member, b.id)  # b: seq 5
-        changes = svc.changes_since(db, ws.id, 0)
+        participation.edit_contribution(db, member, a.id, "A2")  # a: seq 4
+        participation.delete_contribution(db, member, b.id)  # b: seq 5
+        changes = participation.changes_since(db, ws.id, 0)
         assert [(x.id, x.seq) for x in changes] == [(c.id, 3), (a.id, 4), (b.id, 5)]
         assert changes[-1].deleted
-        later = svc.changes_since(db, ws.id, 3)
+        later = participation.changes_since(db, ws.id, 3)
         assert [x.id for x in later] == [a.id, b.id]
         assert [x.as_event()["text"] for x in later] == ["A2", ""]
-        assert svc.changes_since(db, ws.id, 5) == []
-        assert [x.id for x in svc.contributions(db, ws.id)] == [c.id, a.id]
+        assert participation.changes_since(db, ws.id, 5) == []
+        assert [x.id for x in participation.contributions(db, ws.id)] == [c.id, a.id]
 
     def test_filter_by_group(self, db, ws, member):
         other, _ = join_participant(db, ws, ws.groups[1])
         mine = [post(db, member, ws.groups[0], f"G1 {i}")[0].id for i in range(2)]
         theirs = post(db, other, ws.groups[1], "G2")[0]
-        svc.delete_contribution(db, other, theirs.id)
-        assert [x.id for x in svc.changes_since(db, ws.id, 0, group_id=ws.groups[0].id)] == mine
-        g2 = svc.changes_since(db, ws.id, 0, group_id=ws.groups[1].id)
+        participation.delete_contribution(db, other, theirs.id)
+        assert [x.id for x in participation.changes_since(db, ws.id, 0, group_id=ws.groups[0].id)] == mine
+        g2 = participation.changes_since(db, ws.id, 0, group_id=ws.groups[1].id)
         assert [(x.id, x.deleted) for x in g2] == [(theirs.id, True)]
-        assert svc.changes_since(db, ws.id, 0, group_id=ws.groups[2].id) == []
-        assert len(svc.changes_since(db, ws.id, 0)) == 3
+        assert participation.changes_since(db, ws.id, 0, group_id=ws.groups[2].id) == []
+        assert len(participation.changes_since(db, ws.id, 0)) == 3
 
     def test_other_workshops_are_not_included(self, db, ws, member, owner, persona_library):
         other_ws = make_workshop(db, owner, persona_library, n_groups=1, title="Annen samling")
         p2, _ = join_participant(db, other_ws, other_ws.groups[0])
         post(db, p2, other_ws.groups[0])
-        assert svc.changes_since(db, ws.id, 0) == []
+        assert participation.changes_since(db, ws.id, 0) == []
 
     @pytest.mark.parametrize("since", [-1, "3", None, 1.5, True, 2**31, 2**70])
     def test_bad_since(self, db, ws, since):
         with pytest.raises(ValidationFailed) as exc:
-            svc.changes_since(db, ws.id, since)
+            participation.changes_since(db, ws.id, since)
         assert exc.value.reason == "bad_since"
 
 
@@ -483,11 +484,11 @@ class TestAccess:
     def test_out_of_range_ids_are_not_found(self, db, ws, member):
         for big in (2**31, 2**70):
             with pytest.raises(NotFound):
-                svc.edit_contribution(db, member, big, "x")
+                participation.edit_contribution(db, member, big, "x")
             with pytest.raises(NotFound):
-                svc.delete_contribution(db, member, big)
+                participation.delete_contribution(db, member, big)
             with pytest.raises(WrongWorkshop):
-                svc.choose_group(db, member, big)
+                participation.choose_group(db, member, big)
             with pytest.raises(WrongWorkshop):
                 svc.add_group(db, ws, "Bord", big)
             with pytest.raises(WrongWorkshop):
@@ -500,7 +501,7 @@ class TestAccess:
                 svc.workshop_by_wall_token(db, bad)
 
     def test_participant_token_lookup(self, db, ws):
-        _p, token = svc.join(db, ws.join_code)
-        assert svc.participant_by_token(db, token) is not None
+        _p, token = participation.join(db, ws.join_code)
+        assert participation.participant_by_token(db, token) is not None
         for bad in (None, "", "short", token + "x", 42):
-            assert svc.participant_by_token(db, bad) is None
+            assert participation.participant_by_token(db, bad) is None

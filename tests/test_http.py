@@ -14,11 +14,30 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import (
+    PASSWORD,
+    bearer,
+    client_id,
+    csrf_token,
+    login,
+    make_user,
+    make_workshop,
+    post_form,
+    post_json,
+)
 from sqlalchemy import func, select
 
-from helpers import PASSWORD, bearer, client_id, csrf_token, login, make_user, make_workshop, post_form, post_json
+from sessions import participation, validation
 from sessions import workshops as svc
-from sessions.models import Contribution, Group, Participant, User, Workshop, WorkshopPersona, WorkshopStatus
+from sessions.models import (
+    Contribution,
+    Group,
+    Participant,
+    User,
+    Workshop,
+    WorkshopPersona,
+    WorkshopStatus,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -237,7 +256,7 @@ class TestPrepare:
             {"title": "Samling", "date": "12/03/2026", "personas": ["ine"]},
             {"title": "Samling", "personas": ["ine"], "group_count": "tre"},
             {"title": "Samling", "personas": ["ine"], "group_count": "0"},
-            {"title": "Samling", "personas": ["ine"], "group_count": str(svc.MAX_GROUPS + 1)},
+            {"title": "Samling", "personas": ["ine"], "group_count": str(validation.MAX_GROUPS + 1)},
         ],
     )
     def test_create_rejects_bad_input(self, logged_in, app_db, form):
@@ -305,8 +324,8 @@ class TestPrepare:
         assert reload(app_db, Group, target.id).name == target.name
 
     def test_group_with_contributions_cannot_be_deleted(self, logged_in, app_db, workshop):
-        p, _ = svc.join(app_db, workshop.join_code)
-        svc.submit_contribution(app_db, p, workshop.groups[0].id, "need", "Innspel", client_id())
+        p, _ = participation.join(app_db, workshop.join_code)
+        participation.submit_contribution(app_db, p, workshop.groups[0].id, "need", "Innspel", client_id())
         post_form(logged_in, f"/workshops/{workshop.id}/groups/{workshop.groups[0].id}/delete")
         assert [cat for cat, _ in flashes(logged_in)] == ["error"]
         assert reload(app_db, Group, workshop.groups[0].id) is not None
@@ -626,8 +645,8 @@ class TestPost:
 
 class TestWall:
     def test_wall_with_the_right_token(self, client, app_db, workshop):
-        p, _ = svc.join(app_db, workshop.join_code)
-        svc.submit_contribution(app_db, p, workshop.groups[2].id, "need", "Synleg på veggen", client_id())
+        p, _ = participation.join(app_db, workshop.join_code)
+        participation.submit_contribution(app_db, p, workshop.groups[2].id, "need", "Synleg på veggen", client_id())
         resp = client.get(f"/wall/{workshop.wall_token}")
         assert resp.status_code == 200
         assert "Synleg på veggen" in resp.get_data(as_text=True)

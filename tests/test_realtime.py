@@ -11,9 +11,17 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from helpers import (
+    bearer,
+    client_id,
+    join_participant,
+    make_user,
+    make_workshop,
+    post_form,
+    post_json,
+)
 
-from helpers import bearer, client_id, join_participant, make_user, make_workshop, post_form, post_json
-from sessions import workshops as svc
+from sessions import participation
 from sessions.accounts import issue_api_token
 
 # -- helpers -------------------------------------------------------------------------------
@@ -142,7 +150,7 @@ class TestWatch:
         order = [0, 1, 0, 2, 1]
         out = []
         for i, gi in enumerate(order):
-            c, _ = svc.submit_contribution(app_db, people[gi], workshop.groups[gi].id, "need", f"Innspel {i + 1}", client_id())
+            c, _ = participation.submit_contribution(app_db, people[gi], workshop.groups[gi].id, "need", f"Innspel {i + 1}", client_id())
             out.append(c.as_event())
         return out
 
