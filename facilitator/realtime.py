@@ -47,6 +47,31 @@ def init_app(app: Flask) -> None:
         options["message_queue"] = app.config["REDIS_URL"]
         options["channel"] = "personaverkstad"
     socketio.init_app(app, **options)
+    _limit_websocket_messages(app.config["SOCKETIO_MAX_MESSAGE"])
+
+
+def _limit_websocket_messages(limit: int) -> None:
+    """Refuse an oversized WebSocket message while it streams in, instead of after buffering it whole.
+
+    ``max_http_buffer_size`` is only checked once python-engineio has the complete message; with the
+    simple-websocket transport (threading and gevent modes) a 64 MB frame would sit in memory first.
+    simple-websocket can stop at ``max_message_size`` as the bytes arrive, but engine.io never passes it,
+    so the transport class is wrapped here. Closing code 1009 (message too big) ends the connection.
+    """
+    eio = socketio.server.eio
+    base = eio._async.get("websocket")  # noqa: SLF001 - no public hook for transport options
+    if base is None or getattr(base, "_pv_limited", False):
+        return
+
+    class LimitedWebSocket(base):  # type: ignore[misc, valid-type]
+        _pv_limited = True
+
+        def __init__(self, handler: Any, server: Any, **kwargs: Any) -> None:
+            super().__init__(handler, server, **kwargs)
+            # A little headroom for the engine.io/socket.io framing around the payload.
+            self.server_args["max_message_size"] = limit + 1024
+
+    eio._async = {**eio._async, "websocket": LimitedWebSocket}  # noqa: SLF001
 
 
 def _identity_from_connect(auth: Any) -> dict[str, Any]:
