@@ -7,6 +7,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/setup.sh
 
-.venv/bin/flask --app facilitator demo
+PORT="${PORT:-5000}"
+HOST="${PV_HOST:-127.0.0.1}"
+.venv/bin/flask --app facilitator demo --base-url "${PV_PUBLIC_URL:-http://127.0.0.1:$PORT}"
 
-exec .venv/bin/python -m facilitator serve --host 127.0.0.1 --port "${PORT:-5000}"
+exec .venv/bin/python -m facilitator serve --host "$HOST" --port "$PORT"
