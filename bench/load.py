@@ -1,14 +1,24 @@
-"""Load benchmark: a simulated workshop against a real server process.
+"""Load benchmark: a simulated workshop against a real server process, next to two references.
 
-N phones in G groups join in a burst (HTTP join + Socket.IO connect + watch), a wall and two
-facilitators watch, and a few phones post contributions at a set rate through the HTTP API.
+For each size N: N phones in N/10 groups join in a burst (join, connect, ``watch``), a wall and two
+facilitators watch, then contributions are posted at a set rate by the phones in turn. The same load runs
+against three servers, each started fresh:
+
+  app   Personaverkstad itself (``python -m facilitator serve``, gevent, SQLite unless --database-url)
+  fsio  a bare Flask-SocketIO gevent server delivering the same messages to the same rooms, no database
+        (bench/ref_fsio.py)
+  ws    a raw ``websockets`` asyncio server doing the same with ``broadcast()`` (bench/ref_websockets.py)
+
 Measured: time until all joined, join errors, post-to-wall and post-to-groupmate latency
-(p50/p95/p99/max), completeness (received / expected), server CPU and memory per client.
+(p50/p95/p99/max), completeness (received / expected, for the wall, the groupmates and the facilitators),
+sustained posts/s, server CPU and memory per phone. Our figures are also printed as ratios to the references.
 
-    .venv/bin/python bench/load.py --n 300 --groups 30 --rate 5 --posts 60 --modes gevent,threading
+    .venv/bin/python bench/load.py                       # N = 50, 300, 1000; 20 posts/s for 15 s
+    .venv/bin/python bench/load.py --n 50 --duration 2 --targets app --json /tmp/smoke.json   # smoke
 
-Prints a Markdown table and writes JSON (``--json``, default bench/results/load-<date>.json).
-Everything runs on loopback; request loops are bounded in count and time.
+The server is pinned to CPU 0 and this client process to CPU 1 (``--no-pin`` to let them share), so the
+client's own work does not eat the server's core. Writes JSON and a Markdown table to bench/results/.
+Everything runs on loopback; every wait is bounded in time.
 """
 
 from __future__ import annotations
@@ -18,293 +28,317 @@ import asyncio
 import datetime as dt
 import json
 import os
-import platform
 import secrets
 import shutil
-import socket
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import aiohttp
-import psutil
-import socketio
+from clients import RawClient, SioClient
+from load_report import complete, machine, ratio_rows, table
+from servers import Server
 
 ROOT = Path(__file__).resolve().parent.parent
-PY = sys.executable
 PERSONAS = ["ine", "nils", "silje", "trond", "torunn"]
+TEXT_PAD = "x" * 150
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def pct(values: list[float], p: float) -> float:
+def pct(values: list[float], p: float) -> float | None:
     if not values:
-        return float("nan")
+        return None
     values = sorted(values)
     k = min(len(values) - 1, max(0, round(p / 100 * (len(values) - 1))))
-    return values[k]
+    return round(values[k], 1)
 
 
-class Server:
-    def __init__(self, mode: str, workdir: Path) -> None:
-        self.mode = mode
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.env = dict(
-            os.environ,
-            DATABASE_URL=f"sqlite:///{workdir}/bench-{mode}.sqlite",
-            PV_SECRET_KEY=secrets.token_hex(16),
-            PV_RATELIMIT_DISABLED="1",
-        )
-        self.env.pop("REDIS_URL", None)
-        self.log = open(workdir / f"server-{mode}.log", "w")
-        self.proc: subprocess.Popen[bytes] | None = None
+# -- the simulated room ----------------------------------------------------------------------------------
 
-    def cli(self, *args: str) -> str:
-        out = subprocess.run(
-            [PY, "-m", "flask", "--app", "facilitator", *args], env=self.env, cwd=ROOT, capture_output=True, text=True, check=True
-        )
-        return out.stdout
 
-    def start(self) -> None:
-        cmd = [PY, "-m", "facilitator", "serve", "--port", str(self.port)]
-        if self.mode == "threading":
-            cmd.append("--threading")
-        self.cli("db", "upgrade")
-        self.proc = subprocess.Popen(cmd, env=self.env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
-        import urllib.request
+@dataclass
+class Phone:
+    index: int
+    group_id: int
+    token: str = ""
+    client: Any = None
 
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(self.base + "/healthz", timeout=1).read()
+
+@dataclass
+class Tally:
+    """Receipt times per post key, by kind of receiver."""
+
+    wall: dict[str, float] = field(default_factory=dict)
+    mates: dict[str, list[float]] = field(default_factory=dict)
+    staff: dict[str, int] = field(default_factory=dict)
+
+    def handler(self, kind: str, phone: int | None = None) -> Callable[[str, Any, float], None]:
+        def on_event(event: str, data: Any, now: float) -> None:
+            if event == "contribution":
+                items = [data]
+            elif event == "contributions":  # a coalesced batch (the wall)
+                items = data.get("items", []) if isinstance(data, dict) else []
+            else:
                 return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError(f"server ({self.mode}) did not start")
+            for item in items:
+                text = item.get("text", "") if isinstance(item, dict) else ""
+                if not text.startswith("bench:"):
+                    continue
+                key, poster = text.split(":")[1:3]
+                if kind == "wall":
+                    self.wall.setdefault(key, now)
+                elif kind == "staff":
+                    self.staff[key] = self.staff.get(key, 0) + 1
+                elif str(phone) != poster:
+                    self.mates.setdefault(key, []).append(now)
 
-    @property
-    def ps(self) -> psutil.Process:
-        assert self.proc is not None
-        return psutil.Process(self.proc.pid)
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-        self.log.close()
+        return on_event
 
 
-async def run_scenario(server: Server, n: int, groups: int, rate: float, posts: int, posters: int) -> dict[str, object]:
-    email = f"bench{secrets.token_hex(3)}@example.no"
-    server.cli("users", "create", email, "--password", "bench-password-123")
-    api_token = server.cli("users", "token", email).strip().splitlines()[-1]
-    hdr = {"Authorization": f"Bearer {api_token}"}
-    conn = aiohttp.TCPConnector(limit=200)
-    async with aiohttp.ClientSession(server.base, connector=conn) as http:
-        body = {
-            "title": "Benchmark",
-            "place": "Loopback",
-            "groups": [{"name": f"Bord {i + 1}", "persona_id": PERSONAS[i % len(PERSONAS)]} for i in range(groups)],
-        }
+class Scenario:
+    """Drives one target: setup, join burst, posting phase; returns one result row."""
+
+    def __init__(self, server: Server, n: int, groups: int, rate: float, duration: float, concurrency: int) -> None:
+        self.server = server
+        self.target = server.target
+        self.n = n
+        self.groups = groups
+        self.rate = rate
+        self.duration = duration
+        self.concurrency = concurrency
+        self.tally = Tally()
+        self.errors: list[str] = []
+        self.ws_id = 0
+        self.join_code = ""
+        self.group_ids: list[int] = list(range(1, groups + 1))
+        self.wall_auth: dict[str, Any] = {}
+        self.fac_auth: dict[str, Any] = {}
+        self.api_token = ""
+
+    # target-specific steps -------------------------------------------------------------------------
+
+    def client(self, on_event: Callable[[str, Any, float], None]) -> Any:
+        return RawClient(on_event) if self.target == "ws" else SioClient(on_event)
+
+    async def setup(self, http: aiohttp.ClientSession) -> None:
+        if self.target != "app":
+            return
+        email = f"bench{secrets.token_hex(3)}@example.no"
+        self.server.cli("users", "create", email, "--password", "bench-password-123")
+        self.api_token = self.server.cli("users", "token", email).strip().splitlines()[-1]
+        hdr = {"Authorization": f"Bearer {self.api_token}"}
+        body = {"title": "Benchmark", "place": "Loopback",
+                "groups": [{"name": f"Bord {i + 1}", "persona_id": PERSONAS[i % len(PERSONAS)]} for i in range(self.groups)]}
         async with http.post("/api/v1/workshops", json=body, headers=hdr) as r:
             ws = await r.json()
         async with http.post(f"/api/v1/workshops/{ws['id']}/open", headers=hdr) as r:
             ws = await r.json()
-        group_ids = [g["id"] for g in ws["groups"]]
-        wall_token = None
-        # the wall token is only on the manage page; the benchmark reads it from the database instead
-        import sqlalchemy as sa
+        self.ws_id, self.join_code = ws["id"], ws["join_code"]
+        self.group_ids = [g["id"] for g in ws["groups"]]
+        import sqlalchemy as sa  # the wall token is only shown on the manage page; read it from the database
 
-        eng = sa.create_engine(server.env["DATABASE_URL"])
+        eng = sa.create_engine(self.server.env["DATABASE_URL"])
         with eng.connect() as c:
-            wall_token = c.execute(sa.text("select wall_token from workshops where id=:i"), {"i": ws["id"]}).scalar_one()
+            wall_token = c.execute(sa.text("select wall_token from workshops where id=:i"), {"i": self.ws_id}).scalar_one()
         eng.dispose()
+        self.wall_auth = {"wall": wall_token}
+        self.fac_auth = {"token": self.api_token}
 
-        cpu0 = server.ps.cpu_times()
-        rss_idle = server.ps.memory_info().rss
-        received_wall: dict[str, float] = {}
-        received_mates: dict[str, list[float]] = {}
-        phone_group: list[int] = []
-        clients: list[socketio.AsyncClient] = []
-        errors = 0
+    def watch_body(self, role: str, group_id: int | None = None) -> dict[str, Any]:
+        if self.target == "app":
+            return {"workshop_id": self.ws_id, "since": 0}
+        return {"role": role, "group_id": group_id}
 
-        def on_contribution_factory(kind: str, store: dict):  # type: ignore[no-untyped-def]
-            async def handler(data):  # type: ignore[no-untyped-def]
-                text = data.get("text", "")
-                if text.startswith("bench:"):
-                    key = text.split(":")[1]
-                    now = time.time()
-                    if kind == "wall":
-                        store.setdefault(key, now)
-                    else:
-                        store.setdefault(key, []).append(now)
+    async def watcher(self, http: aiohttp.ClientSession, auth: dict[str, Any], role: str, on_event: Any, group_id: int | None = None) -> Any:
+        c = self.client(on_event)
+        await c.connect(self.wss, self.server.base, auth)
+        ack = await c.call("watch", self.watch_body(role, group_id))
+        if not (isinstance(ack, dict) and ack.get("ok")):
+            await c.close()
+            raise RuntimeError(f"watch refused: {ack}")
+        return c
 
-            return handler
-
-        async def watcher(auth: dict, kind: str, store: dict) -> socketio.AsyncClient:
-            sio = socketio.AsyncClient(reconnection=False)
-            sio.on("contribution", on_contribution_factory(kind, store))
-            await sio.connect(server.base, auth=auth, transports=["websocket"], wait_timeout=30)
-            ack = await sio.call("watch", {"workshop_id": ws["id"], "since": 0}, timeout=30)
-            if not ack.get("ok"):
-                raise RuntimeError(ack)
-            return sio
-
-        wall = await watcher({"wall": wall_token}, "wall", received_wall)
-        facs = [await watcher({"token": api_token}, "wall", {}) for _ in range(2)]
-        phone_tokens: list[str] = []
-
-        async def join_one(i: int) -> None:
-            nonlocal errors
-            gid = group_ids[i % len(group_ids)]
-            try:
-                async with http.post("/api/v1/join", json={"code": ws["join_code"], "group_id": gid}) as r:
-                    if r.status != 201:
-                        errors += 1
-                        return
-                    data = await r.json()
-                sio = await watcher({"token": data["token"]}, "phone", received_mates)
-            except Exception:  # noqa: BLE001 - counted as a join error
-                errors += 1
-                return
-            clients.append(sio)
-            phone_tokens.append(data["token"])
-            phone_group.append(gid)
-
-        t_join = time.monotonic()
-        sem = asyncio.Semaphore(100)
-
-        async def limited(i: int) -> None:
-            async with sem:
-                await join_one(i)
-
-        await asyncio.gather(*(limited(i) for i in range(n)))
-        join_time = time.monotonic() - t_join
-        rss_conn = server.ps.memory_info().rss
-
-        # Posters: the first `posters` phones post in turn at `rate` posts/s.
-        sent: dict[str, float] = {}
-        post_errors = 0
-        group_of_post: dict[str, int] = {}
-        interval = 1.0 / rate
-        t_post = time.monotonic()
-
-        async def post(k: int) -> None:
-            nonlocal post_errors
-            idx = k % min(posters, len(phone_tokens))
-            key = secrets.token_hex(6)
-            gid = phone_group[idx]
-            group_of_post[key] = gid
-            sent[key] = time.time()
-            payload = {"group_id": gid, "kind": "need", "text": f"bench:{key}:" + "x" * 150, "client_id": key + "abcdef"}
-            async with http.post(
-                f"/api/v1/workshops/{ws['id']}/contributions", json=payload, headers={"Authorization": f"Bearer {phone_tokens[idx]}"}
-            ) as r:
+    async def join(self, http: aiohttp.ClientSession, phone: Phone) -> None:
+        if self.target == "app":
+            async with http.post("/api/v1/join", json={"code": self.join_code, "group_id": phone.group_id}) as r:
                 if r.status != 201:
+                    raise RuntimeError(f"join {r.status}: {(await r.text())[:200]}")
+                phone.token = (await r.json())["token"]
+        elif self.target == "fsio":
+            async with http.post("/join", json={"group_id": phone.group_id}) as r:
+                phone.token = (await r.json())["token"]
+        phone.client = await self.watcher(http, {"token": phone.token}, "participant", self.tally.handler("phone", phone.index),
+                                          phone.group_id)
+
+    async def post(self, http: aiohttp.ClientSession, phone: Phone, key: str) -> bool:
+        body = {"group_id": phone.group_id, "kind": "need", "text": f"bench:{key}:{phone.index}:{TEXT_PAD}", "client_id": key + "cid"}
+        if self.target == "ws":
+            ack = await phone.client.call("post", body)
+            return bool(ack.get("ok"))
+        url = f"/api/v1/workshops/{self.ws_id}/contributions" if self.target == "app" else "/post"
+        async with http.post(url, json=body, headers={"Authorization": f"Bearer {phone.token}"}) as r:
+            await r.read()
+            return r.status == 201
+
+    # the run -----------------------------------------------------------------------------------------
+
+    async def run(self) -> dict[str, Any]:
+        conn = aiohttp.TCPConnector(limit=self.concurrency)
+        timeout = aiohttp.ClientTimeout(total=60)
+        # WebSockets hold their connection for good: they get a session without a connection limit.
+        async with aiohttp.ClientSession(self.server.base, connector=conn, timeout=timeout) as http, \
+                aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0), timeout=timeout) as self.wss:
+            await self.setup(http)
+            wall = await self.watcher(http, self.wall_auth, "wall", self.tally.handler("wall"))
+            facs = [await self.watcher(http, self.fac_auth, "staff", self.tally.handler("staff")) for _ in range(2)]
+            phones = [Phone(i, self.group_ids[i % len(self.group_ids)]) for i in range(self.n)]
+            rss0, cpu0 = self.server.ps.memory_info().rss, self.server.cpu_s()
+
+            # 1. the join burst
+            self.server.start_profile(f"{self.target}-{self.n}-join")
+            sem = asyncio.Semaphore(self.concurrency)
+            join_lat: list[float] = []
+
+            async def join_one(p: Phone) -> None:
+                async with sem:
+                    t = time.monotonic()
+                    try:
+                        await self.join(http, p)
+                        join_lat.append((time.monotonic() - t) * 1000)
+                    except Exception as exc:  # noqa: BLE001 - counted and reported
+                        self.errors.append(f"join: {type(exc).__name__}: {exc}"[:300])
+
+            t_join = time.monotonic()
+            await asyncio.gather(*(join_one(p) for p in phones))
+            join_s = time.monotonic() - t_join
+            self.server.stop_profile()
+            rss1, cpu1 = self.server.ps.memory_info().rss, self.server.cpu_s()
+            joined = [p for p in phones if p.client is not None]
+
+            # 2. posting at a set rate, by the phones in turn
+            self.server.start_profile(f"{self.target}-{self.n}-post")
+            sent: dict[str, tuple[float, Phone]] = {}
+            acked: list[float] = []
+            post_errors = 0
+
+            async def post_one(p: Phone, key: str) -> None:
+                nonlocal post_errors
+                sent[key] = (time.monotonic(), p)
+                try:
+                    ok = await self.post(http, p, key)
+                except Exception as exc:  # noqa: BLE001
+                    ok = False
+                    self.errors.append(f"post: {type(exc).__name__}: {exc}"[:300])
+                if ok:
+                    acked.append(time.monotonic())
+                else:
                     post_errors += 1
 
-        tasks = []
-        for k in range(posts):
-            tasks.append(asyncio.create_task(post(k)))
-            await asyncio.sleep(max(0.0, t_post + (k + 1) * interval - time.monotonic()))
-        await asyncio.gather(*tasks)
-        post_span = time.monotonic() - t_post
-        # Wait (bounded) for deliveries to finish.
-        members = {gid: phone_group.count(gid) for gid in set(phone_group)}
-        expected_mates = sum(members.get(group_of_post[k], 0) for k in sent)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            got_mates = sum(len(v) for v in received_mates.values())
-            if len(received_wall) >= len(sent) and got_mates >= expected_mates:
-                break
-            await asyncio.sleep(0.05)
-        cpu1 = server.ps.cpu_times()
-        wall_lat = [(received_wall[k] - sent[k]) * 1000 for k in sent if k in received_wall]
-        mate_lat = [(t - sent[k]) * 1000 for k in sent for t in received_mates.get(k, [])]
-        got_mates = sum(len(v) for v in received_mates.values())
-        for c in [wall, *facs, *clients]:
-            await c.disconnect()
-    cpu_s = (cpu1.user + cpu1.system) - (cpu0.user + cpu0.system)
-    return {
-        "mode": server.mode,
-        "n": n,
-        "groups": groups,
-        "joined": len(clients),
-        "join_errors": errors,
-        "join_time_s": round(join_time, 2),
-        "posts": len(sent),
-        "post_errors": post_errors,
-        "posts_per_s": round(len(sent) / post_span, 2),
-        "wall_p50_ms": round(pct(wall_lat, 50), 1),
-        "wall_p95_ms": round(pct(wall_lat, 95), 1),
-        "wall_p99_ms": round(pct(wall_lat, 99), 1),
-        "wall_max_ms": round(max(wall_lat) if wall_lat else float("nan"), 1),
-        "mate_p50_ms": round(pct(mate_lat, 50), 1),
-        "mate_p99_ms": round(pct(mate_lat, 99), 1),
-        "wall_complete": f"{len(received_wall)}/{len(sent)}",
-        "mates_complete": f"{got_mates}/{expected_mates}",
-        "server_cpu_s": round(cpu_s, 2),
-        "rss_per_client_kb": round((rss_conn - rss_idle) / max(1, len(clients)) / 1024, 1),
-    }
+            count = int(self.rate * self.duration)
+            tasks = []
+            t_post = time.monotonic()
+            for k in range(count if joined else 0):
+                tasks.append(asyncio.create_task(post_one(joined[k % len(joined)], f"{k:06d}{secrets.token_hex(3)}")))
+                await asyncio.sleep(max(0.0, t_post + (k + 1) / self.rate - time.monotonic()))
+            await asyncio.gather(*tasks)
+            post_span = (max(acked) - t_post) if acked else float("nan")
+
+            members: dict[int, int] = {}
+            for p in joined:
+                members[p.group_id] = members.get(p.group_id, 0) + 1
+            expected_mates = sum(members[p.group_id] - 1 for _, p in sent.values())
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                got_mates = sum(len(v) for v in self.tally.mates.values())
+                if (len(self.tally.wall) >= len(sent) and got_mates >= expected_mates
+                        and sum(self.tally.staff.values()) >= 2 * len(sent)):
+                    break
+                await asyncio.sleep(0.05)
+            self.server.stop_profile()
+            cpu2 = self.server.cpu_s()
+            rss2 = self.server.ps.memory_info().rss
+            for c in [wall, *facs, *(p.client for p in joined)]:
+                await c.close()
+
+        wall_lat = [(self.tally.wall[k] - t) * 1000 for k, (t, _) in sent.items() if k in self.tally.wall]
+        mate_lat = [(r - t) * 1000 for k, (t, _) in sent.items() for r in self.tally.mates.get(k, [])]
+        got_mates = sum(len(v) for v in self.tally.mates.values())
+        return {
+            "target": self.target, "n": self.n, "groups": self.groups, "joined": len(joined),
+            "join_errors": self.n - len(joined), "join_s": round(join_s, 2),
+            "join_p50_ms": pct(join_lat, 50), "join_p99_ms": pct(join_lat, 99),
+            "posts": len(sent), "post_errors": post_errors, "posts_per_s": round(len(acked) / post_span, 1) if acked else 0,
+            "wall_p50_ms": pct(wall_lat, 50), "wall_p95_ms": pct(wall_lat, 95), "wall_p99_ms": pct(wall_lat, 99),
+            "wall_max_ms": pct(wall_lat, 100),
+            "mate_p50_ms": pct(mate_lat, 50), "mate_p95_ms": pct(mate_lat, 95), "mate_p99_ms": pct(mate_lat, 99),
+            "mate_max_ms": pct(mate_lat, 100),
+            "wall_received": len(self.tally.wall), "wall_expected": len(sent),
+            "mates_received": got_mates, "mates_expected": expected_mates,
+            "staff_received": sum(self.tally.staff.values()), "staff_expected": 2 * len(sent),
+            "cpu_join_s": round(cpu1 - cpu0, 2), "cpu_posts_s": round(cpu2 - cpu1, 2),
+            "cpu_ms_per_join": round((cpu1 - cpu0) * 1000 / max(1, len(joined)), 2),
+            "rss_mb": round(rss2 / 2**20, 1), "kb_per_phone": round((rss1 - rss0) / max(1, len(joined)) / 1024, 1),
+            "errors": self.errors[:10],
+        }
 
 
-COLUMNS = [
-    "mode", "n", "joined", "join_errors", "join_time_s", "posts_per_s", "wall_p50_ms", "wall_p95_ms", "wall_p99_ms",
-    "wall_max_ms", "mate_p50_ms", "mate_p99_ms", "wall_complete", "mates_complete", "server_cpu_s", "rss_per_client_kb",
-]
-
-
-def table(rows: list[dict[str, object]]) -> str:
-    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
-    for r in rows:
-        lines.append("| " + " | ".join(str(r.get(c, "")) for c in COLUMNS) + " |")
-    return "\n".join(lines)
-
-
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--n", default="50", help="phones; comma-separated for several sizes")
-    ap.add_argument("--groups", type=int, default=0, help="groups (default: n/10)")
-    ap.add_argument("--rate", type=float, default=5.0, help="posts per second")
-    ap.add_argument("--posts", type=int, default=40)
-    ap.add_argument("--posters", type=int, default=10)
-    ap.add_argument("--modes", default="gevent")
-    ap.add_argument("--json", default=None)
-    args = ap.parse_args()
+    ap.add_argument("--n", default="50,300,1000", help="phones; comma-separated for several sizes")
+    ap.add_argument("--group-size", type=int, default=10, help="phones per group (groups = N / this)")
+    ap.add_argument("--rate", type=float, default=20.0, help="posts per second")
+    ap.add_argument("--duration", type=float, default=15.0, help="seconds of posting")
+    ap.add_argument("--targets", default="app,fsio,ws")
+    ap.add_argument("--concurrency", type=int, default=100, help="joins in flight at once")
+    ap.add_argument("--database-url", default=None, help="for the app (default: a fresh SQLite file)")
+    ap.add_argument("--no-pin", action="store_true", help="do not pin server and client to separate CPUs")
+    ap.add_argument("--profile", type=Path, default=None, help="record py-spy profiles of each phase into this folder")
+    ap.add_argument("--logs", type=Path, default=None, help="keep the servers' logs in this folder")
+    ap.add_argument("--json", type=Path, default=None, help="default: bench/results/load-<date>.json")
+    ap.add_argument("--markdown", type=Path, default=None, help="default: next to the JSON, .md")
+    args = ap.parse_args(argv)
+
+    pin = not args.no_pin and (os.cpu_count() or 1) >= 2
+    if pin:
+        os.sched_setaffinity(0, {1})
     workdir = Path(tempfile.mkdtemp(prefix="pv-bench-"))
-    rows = []
+    if args.logs:
+        args.logs.mkdir(parents=True, exist_ok=True)
+    rows: list[dict[str, Any]] = []
     try:
         for n in [int(x) for x in args.n.split(",")]:
-            for mode in args.modes.split(","):
-                server = Server(mode, workdir)
-                server.start()
+            for target in args.targets.split(","):
+                server = Server(target, workdir, 0 if pin else None, args.database_url, args.profile, args.logs)
                 try:
-                    row = asyncio.run(run_scenario(server, n, args.groups or max(1, n // 10), args.rate, args.posts, args.posters))
+                    server.start()
+                    scenario = Scenario(server, n, max(1, n // args.group_size), args.rate, args.duration, args.concurrency)
+                    row = asyncio.run(scenario.run())
                 finally:
                     server.stop()
                 rows.append(row)
                 print(table([row]).splitlines()[-1], flush=True)
+                for err in row["errors"][:3]:
+                    print("   ", err, flush=True)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    print()
-    print(table(rows))
-    out = Path(args.json) if args.json else ROOT / "bench" / "results" / f"load-{dt.date.today().isoformat()}.json"
+    info = machine()
+    info["pinned"] = "server on CPU 0, benchmark client on CPU 1" if pin else "not pinned"
+    md = [f"Machine: {info['cpus']} × {info['cpu']}, {info['memory_gb']} GB, Python {info['python']}, {info['pinned']}.",
+          f"Load: {args.rate:g} posts/s for {args.duration:g} s, {args.group_size} phones per group, a wall and two facilitators.",
+          "Latencies in ms; CPU and memory of the server process.", "", table(rows + ratio_rows(rows))]
+    print("\n" + "\n".join(md))
+    out = args.json or ROOT / "bench" / "results" / f"load-{dt.date.today().isoformat()}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
-                               "args": vars(args), "rows": rows}, indent=2))
-    print(f"\nwrote {out}")
-    return 0
+    out.write_text(json.dumps({"machine": info, "args": {k: str(v) for k, v in vars(args).items()},
+                               "when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "rows": rows}, indent=2))
+    mdpath = args.markdown or out.with_suffix(".md")
+    mdpath.write_text("\n".join(md) + "\n")
+    print(f"\nwrote {out} and {mdpath}")
+    bad = [r for r in rows if r["join_errors"] or r["post_errors"] or complete(r).split("/")[0] != complete(r).split("/")[1]]
+    return 1 if bad else 0
 
 
 if __name__ == "__main__":

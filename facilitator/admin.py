@@ -23,7 +23,7 @@ from sessions import workshops as svc
 from sessions.errors import DomainError, ValidationFailed
 from sessions.personas import PersonaFileError, collect_persona_errors
 
-from . import broadcast, qr
+from . import broadcast, control, qr
 from .auth import facilitator_required, facilitator_user
 from .db import get_db
 from .errors import describe
@@ -285,7 +285,7 @@ def close_workshop(workshop_id: int):  # type: ignore[no-untyped-def]
 @facilitator_required
 def live(workshop_id: int):  # type: ignore[no-untyped-def]
     ws = svc.load_for_dashboard(get_db(), _ws(workshop_id).id)
-    items = participation.contributions(get_db(), ws.id)
+    items = participation.contributions(get_db(), ws.id, include_hidden=True)
     return render_template(
         "admin/live.html",
         ws=ws,
@@ -294,6 +294,9 @@ def live(workshop_id: int):  # type: ignore[no-untyped-def]
         join_url=join_url(ws),
         wall_url=public_url("wall.show", token=ws.wall_token),
         participant_count=participation.participant_count(get_db(), ws.id),
+        group_names={g.id: g.name for g in ws.groups},
+        persona_names={p.id: p.name for p in ws.personas},
+        **control.dashboard_context(get_db(), ws),
     )
 
 

@@ -16,6 +16,7 @@ from sessions import workshops as svc
 from sessions.accounts import user_by_api_token
 from sessions.errors import NotFound, UnknownJoinCode, ValidationFailed
 from sessions.models import Participant, User, Workshop
+from sessions.voting import workshop_wide_ballot
 
 from . import broadcast, ratelimit
 from .admin import join_url
@@ -184,10 +185,10 @@ def post_contribution(workshop_id: int):  # type: ignore[no-untyped-def]
     if not ratelimit.allow("post", f"p{p.id}"):
         raise WebError("rate_limited", 429)
     c, created = participation.submit_contribution(
-        get_db(), p, data.get("group_id"), data.get("kind"), data.get("text"), data.get("client_id")
+        get_db(), p, data.get("group_id"), data.get("kind"), data.get("text"), data.get("client_id"), data.get("typed_at")
     )
     if created:
-        broadcast.contribution_changed(c)
+        broadcast.contribution_changed(c, every_phone=c.late and workshop_wide_ballot(get_db(), workshop_id))
     return jsonify(c.as_event()), (201 if created else 200)
 
 

@@ -14,6 +14,7 @@ from . import (
     auth,
     cli,
     config,
+    control,
     db,
     errors,
     i18n,
@@ -22,6 +23,7 @@ from . import (
     persona_library,
     ratelimit,
     realtime,
+    report,
     security,
     wall,
 )
@@ -51,6 +53,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(participant.bp)
     app.register_blueprint(wall.bp)
     api.init_app(app)
+    control.init_app(app)
+    report.init_app(app)
     errors.init_app(app)
     realtime.init_app(app)
     cli.init_app(app)

@@ -17,7 +17,7 @@ from sessions import workshops as svc
 from sessions.errors import DomainError, NotFound, UnknownJoinCode
 from sessions.models import Participant
 
-from . import broadcast, ratelimit
+from . import broadcast, control, ratelimit
 from .auth import client_address, participant_for, remember_participant
 from .db import get_db
 from .errors import WebError, describe, wants_json
@@ -141,6 +141,7 @@ def group(workshop_id: int, group_id: int):  # type: ignore[no-untyped-def]
         seq=ws.last_seq,
         client_id=new_client_id(),
         participant=p,
+        **control.phone_context(db, ws, grp, p),
     )
 
 
@@ -166,7 +167,9 @@ def post_contribution(workshop_id: int):  # type: ignore[no-untyped-def]
     if not ratelimit.allow("post", f"p{p.id}"):
         raise WebError("rate_limited", 429)
     try:
-        c, created = participation.submit_contribution(get_db(), p, group_id, data.get("kind"), data.get("text"), data.get("client_id"))
+        c, created = participation.submit_contribution(
+            get_db(), p, group_id, data.get("kind"), data.get("text"), data.get("client_id"), data.get("typed_at")
+        )
     except DomainError as err:
         if wants_json():
             raise
@@ -177,7 +180,8 @@ def post_contribution(workshop_id: int):  # type: ignore[no-untyped-def]
             return redirect(url_for("participant.group", workshop_id=workshop_id, group_id=target))
         return redirect(url_for("participant.workshop", workshop_id=workshop_id))
     if created:
-        broadcast.contribution_changed(c)
+        # A late post can arrive while every table votes on every contribution: then every phone gets it.
+        broadcast.contribution_changed(c, every_phone=c.late and control.voting.workshop_wide_ballot(get_db(), workshop_id))
     return _answer(c, 201 if created else 200, workshop_id, c.group_id, _("Saved."))
 
 

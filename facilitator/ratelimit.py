@@ -1,9 +1,21 @@
-"""Rate limits with the `limits` library: in memory for one process, in Redis for several."""
+"""Rate limits with the `limits` library: in memory for one process, in Redis for several.
+
+When Redis is unreachable the limits fall back to this process's memory until it answers again: they
+stay in force per process (with N processes at most N times the limit), instead of failing closed
+(refusing every post and join in the room while Redis is away) or failing open (no limit on sign-in
+guesses). Redis calls fail fast, so a request never waits for a Redis that is down.
+"""
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 from flask import Flask, current_app
-from limits import parse, storage, strategies
+from limits import RateLimitItem, parse, storage, strategies
+from limits.errors import StorageError
+
+log = logging.getLogger(__name__)
 
 # Named limits so that tests and docs can refer to them.
 LIMITS = {
@@ -12,13 +24,49 @@ LIMITS = {
     "join": "1200/minute",
     "join_code_miss": "20/minute",  # wrong codes per client address: guessing an 8-digit code is impractical
     "post": "30/minute",  # per participant, not per address
+    "vote": "120/minute",  # dots given or taken back, per participant
     "api_write": "120/minute",  # per token
 }
 
 
+class FallbackLimiter:
+    """A moving-window limiter on shared storage, with a per-process memory limiter while that fails."""
+
+    def __init__(self, url: str) -> None:
+        options: dict[str, Any] = {}
+        if url.startswith(("redis", "rediss", "valkey")):
+            from redis.backoff import NoBackoff
+            from redis.retry import Retry
+
+            options = {"wrap_exceptions": True, "socket_connect_timeout": 1.0, "socket_timeout": 1.0,
+                       "retry": Retry(NoBackoff(), 0)}
+        self.storage = storage.storage_from_string(url, **options)
+        self.shared = strategies.MovingWindowRateLimiter(self.storage)
+        self.local = strategies.MovingWindowRateLimiter(storage.MemoryStorage())
+        self.degraded = False
+
+    def _call(self, method: str, item: RateLimitItem, *identifiers: str) -> bool:
+        try:
+            result = bool(getattr(self.shared, method)(item, *identifiers))
+        except StorageError as exc:
+            if not self.degraded:
+                log.warning("rate limits: shared storage unreachable (%s); limiting per process meanwhile", exc)
+            self.degraded = True
+            return bool(getattr(self.local, method)(item, *identifiers))
+        if self.degraded:
+            log.warning("rate limits: shared storage is back")
+            self.degraded = False
+        return result
+
+    def hit(self, item: RateLimitItem, *identifiers: str) -> bool:
+        return self._call("hit", item, *identifiers)
+
+    def test(self, item: RateLimitItem, *identifiers: str) -> bool:
+        return self._call("test", item, *identifiers)
+
+
 def init_app(app: Flask) -> None:
-    store = storage.storage_from_string(app.config["RATELIMIT_STORAGE_URL"])
-    app.extensions["pv_ratelimit"] = strategies.MovingWindowRateLimiter(store)
+    app.extensions["pv_ratelimit"] = FallbackLimiter(app.config["RATELIMIT_STORAGE_URL"])
 
 
 def allow(name: str, key: str) -> bool:
@@ -38,4 +86,6 @@ def exhausted(name: str, key: str) -> bool:
 
 
 def reset() -> None:
-    current_app.extensions["pv_ratelimit"].storage.reset()
+    limiter = current_app.extensions["pv_ratelimit"]
+    limiter.storage.reset()
+    limiter.local.storage.reset()

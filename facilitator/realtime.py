@@ -18,6 +18,7 @@ from sessions.models import Participant, User
 from sessions.participation import changes_since, participant_by_token
 from sessions.participation import last_seq as workshop_last_seq
 from sessions.validation import MAX_ID
+from sessions.report import workshop_for_share_token
 from sessions.workshops import get_workshop, is_facilitator, workshop_by_wall_token
 
 from .db import get_db
@@ -44,8 +45,16 @@ def init_app(app: Flask) -> None:
     if app.config.get("SOCKETIO_ASYNC_MODE"):
         options["async_mode"] = app.config["SOCKETIO_ASYNC_MODE"]
     if app.config.get("REDIS_URL"):
-        options["message_queue"] = app.config["REDIS_URL"]
-        options["channel"] = "personaverkstad"
+        # Several processes: Redis pub/sub carries the emits; clients resync after a gap (messagequeue.py).
+        from . import broadcast
+        from .messagequeue import ResyncingRedisManager
+
+        options["client_manager"] = ResyncingRedisManager(
+            app.config["REDIS_URL"],
+            channel="personaverkstad",
+            on_subscribed=broadcast.resync_here,
+            on_publish_recovered=broadcast.resync_everywhere,
+        )
     socketio.init_app(app, **options)
     _limit_websocket_messages(app.config["SOCKETIO_MAX_MESSAGE"])
 
@@ -76,7 +85,7 @@ def _limit_websocket_messages(limit: int) -> None:
 
 def _identity_from_connect(auth: Any) -> dict[str, Any]:
     """Resolve every credential the client offers. Saved in the Socket.IO session (not flask.session)."""
-    ident: dict[str, Any] = {"user_id": None, "participants": {}, "wall": None}
+    ident: dict[str, Any] = {"user_id": None, "participants": {}, "wall": None, "report": None}
     db = get_db()
     if isinstance(auth, dict):
         token = auth.get("token")
@@ -94,6 +103,13 @@ def _identity_from_connect(auth: Any) -> dict[str, Any]:
                 ident["wall"] = workshop_by_wall_token(db, wall).id
             except NotFound:
                 pass
+        report = auth.get("report")
+        if isinstance(report, str):
+            # A report share link's token (revoked or expired ones give nothing).
+            try:
+                ident["report"] = workshop_for_share_token(db, report).id
+            except DomainError:
+                pass
     if ident["user_id"] is None and current_user.is_authenticated:
         ident["user_id"] = current_user.user.id
     tokens = session.get("pt") or {}
@@ -109,7 +125,7 @@ def _identity_from_connect(auth: Any) -> dict[str, Any]:
 def on_connect(auth: Any = None) -> bool:
     """Sent by every client when it (re)connects. Refused without a valid credential."""
     ident = _identity_from_connect(auth)
-    if ident["user_id"] is None and not ident["participants"] and ident["wall"] is None:
+    if ident["user_id"] is None and not ident["participants"] and ident["wall"] is None and ident["report"] is None:
         return False
     # Per-connection state lives in this connection's WSGI environ (not flask.session, not a module dict).
     request.environ[IDENTITY_KEY] = ident
@@ -123,8 +139,10 @@ CATCH_UP_PAGE = 2000
 def on_watch(data: Any = None) -> dict[str, Any]:
     """Sent by a phone, wall or dashboard: ``{"workshop_id", "since"}``.
 
-    Joins the rooms this client may see and acks ``{"ok", "role", "seq", "status", "changes", "more"}``
-    with the changes after ``since`` that the client may see (a phone: its group's only). Live events
+    Joins the rooms this client may see and acks ``{"ok", "role", "seq", "status", "changes", "more", "live"}``
+    with the changes after ``since`` that the client may see (a phone: its group's only, unless all tables
+    vote on all contributions). ``live`` is the room's state now: the round with its deadline and the
+    server's clock, and for the role what it needs (wall view, tallies, the phone's dots). Live events
     follow. When ``more`` is true the client sends ``watch`` again with ``since`` = the ack's ``seq``.
 
     Order matters: the rooms are joined *before* the database is read, and ``seq`` is read before the
@@ -162,18 +180,24 @@ def on_watch(data: Any = None) -> dict[str, Any]:
         seq = changes[-1].seq
     else:
         seq = max([seq, *(c.seq for c in changes)])
+    from .control import live_for
+
+    staff = role == "facilitator"
     return {
         "ok": True,
         "role": role,
         "seq": seq,
         "status": ws.status.value,
-        "changes": [c.as_event() for c in changes],
+        "changes": [c.as_event(staff=staff) for c in changes],
         "more": more,
+        "live": live_for(db, ws, role, ident.get("participants", {}).get(ws.id)),
     }
 
 
 def _rooms_for(db: Any, ident: dict[str, Any], ws: Any) -> tuple[list[str], int | None, str]:
-    from .broadcast import all_room, group_room, staff_room, wall_room
+    from sessions.voting import workshop_wide_ballot
+
+    from .broadcast import all_room, group_room, phones_room, staff_room, wall_room
 
     if ident.get("user_id") is not None:
         user = db.get(User, ident["user_id"])
@@ -181,11 +205,16 @@ def _rooms_for(db: Any, ident: dict[str, Any], ws: Any) -> tuple[list[str], int 
             return [staff_room(ws.id), all_room(ws.id)], None, "facilitator"
     if ident.get("wall") == ws.id:
         return [wall_room(ws.id), all_room(ws.id)], None, "wall"
+    if ident.get("report") == ws.id:
+        # A report page opened with a share link sees what the wall sees, and refreshes itself from it.
+        return [wall_room(ws.id), all_room(ws.id)], None, "report"
     pid = ident.get("participants", {}).get(ws.id)
     if pid is not None:
         p = db.get(Participant, pid)
         if p is not None and p.group_id is not None:
-            return [group_room(ws.id, p.group_id), all_room(ws.id)], p.group_id, "participant"
+            # While all tables vote on all contributions a phone sees (and catches up on) every table's.
+            seen = None if workshop_wide_ballot(db, ws.id) else p.group_id
+            return [group_room(ws.id, p.group_id), phones_room(ws.id), all_room(ws.id)], seen, "participant"
         if p is not None:
             raise WebError("no_group", 409)
     # Do not confirm that a workshop the client may not see exists.

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, render_template
 from sessions import participation
 from sessions import workshops as svc
 
-from . import qr
+from . import control, qr
 from .admin import join_url
 from .db import get_db
 
@@ -27,6 +27,7 @@ def show(token: str):  # type: ignore[no-untyped-def]
         participant_count=participation.participant_count(db, ws.id),
         # Several tables may share a persona: the wall names the table on each card.
         group_names={g.id: g.name for g in ws.groups},
+        **control.wall_context(db, ws),
     )
 
 

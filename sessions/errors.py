@@ -74,3 +74,76 @@ class NotInGroup(DomainError):
 
     code = "not_in_group"
     status = 409
+
+
+class ShareLinkRevoked(DomainError):
+    """A report share link that a facilitator revoked."""
+
+    code = "share_link_revoked"
+    status = 410
+
+
+class ShareLinkExpired(DomainError):
+    """A report share link past its last day."""
+
+    code = "share_link_expired"
+    status = 410
+
+
+# -- running the room (sessions/rounds.py, sessions/moderation.py, sessions/voting.py) ------------------
+
+
+class RoundClosed(DomainError):
+    """No round is collecting posts now (time is up, or the plan is between rounds or over)."""
+
+    code = "round_closed"
+    status = 409
+
+
+class KindNotOpen(DomainError):
+    """The running round collects another kind of contribution."""
+
+    code = "kind_not_open"
+    status = 409
+
+
+class VotingClosed(DomainError):
+    """No voting round is running."""
+
+    code = "voting_closed"
+    status = 409
+
+
+class AlreadyVoted(DomainError):
+    """A participant has a dot on this contribution already (one dot per contribution)."""
+
+    code = "already_voted"
+    status = 409
+
+
+class NoDotsLeft(DomainError):
+    """Every dot of the round's budget is spent; move one instead."""
+
+    code = "no_dots_left"
+    status = 409
+
+
+class ContributionHidden(DomainError):
+    """A facilitator hid this contribution: no votes, no spotlight."""
+
+    code = "contribution_hidden"
+    status = 409
+
+
+class OutsideVotingScope(DomainError):
+    """In a round where each table votes on its own contributions, this one is another table's."""
+
+    code = "not_in_voting_scope"
+    status = 409
+
+
+class CannotMerge(DomainError):
+    """Merging these two is not possible (the same one, different kinds, hidden, or already merged)."""
+
+    code = "cannot_merge"
+    status = 409

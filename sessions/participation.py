@@ -11,12 +11,14 @@ from collections.abc import Sequence
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
+from . import rounds
 from .errors import (
     NotFound,
     NotInGroup,
     NotYourContribution,
+    RoundClosed,
     ValidationFailed,
     WorkshopNotOpen,
 )
@@ -93,11 +95,16 @@ def submit_contribution(
     kind: object,
     text: object,
     client_id: object,
+    typed_at: object = None,
 ) -> tuple[Contribution, bool]:
     """Post a need or a solution for a group's persona.
 
     Idempotent on ``client_id``: the same participant sending the same id again gets the first
     contribution back and ``created`` False, so a retry after a lost answer never duplicates.
+
+    With a workshop plan, the round decides what is accepted (``sessions.rounds.posting_slot``);
+    ``typed_at`` (the phone's time of writing, in server time) lets a post that was typed before its
+    round closed arrive within the grace period, marked late.
     """
     if not isinstance(client_id, str) or not CLIENT_ID_RE.match(client_id):
         raise ValidationFailed("client_id", "bad_client_id")
@@ -106,6 +113,7 @@ def submit_contribution(
         return existing, False
     the_kind = parse_kind(kind)
     body = clean_text(text, "text", max_len=MAX_TEXT)
+    typed = rounds.parse_client_time(typed_at, utcnow())
     try:
         with write_transaction(db):
             p = db.get_one(Participant, participant.id)
@@ -119,10 +127,13 @@ def submit_contribution(
             if p.group_id is not None and p.group_id != g.id:
                 # A phone only receives its own group's events: posting elsewhere would vanish from its view.
                 raise NotInGroup(group_id=g.id)
+            slot = rounds.posting_slot(db, ws, g, the_kind, typed, utcnow())
             c = Contribution(
                 workshop_id=ws.id,
                 group_id=g.id,
-                persona_id=g.persona_id,
+                persona_id=slot.persona_id,
+                round_id=slot.round_id,
+                late=slot.late,
                 participant_id=p.id,
                 author_name=p.display_name,
                 kind=the_kind,
@@ -153,13 +164,16 @@ def _own_contribution(db: Session, participant: Participant, contribution_id: ob
     if not isinstance(contribution_id, int) or isinstance(contribution_id, bool):
         raise ValidationFailed("contribution_id", "not_a_number")
     c = db.get(Contribution, contribution_id) if is_id(contribution_id) else None
-    if c is None or c.workshop_id != participant.workshop_id or c.deleted:
+    if c is None or c.workshop_id != participant.workshop_id or c.deleted or c.hidden or c.merged_into_id is not None:
         raise NotFound("no such contribution")
     if c.participant_id != participant.id:
         raise NotYourContribution()
     ws = db.get_one(Workshop, c.workshop_id)
     if not ws.accepting_contributions:
         raise WorkshopNotOpen(state=ws.status.value)
+    if not rounds.editing_allowed(db, ws.id):
+        # Texts stay as they were voted on.
+        raise RoundClosed(reason="voting")
     return ws, c
 
 
@@ -184,12 +198,24 @@ def delete_contribution(db: Session, participant: Participant, contribution_id: 
     return c
 
 
-def contributions(db: Session, workshop_id: int, group_id: int | None = None) -> Sequence[Contribution]:
-    """Visible contributions, oldest first, optionally for one group."""
-    q = select(Contribution).where(Contribution.workshop_id == workshop_id, Contribution.deleted.is_(False))
+def contributions(
+    db: Session, workshop_id: int, group_id: int | None = None, *, include_hidden: bool = False
+) -> Sequence[Contribution]:
+    """Visible contributions, oldest first, optionally for one group. The one place that decides visibility.
+
+    Deleted ones never; duplicates merged into another never as cards of their own (the kept one carries
+    them in ``merged``); hidden ones only for facilitators (``include_hidden``).
+    """
+    q = select(Contribution).where(
+        Contribution.workshop_id == workshop_id,
+        Contribution.deleted.is_(False),
+        Contribution.merged_into_id.is_(None),
+    )
+    if not include_hidden:
+        q = q.where(Contribution.hidden.is_(False))
     if group_id is not None:
         q = q.where(Contribution.group_id == group_id)
-    return db.scalars(q.order_by(Contribution.seq)).all()
+    return db.scalars(q.options(selectinload(Contribution.merged)).order_by(Contribution.seq)).all()
 
 
 def changes_since(db: Session, workshop_id: int, since: object, group_id: int | None = None, limit: int = 5000) -> Sequence[Contribution]:
@@ -199,7 +225,7 @@ def changes_since(db: Session, workshop_id: int, since: object, group_id: int | 
     q = select(Contribution).where(Contribution.workshop_id == workshop_id, Contribution.seq > since)
     if group_id is not None:
         q = q.where(Contribution.group_id == group_id)
-    return db.scalars(q.order_by(Contribution.seq).limit(limit)).all()
+    return db.scalars(q.options(selectinload(Contribution.merged)).order_by(Contribution.seq).limit(limit)).all()
 
 
 def last_seq(db: Session, workshop_id: int) -> int:

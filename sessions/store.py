@@ -153,6 +153,10 @@ def upgrade(engine: Engine) -> None:
 
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Several processes may start at once (deployment.md, multi-process): one migrates, the others
+            # wait and then find nothing to do. The lock ends with this transaction.
+            conn.execute(text("SELECT pg_advisory_xact_lock(7311550)"))
         cfg.attributes["connection"] = conn
         # "heads": features developed side by side may add migration branches until a merge revision joins them.
         command.upgrade(cfg, "heads")

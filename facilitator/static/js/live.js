@@ -18,9 +18,14 @@
   var editBase = board.dataset.editBase || null;
   var template = document.getElementById("tpl-contribution");
   var strings = JSON.parse((document.getElementById("i18n") || { textContent: "{}" }).textContent);
+  var moreStrings = document.getElementById("i18n-rounds");
+  if (moreStrings) Object.assign(strings, JSON.parse(moreStrings.textContent));
   var statusEl = document.querySelector("[data-connection]");
   var groupNamesEl = board.hasAttribute("data-show-group") && document.getElementById("group-names");
   var groupNames = groupNamesEl ? JSON.parse(groupNamesEl.textContent) : null;
+  // The dashboard names the persona on each card: with rotation a table's cards may be for several personas.
+  var personaNamesEl = board.hasAttribute("data-show-persona") && document.getElementById("persona-names");
+  var personaNames = personaNamesEl ? JSON.parse(personaNamesEl.textContent) : null;
   var mineKey = "pv-mine-" + workshopId;
   var mine = new Set(JSON.parse(board.dataset.mine || "[]"));
   try {
@@ -54,7 +59,9 @@
     card.querySelector('[data-field="text"]').textContent = c.text;
     card.querySelector('[data-field="author"]').textContent = c.author_name || "";
     card.querySelector('[data-field="edited"]').hidden = !c.edited;
+    fillModeration(card, c);
     if (groupNames) card.querySelector('[data-field="meta"]').textContent = groupNames[String(c.group_id)] || "";
+    if (personaNames) card.querySelector('[data-field="meta"]').textContent = personaNames[String(c.persona_id)] || "";
     var actions = card.querySelector('[data-field="actions"]');
     if (actions && editBase) {
       var isMine = mine.has(c.id);
@@ -68,13 +75,55 @@
     }
   }
 
+  /* Late mark, hidden state, merged duplicates and the facilitator's tools (see sessions/moderation.py). */
+  function fillModeration(card, c) {
+    var late = card.querySelector('[data-field="late"]');
+    if (late) late.hidden = !c.late;
+    card.classList.toggle("is-hidden", !!c.hidden);
+    var hiddenBadge = card.querySelector('[data-field="hidden-badge"]');
+    if (hiddenBadge) hiddenBadge.hidden = !c.hidden;
+    var tools = card.querySelector('[data-field="moderation"]');
+    if (tools) {
+      tools.querySelector('[data-moderate="hide"]').hidden = !!c.hidden;
+      tools.querySelector('[data-moderate="unhide"]').hidden = !c.hidden;
+    }
+    var original = card.querySelector('[data-field="original"]');
+    if (original) {
+      original.hidden = !c.original_text;
+      original.querySelector('[data-field="original-text"]').textContent = c.original_text || "";
+    }
+    var merged = card.querySelector('[data-field="merged"]');
+    if (merged) {
+      merged.textContent = "";
+      (c.merged || []).forEach(function (m) {
+        var li = document.createElement("li");
+        li.dataset.mergedId = m.id;
+        var text = document.createElement("span");
+        text.className = "merged-text";
+        text.textContent = m.text;
+        li.appendChild(text);
+        if (tools) {
+          var undo = document.createElement("button");
+          undo.type = "button";
+          undo.className = "link-button";
+          undo.dataset.moderate = "unmerge";
+          undo.dataset.target = m.id;
+          undo.textContent = strings.unmerge || "Undo merge";
+          li.append(" ", undo);
+        }
+        merged.appendChild(li);
+      });
+      merged.hidden = !(c.merged && c.merged.length);
+    }
+  }
+
   function updateCounts() {
     board.querySelectorAll("[data-lane-count]").forEach(function (el) {
       var lane = board.querySelector('[data-lane="' + el.dataset.laneCount + '"]');
-      if (lane) el.textContent = lane.querySelectorAll(".card").length;
+      if (lane) el.textContent = lane.querySelectorAll(".card:not(.is-hidden)").length;
     });
     var total = document.querySelector("[data-contribution-count]");
-    if (total) total.textContent = board.querySelectorAll(".card").length;
+    if (total) total.textContent = board.querySelectorAll(".card:not(.is-hidden)").length;
   }
 
   /* Apply one change (new, edited or deleted contribution). Idempotent. */
@@ -82,9 +131,11 @@
     if (!c || c.workshop_id !== workshopId) return;
     var existing = cardFor(c.id);
     if (existing && Number(existing.dataset.seq) >= c.seq) return;
-    if (c.deleted) {
+    // Merged duplicates live on inside the kept card; hidden ones only on the facilitators' dashboard.
+    if (c.deleted || c.merged_into || (c.hidden && role !== "facilitator")) {
       if (existing) existing.remove();
       updateCounts();
+      document.dispatchEvent(new CustomEvent("pv:applied", { detail: c }));
       return;
     }
     var lane = laneFor(c);
@@ -100,6 +151,7 @@
       window.setTimeout(function () { card.classList.remove("fresh"); }, 4000);
     }
     updateCounts();
+    document.dispatchEvent(new CustomEvent("pv:applied", { detail: c }));
   }
 
   function markMine(id) {
@@ -137,7 +189,7 @@
       if (ack.more) { watch(); return; }
       setStatus(strings.online, "online");
       board.dataset.synced = String(seq);
-      document.dispatchEvent(new CustomEvent("pv:synced", { detail: { seq: seq, status: ack.status } }));
+      document.dispatchEvent(new CustomEvent("pv:synced", { detail: { seq: seq, status: ack.status, live: ack.live } }));
       if (ack.status === "closed") closed();
     });
   }
@@ -154,6 +206,10 @@
   socket.on("disconnect", function () { setStatus(strings.offline, "offline"); });
   socket.on("connect_error", function () { setStatus(strings.offline, "offline"); });
   socket.on("contribution", apply);
+  // The server's message queue had a gap (docs/api.md, "resync"): catch up from the cursor, spread over 2 s.
+  socket.on("resync", function (r) {
+    if (r && r.workshop_id === workshopId) window.setTimeout(watch, Math.random() * 2000);
+  });
   socket.on("participants", function (p) {
     if (p.workshop_id !== workshopId) return;
     var el = document.querySelector("[data-participant-count]");

@@ -79,7 +79,7 @@
     if (!items.length) { retryDelay = 1000; return; }
     sending = true;
     var item = items[0];
-    request(item.url, { group_id: item.group_id, kind: item.kind, text: item.text, client_id: item.client_id })
+    request(item.url, { group_id: item.group_id, kind: item.kind, text: item.text, client_id: item.client_id, typed_at: item.typed_at })
       .then(function (resp) {
         return resp.json().catch(function () { return {}; }).then(function (data) { return { resp: resp, data: data }; });
       })
@@ -133,7 +133,10 @@
         group_id: Number(form.querySelector('input[name="group_id"]').value),
         kind: kind,
         text: text,
-        client_id: form.querySelector('input[name="client_id"]').value
+        client_id: form.querySelector('input[name="client_id"]').value,
+        // When it was written, in server time (rounds.js corrects the phone's clock): a post typed before
+        // the round closed is still accepted, marked late, if it arrives within the grace period.
+        typed_at: window.pvClock ? window.pvClock.now() : Date.now()
       });
       saveOutbox(items);
       form.querySelector('input[name="client_id"]').value = newClientId();

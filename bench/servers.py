@@ -1,0 +1,118 @@
+"""Servers under test for bench/load.py: Personaverkstad and the two references, as pinned subprocesses."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = Path(__file__).resolve().parent
+PY = sys.executable
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _pin(cpu: int | None) -> Callable[[], None] | None:
+    if cpu is None:
+        return None
+    return lambda: os.sched_setaffinity(0, {cpu})
+
+
+class Server:
+    """One server under test as a subprocess (optionally on one CPU, optionally under py-spy)."""
+
+    def __init__(self, target: str, workdir: Path, cpu: int | None, database_url: str | None, profile: Path | None,
+                 logs: Path | None = None) -> None:
+        self.target = target
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.cpu = cpu
+        self.profile = profile
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("PV_") and k not in {"REDIS_URL", "DATABASE_URL"}}
+        self.env.update(
+            DATABASE_URL=database_url or f"sqlite:///{workdir}/bench-{secrets.token_hex(4)}.sqlite",
+            PV_SECRET_KEY=secrets.token_hex(16),
+            PV_ALLOW_HTTP="1",
+        )
+        self.log_path = (logs or workdir) / f"server-{target}-{self.port}.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._spy: subprocess.Popen[bytes] | None = None
+
+    def cli(self, *args: str) -> str:
+        out = subprocess.run([PY, "-m", "flask", "--app", "facilitator", *args], env=self.env, cwd=ROOT,
+                             capture_output=True, text=True, check=True, timeout=120)
+        return out.stdout
+
+    def command(self) -> list[str]:
+        if self.target == "app":
+            return [PY, "-m", "facilitator", "serve", "--port", str(self.port)]
+        script = {"fsio": "ref_fsio.py", "ws": "ref_websockets.py"}[self.target]
+        return [PY, str(BENCH / script), "--port", str(self.port)]
+
+    def start(self) -> None:
+        if self.target == "app":
+            self.cli("db", "upgrade")
+        with open(self.log_path, "wb") as log:
+            self.proc = subprocess.Popen(self.command(), env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                         preexec_fn=_pin(self.cpu))
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.target} server exited:\n{self.log_path.read_text()[-3000:]}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError(f"{self.target} server did not start")
+        if self.target != "ws":
+            urllib.request.urlopen(self.base + "/healthz", timeout=10).read()
+
+    def start_profile(self, name: str) -> None:
+        if self.profile is None or self.proc is None:
+            return
+        self.profile.mkdir(parents=True, exist_ok=True)
+        out = self.profile / f"{name}.txt"
+        self._spy = subprocess.Popen([str(Path(PY).with_name("py-spy")), "record", "--pid", str(self.proc.pid), "--rate", "250", "--format", "raw",
+                                      "--output", str(out), "--nonblocking"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def stop_profile(self) -> None:
+        if self._spy is not None:
+            self._spy.send_signal(2)
+            try:
+                self._spy.wait(30)
+            except subprocess.TimeoutExpired:
+                self._spy.kill()
+            self._spy = None
+
+    @property
+    def ps(self) -> psutil.Process:
+        assert self.proc is not None
+        return psutil.Process(self.proc.pid)
+
+    def cpu_s(self) -> float:
+        t = self.ps.cpu_times()
+        return float(t.user + t.system)
+
+    def stop(self) -> None:
+        self.stop_profile()
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)

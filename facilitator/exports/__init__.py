@@ -1,0 +1,81 @@
+"""The report's formats. Every renderer takes a :class:`sessions.report.Report` and the labels in the
+report's language, and returns bytes; none imports Flask, so the worker process (worker.py) and the CLI
+use them directly.
+
+=========  ==============================  =====
+format     renderer                        heavy
+=========  ==============================  =====
+``md``     md.render_markdown              no
+``csv``    tables.render_csv               no
+``xlsx``   tables.render_xlsx              yes
+``docx``   word.render_docx                yes
+``pdf``    pdf.render_pdf                  yes
+``json``   sessions.archive (not a Report) no
+=========  ==============================  =====
+
+Heavy formats run in a worker process in the web app (see worker.py), never on the event loop.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from sessions.report import Report
+
+from .labels import Labels
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    mimetype: str
+    heavy: bool
+
+
+FORMATS: dict[str, Format] = {
+    "docx": Format("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", True),
+    "pdf": Format("pdf", "application/pdf", True),
+    "xlsx": Format("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", True),
+    "md": Format("md", "text/markdown; charset=utf-8", False),
+    "csv": Format("csv", "text/csv; charset=utf-8", False),
+    "json": Format("json", "application/json", False),
+}
+REPORT_FORMATS = ("docx", "pdf", "md", "csv", "xlsx")
+
+
+def render(fmt: str, report: Report, lab: Labels) -> bytes:
+    if fmt == "md":
+        from .md import render_markdown
+
+        return render_markdown(report, lab).encode("utf-8")
+    if fmt == "csv":
+        from .tables import render_csv
+
+        return render_csv(report, lab)
+    if fmt == "xlsx":
+        from .tables import render_xlsx
+
+        return render_xlsx(report, lab)
+    if fmt == "docx":
+        from .word import render_docx
+
+        return render_docx(report, lab)
+    if fmt == "pdf":
+        from .pdf import render_pdf
+
+        return render_pdf(report, lab)
+    raise ValueError(f"not a report format: {fmt!r}")
+
+
+_FOLD = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "Æ": "Ae", "Ø": "O", "Å": "A"})
+
+
+def filename(title: str, date: object, fmt: str) -> str:
+    """An ASCII file name such as ``personalledersamling-2019-06-13.docx``."""
+    text = unicodedata.normalize("NFKD", title.translate(_FOLD)).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()[:60] or "workshop"
+    if date:
+        slug += f"-{date}"
+    return f"{slug}.{fmt}"

@@ -1,0 +1,83 @@
+"""Render heavy exports (DOCX, PDF, XLSX) in a process of their own.
+
+    python -m facilitator.exports.worker --serve     # what the web app runs (facilitator/export_pool.py)
+    python -m facilitator.exports.worker < request.json > file
+
+A request is one JSON object: ``{"database_url", "workshop_id", "format", "locale"}``. The worker reads the
+workshop itself (so the web process does no work for it) and renders. With ``--serve`` it answers each
+request line with ``status (1 byte: 0 ok, 1 error) + length (8 bytes, big-endian) + body`` and goes on
+until its input ends; a worker that has grown past ``MAX_RSS_KB`` exits after answering, and the web app
+starts a fresh one for the next export. Without ``--serve`` it handles one request and writes the file's
+bytes (exit 0) or an error line on stderr (exit 2). It lowers its own priority first (nice 19): live
+traffic in the web process comes before an export.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sys
+from typing import Any
+
+MAX_RSS_KB = 400_000
+
+
+def handle(req: dict[str, Any]) -> bytes:
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    from sessions import store
+    from sessions.report import build_report
+
+    from . import render
+    from .labels import labels, translations
+
+    fmt, workshop_id, locale = req["format"], int(req["workshop_id"]), req.get("locale", "nb")
+    url = req["database_url"]
+    engine = store.make_engine(url) if url.startswith("sqlite") else create_engine(url, poolclass=NullPool)
+    try:
+        with store.make_session_factory(engine)() as db:
+            report = build_report(db, workshop_id)
+    finally:
+        engine.dispose()
+    return render(fmt, report, labels(translations(locale), locale))
+
+
+def serve() -> int:
+    inp, out = sys.stdin.buffer, sys.stdout.buffer
+    # Anything a library prints must not corrupt the answers: stdout is for answers only.
+    sys.stdout = sys.stderr
+    for line in inp:
+        if not line.strip():
+            continue
+        try:
+            body, status = handle(json.loads(line.decode("utf-8"))), 0
+        except Exception as err:  # noqa: BLE001 - reported to the web process, which answers 503
+            body, status = f"{type(err).__name__}: {err}".encode("utf-8", "replace"), 1
+        out.write(bytes([status]) + len(body).to_bytes(8, "big") + body)
+        out.flush()
+        if resource.getrusage(resource.RUSAGE_SELF).ru_maxrss > MAX_RSS_KB:
+            return 0
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    try:
+        os.nice(19)
+    except OSError:  # pragma: no cover - not allowed on this system
+        pass
+    if "--serve" in argv:
+        return serve()
+    try:
+        data = handle(json.loads(sys.stdin.buffer.read().decode("utf-8")))
+    except Exception as err:  # noqa: BLE001
+        print(f"export failed: {type(err).__name__}: {err}", file=sys.stderr)
+        return 2
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,116 @@
+/* Dashboard: moderation on each card (hide, show again, edit, merge, undo a merge, spotlight).
+ *
+ * Each button POSTs with fetch (JSON, CSRF header) to /workshops/<id>/contributions/<cid>/<action> or
+ * /workshops/<id>/spotlight. The server broadcasts the change to the phones, the walls and every
+ * dashboard; the answer is applied here at once too (cards are deduplicated by id and seq). The author of
+ * a contribution is never known here.
+ */
+(function () {
+  "use strict";
+
+  var board = document.querySelector("[data-live][data-moderate-base]");
+  if (!board) return;
+  var base = board.dataset.moderateBase;
+  var strings = JSON.parse(document.getElementById("i18n").textContent);
+  Object.assign(strings, JSON.parse((document.getElementById("i18n-rounds") || { textContent: "{}" }).textContent));
+  var csrf = document.querySelector('meta[name="csrf-token"]').content;
+  var statusEl = document.querySelector("[data-control-status]");
+
+  function say(text) {
+    if (statusEl) statusEl.textContent = text || "";
+  }
+
+  function post(url, body) {
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf },
+      body: JSON.stringify(body || {})
+    })
+      .then(function (resp) { return resp.json().then(function (data) { return { ok: resp.ok, data: data }; }); })
+      .then(function (r) {
+        if (!r.ok) {
+          say((r.data.error && r.data.error.message) || strings.error);
+          return null;
+        }
+        (r.data.contributions || []).forEach(function (c) { window.pvLive.apply(c); });
+        say(r.data.message);
+        return r.data;
+      })
+      .catch(function () { say(strings.offline); return null; });
+  }
+
+  function closeBoxes(card) {
+    card.querySelectorAll(".moderation-box").forEach(function (b) { b.remove(); });
+  }
+
+  function box(card, labelText, field, buttonText, onSubmit) {
+    closeBoxes(card);
+    var wrap = document.createElement("div");
+    wrap.className = "moderation-box stack";
+    var label = document.createElement("label");
+    field.id = "mod-" + card.dataset.id;
+    label.setAttribute("for", field.id);
+    label.textContent = labelText;
+    var ok = document.createElement("button");
+    ok.type = "button";
+    ok.className = "button small primary";
+    ok.textContent = buttonText;
+    var cancel = document.createElement("button");
+    cancel.type = "button";
+    cancel.className = "button small secondary";
+    cancel.textContent = strings.cancel;
+    var row = document.createElement("div");
+    row.className = "actions";
+    row.append(ok, cancel);
+    wrap.append(label, field, row);
+    card.appendChild(wrap);
+    field.focus();
+    cancel.addEventListener("click", function () { wrap.remove(); });
+    ok.addEventListener("click", function () {
+      onSubmit().then(function (done) { if (done) wrap.remove(); });
+    });
+  }
+
+  function edit(card, id) {
+    var area = document.createElement("textarea");
+    area.maxLength = 1000;
+    area.rows = 3;
+    area.value = card.querySelector('[data-field="text"]').textContent;
+    box(card, strings.edit_label, area, strings.save, function () {
+      return post(base + "/contributions/" + id + "/edit", { text: area.value });
+    });
+  }
+
+  function merge(card, id) {
+    var select = document.createElement("select");
+    board.querySelectorAll(".card").forEach(function (other) {
+      if (other === card || other.dataset.kind !== card.dataset.kind || other.classList.contains("is-hidden")) return;
+      var option = document.createElement("option");
+      option.value = other.dataset.id;
+      var lane = other.closest(".lane");
+      var where = lane ? lane.querySelector(".lane-title").firstChild.textContent.trim() : "";
+      var text = other.querySelector('[data-field="text"]').textContent;
+      option.textContent = (where ? where + ": " : "") + (text.length > 80 ? text.slice(0, 79) + "…" : text);
+      select.appendChild(option);
+    });
+    if (!select.options.length) { say(strings.merge_none); return; }
+    box(card, strings.merge_label, select, strings.merge_into, function () {
+      return post(base + "/contributions/" + id + "/merge", { into: Number(select.value) });
+    });
+  }
+
+  board.addEventListener("click", function (ev) {
+    var button = ev.target.closest("[data-moderate]");
+    if (!button) return;
+    ev.preventDefault();
+    var card = button.closest(".card");
+    var id = Number(card.dataset.id);
+    var action = button.dataset.moderate;
+    if (action === "edit") edit(card, id);
+    else if (action === "merge") merge(card, id);
+    else if (action === "unmerge") post(base + "/contributions/" + Number(button.dataset.target) + "/unmerge");
+    else if (action === "spotlight") post(base + "/spotlight", { contribution_id: id });
+    else post(base + "/contributions/" + id + "/" + action);
+  });
+})();
