@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,6 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
-from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,26 +49,6 @@ def _as_tuple(value: Any) -> tuple[str, ...]:
     if isinstance(value, (tuple, list)):
         return tuple(value)
     return (value,)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def compiled_catalogs() -> None:
-    """Compile each .po into its .mo if the .mo is missing or older (atomically, next to the .po)."""
-    for locale in LOCALES:
-        po = _po_path(locale)
-        assert po.exists(), f"missing catalogue {po.relative_to(ROOT)}"
-        mo = po.with_suffix(".mo")
-        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
-            continue
-        catalog = _read_catalog(locale)
-        fd, tmp = tempfile.mkstemp(dir=po.parent, suffix=".mo.tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                write_mo(f, catalog)
-            os.replace(tmp, mo)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
 
 
 @pytest.fixture(scope="module")
