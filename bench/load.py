@@ -9,9 +9,18 @@ against three servers, each started fresh:
         (bench/ref_fsio.py)
   ws    a raw ``websockets`` asyncio server doing the same with ``broadcast()`` (bench/ref_websockets.py)
 
+Then, against the app only (the references have no votes or moderation; their columns read n/a): a
+facilitator signed in through ``/login`` (session cookie, CSRF token) adds and starts a voting round (3 dots,
+scope all or own group), a share of the phones (``--voters``) cast their dots at a set rate through
+``POST /w/{id}/votes`` (participant bearer token plus a CSRF token of the phones' browser session), then the
+facilitator hides a few contributions and merges two.
+
 Measured: time until all joined, join errors, post-to-wall and post-to-groupmate latency
 (p50/p95/p99/max), completeness (received / expected, for the wall, the groupmates and the facilitators),
-sustained posts/s, server CPU and memory per phone. Our figures are also printed as ratios to the references.
+sustained posts/s, server CPU and memory per phone; votes accepted / refused, vote request latency
+(p50/p99), the time from sending the last accepted vote until both facilitators' ``votes`` tallies add up
+to every accepted dot, and hide-to-wall / merge-to-wall latency (control request to the wall's ``contribution``
+event). Our figures are also printed as ratios to the references.
 
     .venv/bin/python bench/load.py                       # N = 50, 300, 1000; 20 posts/s for 15 s
     .venv/bin/python bench/load.py --n 50 --duration 2 --targets app --json /tmp/smoke.json   # smoke
@@ -28,6 +37,8 @@ import asyncio
 import datetime as dt
 import json
 import os
+import random
+import re
 import secrets
 import shutil
 import sys
@@ -74,9 +85,19 @@ class Tally:
     wall: dict[str, float] = field(default_factory=dict)
     mates: dict[str, list[float]] = field(default_factory=dict)
     staff: dict[str, int] = field(default_factory=dict)
+    # After the posting phase the post counts freeze (moderation re-sends contributions to the same rooms).
+    frozen: bool = False
+    wall_hidden: dict[int, float] = field(default_factory=dict)  # contribution id -> the wall saw it hidden
+    wall_merged: dict[int, float] = field(default_factory=dict)  # contribution id -> the wall saw it merged away
+    tallies: dict[int, list[tuple[float, int]]] = field(default_factory=dict)  # facilitator -> (time, dots in tally)
 
     def handler(self, kind: str, phone: int | None = None) -> Callable[[str, Any, float], None]:
         def on_event(event: str, data: Any, now: float) -> None:
+            if event == "votes":
+                if kind == "staff" and isinstance(data, dict):
+                    total = sum(int(v) for v in (data.get("votes") or {}).values())
+                    self.tallies.setdefault(phone or 0, []).append((now, total))
+                return
             if event == "contribution":
                 items = [data]
             elif event == "contributions":  # a coalesced batch (the wall)
@@ -84,6 +105,13 @@ class Tally:
             else:
                 return
             for item in items:
+                if kind == "wall" and isinstance(item, dict) and self.frozen:
+                    if item.get("hidden"):
+                        self.wall_hidden.setdefault(item.get("id"), now)
+                    if item.get("merged_into"):
+                        self.wall_merged.setdefault(item.get("id"), now)
+                if self.frozen:
+                    continue
                 text = item.get("text", "") if isinstance(item, dict) else ""
                 if not text.startswith("bench:"):
                     continue
@@ -101,7 +129,8 @@ class Tally:
 class Scenario:
     """Drives one target: setup, join burst, posting phase; returns one result row."""
 
-    def __init__(self, server: Server, n: int, groups: int, rate: float, duration: float, concurrency: int) -> None:
+    def __init__(self, server: Server, n: int, groups: int, rate: float, duration: float, concurrency: int,
+                 voters: float = 0.5, vote_rate: float = 50.0, dots: int = 3, scope: str = "all", hide: int = 3) -> None:
         self.server = server
         self.target = server.target
         self.n = n
@@ -117,6 +146,11 @@ class Scenario:
         self.wall_auth: dict[str, Any] = {}
         self.fac_auth: dict[str, Any] = {}
         self.api_token = ""
+        self.voters, self.vote_rate, self.dots, self.scope, self.hide = voters, vote_rate, dots, scope, hide
+        self.email = ""
+        self.csrf = ""  # the facilitator's browser session
+        self.phone_csrf = ""  # the phones' browser session (votes are browser routes: CSRF even with a bearer token)
+        self.post_ids: dict[str, tuple[int, int]] = {}  # post key -> (contribution id, group id)
 
     # target-specific steps -------------------------------------------------------------------------
 
@@ -126,7 +160,7 @@ class Scenario:
     async def setup(self, http: aiohttp.ClientSession) -> None:
         if self.target != "app":
             return
-        email = f"bench{secrets.token_hex(3)}@example.no"
+        email = self.email = f"bench{secrets.token_hex(3)}@example.no"
         self.server.cli("users", "create", email, "--password", "bench-password-123")
         self.api_token = self.server.cli("users", "token", email).strip().splitlines()[-1]
         hdr = {"Authorization": f"Bearer {self.api_token}"}
@@ -180,8 +214,149 @@ class Scenario:
             return bool(ack.get("ok"))
         url = f"/api/v1/workshops/{self.ws_id}/contributions" if self.target == "app" else "/post"
         async with http.post(url, json=body, headers={"Authorization": f"Bearer {phone.token}"}) as r:
-            await r.read()
+            if r.status == 201 and self.target == "app":
+                self.post_ids[key] = ((await r.json())["id"], phone.group_id)
+            else:
+                await r.read()
             return r.status == 201
+
+    # votes and moderation (the app only) ------------------------------------------------------------
+
+    @staticmethod
+    def scrape_csrf(html: str) -> str:
+        m = re.search(r'name="csrf[-_]token" (?:value|content)="([^"]+)"', html)
+        if m is None:
+            raise RuntimeError("no CSRF token on the page")
+        return m.group(1)
+
+    async def browser_login(self, browser: aiohttp.ClientSession) -> None:
+        """Sign the facilitator in as a browser does: the sign-in form with its CSRF token, then the plan
+        page's token for the controls' fetch calls."""
+        async with browser.get("/login") as r:
+            token = self.scrape_csrf(await r.text())
+        form = {"email": self.email, "password": "bench-password-123", "csrf_token": token}
+        async with browser.post("/login", data=form, allow_redirects=False) as r:
+            if r.status != 302:
+                raise RuntimeError(f"login {r.status}: {(await r.text())[:200]}")
+        async with browser.get(f"/workshops/{self.ws_id}/plan") as r:
+            if r.status != 200:
+                raise RuntimeError(f"plan page {r.status}")
+            self.csrf = self.scrape_csrf(await r.text())
+
+    async def control(self, browser: aiohttp.ClientSession, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        hdr = {"Accept": "application/json", "X-CSRFToken": self.csrf}
+        async with browser.post(f"/workshops/{self.ws_id}{path}", json=body or {}, headers=hdr) as r:
+            data = await r.json(content_type=None)
+            if r.status != 200:
+                raise RuntimeError(f"{path} {r.status}: {str(data)[:200]}")
+            return data
+
+    async def vote(self, http: aiohttp.ClientSession, phone: Phone, contribution_id: int) -> int:
+        hdr = {"Accept": "application/json", "X-CSRFToken": self.phone_csrf, "Authorization": f"Bearer {phone.token}"}
+        async with http.post(f"/w/{self.ws_id}/votes", json={"contribution_id": contribution_id, "dot": True}, headers=hdr) as r:
+            await r.read()
+            return r.status
+
+    async def votes_and_moderation(self, http: aiohttp.ClientSession, browser: aiohttp.ClientSession,
+                                   joined: list[Phone]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        self.tally.frozen = True
+        await self.browser_login(browser)
+        async with http.get("/login") as r:  # the phones' browser session: a cookie and its CSRF token
+            self.phone_csrf = self.scrape_csrf(await r.text())
+        added = await self.control(browser, "/rounds", {"name": "Prioriter", "minutes": "0", "type": "voting",
+                                                        "dots": str(self.dots), "scope": self.scope})
+        started = await self.control(browser, "/rounds/start", {})
+        out["vote_round"] = (started.get("round") or {}).get("round", {}).get("status") or str(added)[:100]
+
+        # 1. the voters cast their dots at a set rate, dot by dot across the room
+        rng = random.Random(self.n)
+        ids = list(self.post_ids.values())
+        voters = rng.sample(joined, round(self.voters * len(joined)))
+        picks = {p.index: rng.sample([c for c, g in ids if self.scope == "all" or g == p.group_id],
+                                     min(self.dots, sum(1 for _, g in ids if self.scope == "all" or g == p.group_id)))
+                 for p in voters}
+        jobs = [(p, picks[p.index][d]) for d in range(self.dots) for p in voters if d < len(picks[p.index])]
+        lat: list[float] = []
+        statuses: dict[int, int] = {}
+        last_ack = last_sent = 0.0
+
+        async def vote_one(p: Phone, cid: int) -> None:
+            nonlocal last_ack, last_sent
+            t = time.monotonic()
+            try:
+                status = await self.vote(http, p, cid)
+            except Exception as exc:  # noqa: BLE001
+                status = 0
+                self.errors.append(f"vote: {type(exc).__name__}: {exc}"[:300])
+            now = time.monotonic()
+            statuses[status] = statuses.get(status, 0) + 1
+            if status == 200:
+                lat.append((now - t) * 1000)
+                last_ack, last_sent = max(last_ack, now), max(last_sent, t)
+
+        cpu0 = self.server.cpu_s()
+        tasks = []
+        t_vote = time.monotonic()
+        for k, (p, cid) in enumerate(jobs):
+            tasks.append(asyncio.create_task(vote_one(p, cid)))
+            await asyncio.sleep(max(0.0, t_vote + (k + 1) / self.vote_rate - time.monotonic()))
+        await asyncio.gather(*tasks)
+        accepted = statuses.get(200, 0)
+        refused = len(jobs) - accepted
+        if refused:
+            self.errors.append(f"votes refused: {dict(sorted(statuses.items()))}")
+
+        # 2. until both facilitators' tallies count every accepted dot
+        def reached(fac: int) -> float | None:
+            return next((t for t, total in self.tally.tallies.get(fac, []) if total >= accepted), None)
+
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not all(reached(f) is not None for f in (0, 1)):
+            await asyncio.sleep(0.02)
+        done = [reached(f) for f in (0, 1)]
+        tally_ms = None
+        if accepted and all(d is not None for d in done):
+            tally_ms = round((max(d for d in done if d is not None) - last_sent) * 1000, 1)
+        if accepted and tally_ms is None:
+            self.errors.append(f"tallies never reached {accepted} dots: {[self.tally.tallies.get(f, [(0, 0)])[-1][1] for f in (0, 1)]}")
+        cpu1 = self.server.cpu_s()
+
+        # 3. moderation: hide a few, merge two; time until the wall shows it
+        hide_lat: list[float] = []
+        merge_ms = None
+        order = [c for c, _ in ids]
+        to_hide, merge = order[-self.hide:] if self.hide else [], order[:2]
+
+        async def seen(where: dict[int, float], cid: int, t: float) -> float | None:
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                if cid in where:
+                    return round((where[cid] - t) * 1000, 1)
+                await asyncio.sleep(0.002)
+            self.errors.append(f"the wall never saw contribution {cid} moderated")
+            return None
+
+        try:
+            for cid in to_hide:
+                t = time.monotonic()
+                await self.control(browser, f"/contributions/{cid}/hide")
+                ms = await seen(self.tally.wall_hidden, cid, t)
+                if ms is not None:
+                    hide_lat.append(ms)
+            if len(merge) == 2:
+                t = time.monotonic()
+                await self.control(browser, f"/contributions/{merge[0]}/merge", {"into": merge[1]})
+                merge_ms = await seen(self.tally.wall_merged, merge[0], t)
+        except Exception as exc:  # noqa: BLE001
+            self.errors.append(f"moderation: {type(exc).__name__}: {exc}"[:300])
+        out.update(
+            voters=len(voters), votes=len(jobs), votes_ok=accepted, votes_refused=refused,
+            votes_per_s=round(accepted / max(1e-9, last_ack - t_vote), 1) if accepted else 0,
+            vote_p50_ms=pct(lat, 50), vote_p99_ms=pct(lat, 99), tally_ms=tally_ms, cpu_votes_s=round(cpu1 - cpu0, 2),
+            hidden=len(hide_lat), hide_wall_p50_ms=pct(hide_lat, 50), hide_wall_max_ms=pct(hide_lat, 100), merge_wall_ms=merge_ms,
+        )
+        return out
 
     # the run -----------------------------------------------------------------------------------------
 
@@ -189,11 +364,14 @@ class Scenario:
         conn = aiohttp.TCPConnector(limit=self.concurrency)
         timeout = aiohttp.ClientTimeout(total=60)
         # WebSockets hold their connection for good: they get a session without a connection limit.
-        async with aiohttp.ClientSession(self.server.base, connector=conn, timeout=timeout) as http, \
+        # Cookie jars that keep cookies for 127.0.0.1: the phones' browser session (votes) and the facilitator's.
+        async with aiohttp.ClientSession(self.server.base, connector=conn, timeout=timeout,
+                                         cookie_jar=aiohttp.CookieJar(unsafe=True)) as http, \
+                aiohttp.ClientSession(self.server.base, timeout=timeout, cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser, \
                 aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0), timeout=timeout) as self.wss:
             await self.setup(http)
             wall = await self.watcher(http, self.wall_auth, "wall", self.tally.handler("wall"))
-            facs = [await self.watcher(http, self.fac_auth, "staff", self.tally.handler("staff")) for _ in range(2)]
+            facs = [await self.watcher(http, self.fac_auth, "staff", self.tally.handler("staff", i)) for i in range(2)]
             phones = [Phone(i, self.group_ids[i % len(self.group_ids)]) for i in range(self.n)]
             rss0, cpu0 = self.server.ps.memory_info().rss, self.server.cpu_s()
 
@@ -260,6 +438,15 @@ class Scenario:
             self.server.stop_profile()
             cpu2 = self.server.cpu_s()
             rss2 = self.server.ps.memory_info().rss
+            self.tally.frozen = True
+            voted: dict[str, Any] = dict.fromkeys(VOTE_KEYS)
+            if self.target == "app" and joined and self.post_ids:
+                self.server.start_profile(f"{self.target}-{self.n}-votes")
+                try:
+                    voted.update(await self.votes_and_moderation(http, browser, joined))
+                except Exception as exc:  # noqa: BLE001
+                    self.errors.append(f"votes/moderation: {type(exc).__name__}: {exc}"[:300])
+                self.server.stop_profile()
             for c in [wall, *facs, *(p.client for p in joined)]:
                 await c.close()
 
@@ -281,8 +468,13 @@ class Scenario:
             "cpu_join_s": round(cpu1 - cpu0, 2), "cpu_posts_s": round(cpu2 - cpu1, 2),
             "cpu_ms_per_join": round((cpu1 - cpu0) * 1000 / max(1, len(joined)), 2),
             "rss_mb": round(rss2 / 2**20, 1), "kb_per_phone": round((rss1 - rss0) / max(1, len(joined)) / 1024, 1),
+            **voted,
             "errors": self.errors[:10],
         }
+
+
+VOTE_KEYS = ["vote_round", "voters", "votes", "votes_ok", "votes_refused", "votes_per_s", "vote_p50_ms", "vote_p99_ms",
+             "tally_ms", "cpu_votes_s", "hidden", "hide_wall_p50_ms", "hide_wall_max_ms", "merge_wall_ms"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -292,6 +484,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rate", type=float, default=20.0, help="posts per second")
     ap.add_argument("--duration", type=float, default=15.0, help="seconds of posting")
     ap.add_argument("--targets", default="app,fsio,ws")
+    ap.add_argument("--voters", type=float, default=0.5, help="share of the phones that cast their dots (app only)")
+    ap.add_argument("--vote-rate", type=float, default=50.0, help="dots per second")
+    ap.add_argument("--dots", type=int, default=3, help="dots per participant in the voting round")
+    ap.add_argument("--scope", choices=["all", "group"], default="all", help="vote on every contribution or the own table's")
+    ap.add_argument("--hide", type=int, default=3, help="contributions the facilitator hides (then merges two others)")
     ap.add_argument("--concurrency", type=int, default=100, help="joins in flight at once")
     ap.add_argument("--database-url", default=None, help="for the app (default: a fresh SQLite file)")
     ap.add_argument("--no-pin", action="store_true", help="do not pin server and client to separate CPUs")
@@ -314,7 +511,8 @@ def main(argv: list[str] | None = None) -> int:
                 server = Server(target, workdir, 0 if pin else None, args.database_url, args.profile, args.logs)
                 try:
                     server.start()
-                    scenario = Scenario(server, n, max(1, n // args.group_size), args.rate, args.duration, args.concurrency)
+                    scenario = Scenario(server, n, max(1, n // args.group_size), args.rate, args.duration, args.concurrency,
+                                        args.voters, args.vote_rate, args.dots, args.scope, args.hide)
                     row = asyncio.run(scenario.run())
                 finally:
                     server.stop()
@@ -328,16 +526,19 @@ def main(argv: list[str] | None = None) -> int:
     info["pinned"] = "server on CPU 0, benchmark client on CPU 1" if pin else "not pinned"
     md = [f"Machine: {info['cpus']} × {info['cpu']}, {info['memory_gb']} GB, Python {info['python']}, {info['pinned']}.",
           f"Load: {args.rate:g} posts/s for {args.duration:g} s, {args.group_size} phones per group, a wall and two facilitators.",
+          (f"Then (app only): a voting round ({args.dots} dots, scope {args.scope}), {args.voters:g} of the phones cast their dots "
+           f"at {args.vote_rate:g}/s; the facilitator hides {args.hide} contributions and merges two."),
           "Latencies in ms; CPU and memory of the server process.", "", table(rows + ratio_rows(rows))]
     print("\n" + "\n".join(md))
     out = args.json or ROOT / "bench" / "results" / f"load-{dt.date.today().isoformat()}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"machine": info, "args": {k: str(v) for k, v in vars(args).items()},
-                               "when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "rows": rows}, indent=2))
+                               "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "rows": rows}, indent=2))
     mdpath = args.markdown or out.with_suffix(".md")
     mdpath.write_text("\n".join(md) + "\n")
     print(f"\nwrote {out} and {mdpath}")
-    bad = [r for r in rows if r["join_errors"] or r["post_errors"] or complete(r).split("/")[0] != complete(r).split("/")[1]]
+    bad = [r for r in rows if r["join_errors"] or r["post_errors"] or complete(r).split("/")[0] != complete(r).split("/")[1]
+           or (r["target"] == "app" and (r["votes_refused"] or r["errors"]))]
     return 1 if bad else 0
 
 

@@ -16,7 +16,11 @@ COLUMNS = [
     ("wall_max_ms", "max"), ("mate_p50_ms", "groupmate p50"), ("mate_p95_ms", "p95"), ("mate_p99_ms", "p99"),
     ("mate_max_ms", "max"), ("complete", "received / expected"), ("cpu_ms_per_join", "CPU ms/join"),
     ("cpu_posts_s", "CPU s (posts)"), ("kb_per_phone", "KB/phone"),
+    ("votes_ok_refused", "votes ok / refused"), ("vote_p50_ms", "vote p50"), ("vote_p99_ms", "p99"),
+    ("tally_ms", "tally lag"), ("hide_wall_p50_ms", "hide→wall p50"), ("hide_wall_max_ms", "max"), ("merge_wall_ms", "merge→wall"),
 ]
+# Votes and moderation run against the app only: the references have neither.
+APP_ONLY = {"votes_ok_refused", "vote_p50_ms", "vote_p99_ms", "tally_ms", "hide_wall_p50_ms", "hide_wall_max_ms", "merge_wall_ms"}
 RATIOS = ["join_s", "wall_p50_ms", "wall_p99_ms", "mate_p50_ms", "mate_p99_ms", "cpu_ms_per_join", "cpu_posts_s", "kb_per_phone"]
 
 
@@ -49,6 +53,10 @@ def table(rows: list[dict[str, Any]]) -> str:
         cells = []
         for k, _ in COLUMNS:
             v = complete(r) if k == "complete" and "wall_received" in r else r.get(k, "")
+            if k == "votes_ok_refused" and "votes_ok" in r:
+                v = f"{r['votes_ok']}/{r['votes_refused']}" if r["votes_ok"] is not None else None
+            if k in APP_ONLY and r["target"] in ("fsio", "ws"):
+                v = "n/a"
             cells.append("–" if v is None else str(v))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
