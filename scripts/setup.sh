@@ -152,27 +152,12 @@ fi
 # The report needs these at run time, for the demo as for the tests: WeasyPrint's Pango and HarfBuzz (PDF),
 # librsvg's rsvg-convert (the charts as PNG in the DOCX), and fonts with æøå, « » and emoji.
 APT_RUNTIME_PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 librsvg2-bin fonts-dejavu-core fonts-noto-color-emoji"
-runtime_missing=""
-for pkg in $APT_RUNTIME_PACKAGES; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || runtime_missing="$runtime_missing $pkg"
-done
-if [ -n "$runtime_missing" ]; then
-    say "installing$runtime_missing (apt)"
-    export DEBIAN_FRONTEND=noninteractive
-    as_root apt-get -o DPkg::Lock::Timeout=600 update -q </dev/null
-    # shellcheck disable=SC2086
-    as_root apt-get -o DPkg::Lock::Timeout=600 install -y -q $runtime_missing </dev/null
-else
-    say "report libraries (Pango, librsvg, fonts) present"
-fi
 
-# ------------------------------------------------------- Test services ----
-if [ "$WANT_TEST" -eq 1 ]; then
-    # Browser tests: Debian's Chromium and its driver; fonts so that screenshots show æøå, « » and emoji.
-    # nginx: the scale-out test runs two processes behind it (tests/test_scaleout.py, deploy/nginx/).
-    APT_TEST_PACKAGES="chromium chromium-driver fonts-dejavu-core fonts-noto-color-emoji nginx"
-    missing=""
-    for pkg in $APT_TEST_PACKAGES; do
+# ensure_apt PRESENT-MESSAGE PACKAGE...: install the Debian packages that are missing, or say PRESENT-MESSAGE.
+ensure_apt() {
+    local present="$1"; shift
+    local missing="" pkg
+    for pkg in "$@"; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"
     done
     if [ -n "$missing" ]; then
@@ -182,8 +167,20 @@ if [ "$WANT_TEST" -eq 1 ]; then
         # shellcheck disable=SC2086
         as_root apt-get -o DPkg::Lock::Timeout=600 install -y -q $missing </dev/null
     else
-        say "chromium $(/usr/bin/chromium --version 2>/dev/null | awk '{print $2}') present"
+        say "$present"
     fi
+}
+
+# shellcheck disable=SC2086
+ensure_apt "report libraries (Pango, librsvg, fonts) present" $APT_RUNTIME_PACKAGES
+
+# ------------------------------------------------------- Test services ----
+if [ "$WANT_TEST" -eq 1 ]; then
+    # Browser tests: Debian's Chromium and its driver (the fonts come with the runtime packages above).
+    # nginx: the scale-out test runs two processes behind it (tests/test_scaleout.py, deploy/nginx/).
+    APT_TEST_PACKAGES="chromium chromium-driver nginx"
+    # shellcheck disable=SC2086
+    ensure_apt "chromium $(/usr/bin/chromium --version 2>/dev/null | awk '{print $2}') present" $APT_TEST_PACKAGES
 
     wait_for() {  # wait_for NAME CHECK-COMMAND...
         local name="$1"; shift
