@@ -504,3 +504,8 @@ class LiveState(Base):
         ForeignKey("workshop_personas.id", ondelete="SET NULL"), default=None
     )
     spotlight_id: Mapped[int | None] = mapped_column(ForeignKey("contributions.id", ondelete="SET NULL"), default=None)
+
+
+# Entities of later areas are defined beside their domain functions. Importing those modules here puts their
+# tables on Base.metadata whenever the models are imported (migrations, the schema test, the store).
+from sessions import followup, tags, themeboard  # noqa: E402,F401,I001

@@ -1,0 +1,3 @@
+"""Tag vocabulary per workshop and tags on contributions (kind of measure, level, need type)."""
+
+from __future__ import annotations
