@@ -64,8 +64,18 @@ def pct(values: list[float], p: float) -> float:
     return values[k]
 
 
-def archive_with(n: int, seed: int = 7) -> dict[str, Any]:
-    """A workshop archive with ``n`` contributions over two hours, in the format sessions.archive reads."""
+MEASURES = ["kurs", "e-læring", "samlingsbasert utdanning", "hospitering", "mentor/veiledning", "nettverk", "lederopplæring"]
+LEVELS = ["individ", "gruppe/avdeling", "organisasjon", "interkommunalt"]
+THEMES = [f"Tema {i + 1}: leiing og omstilling" for i in range(8)]
+ROLE_KEYS = ["leder", "mellomleder", "ansatt", "tillitsvalgt", "hr", None]
+
+
+def archive_with(n: int, seed: int = 7, sections: bool = False) -> dict[str, Any]:
+    """A workshop archive with ``n`` contributions over two hours, in the format sessions.archive reads.
+
+    With ``sections``: about 60 % of the contributions carry one or two measure tags and a level, 30 % are in
+    one of eight themes, and the follow-up register holds 20 items (what the report's sections 3-6 read).
+    """
     from sessions.personas import load_library
 
     rnd = random.Random(seed)
@@ -87,6 +97,24 @@ def archive_with(n: int, seed: int = 7) -> dict[str, Any]:
             "text": text[:1000], "author_name": None, "created_at": at.isoformat(timespec="microseconds") + "Z",
             "updated_at": None, "votes": 0, "tags": [], "theme": None, "hidden": False,
         })
+        if sections and rnd.random() < 0.6:
+            picked = sorted(rnd.sample(range(len(MEASURES)), rnd.randint(1, 2)))
+            contributions[-1]["tags"] = [{"category": "measure", "label": MEASURES[k]} for k in picked] + [
+                {"category": "level", "label": rnd.choice(LEVELS)}]
+        if sections and rnd.random() < 0.3:
+            contributions[-1]["theme"] = rnd.choice(THEMES)
+    extra: dict[str, Any] = {}
+    if sections:
+        extra["tag_vocabulary"] = [{"category": "measure", "label": m} for m in MEASURES] + [
+            {"category": "level", "label": lv} for lv in LEVELS]
+        extra["themes"] = [{"name": t, "origin": "manual"} for t in THEMES]
+        extra["followups"] = [
+            {"text": f"Tiltak {i + 1} – kortare kurs og rettleiing", "source": None, "source_text": "", "persona": None,
+             "responsible": "HR", "deadline": "2026-09-01", "status": ("open", "achieved", "not_far_enough", "next_focus")[i % 4],
+             "note": "Følgt opp på **neste** møte.", "created_at": "2026-03-12T12:00:00.000000Z",
+             "updated_at": "2026-03-12T12:00:00.000000Z"}
+            for i in range(20)
+        ]
     return {
         "format": "personaverkstad-workshop", "version": 1, "exported_at": "2026-03-12T12:00:00.000000Z",
         "workshop": {"title": f"Benchmark {n}", "date": "2026-03-12", "place": "Molde", "intro": "", "status": "closed",
@@ -96,8 +124,25 @@ def archive_with(n: int, seed: int = 7) -> dict[str, Any]:
                    "method_note": "Fem personas, ti bord.", "invite_note": "- Høgskulane og NTNU"},
         "personas": personas, "groups": groups,
         "participants": {"total": max(10, n // 20), "by_group": {f"g{g + 1}": max(1, n // 200) for g in range(10)}},
-        "contributions": contributions,
+        "contributions": contributions, **extra,
     }
+
+
+def assign_roles(db: Any, workshop_id: int, seed: int = 7) -> None:
+    """Give the imported (anonymous) participants self-declared roles and make them the contributions'
+    authors, round-robin, so that the report's role groups have something to count."""
+    from sqlalchemy import select, update
+
+    from sessions.models import Contribution, Participant
+
+    rnd = random.Random(seed)
+    people = db.scalars(select(Participant.id).where(Participant.workshop_id == workshop_id).order_by(Participant.id)).all()
+    for pid in people:
+        db.execute(update(Participant).where(Participant.id == pid).values(role=rnd.choice(ROLE_KEYS)))
+    ids = db.scalars(select(Contribution.id).where(Contribution.workshop_id == workshop_id).order_by(Contribution.id)).all()
+    for i, cid in enumerate(ids):
+        db.execute(update(Contribution).where(Contribution.id == cid).values(participant_id=people[i % len(people)]))
+    db.commit()
 
 
 class Server:
@@ -143,7 +188,9 @@ def get(url: str, timeout: float = 600) -> tuple[float, int]:
     return time.perf_counter() - t, len(body)
 
 
-def measure_formats(server: Server, sizes: list[int], repeat: int, formats: tuple[str, ...] = FORMATS) -> tuple[list[dict[str, Any]], dict[int, str]]:
+def measure_formats(
+    server: Server, sizes: list[int], repeat: int, formats: tuple[str, ...] = FORMATS, sections: bool = False
+) -> tuple[list[dict[str, Any]], dict[int, str]]:
     from sqlalchemy import select
 
     from facilitator.exports import render
@@ -160,7 +207,9 @@ def measure_formats(server: Server, sizes: list[int], repeat: int, formats: tupl
     env = standalone_env()
     rows, tokens = [], {}
     for n in sizes:
-        ws = archive.import_archive(db, archive_with(n), owner)
+        ws = archive.import_archive(db, archive_with(n, sections=sections), owner)
+        if sections:
+            assign_roles(db, ws.id)
         _link, token = create_share_link(db, ws, owner, f"bench {n}")
         tokens[n] = token
         for fmt in formats:
@@ -279,6 +328,8 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3, help="rounds of (no export, DOCX, PDF) latency runs")
     ap.add_argument("--rate", type=float, default=10.0, help="posts per second in the latency runs")
     ap.add_argument("--json", default=None)
+    ap.add_argument("--sections", action="store_true",
+                    help="tag, theme and role the workshops and give them a follow-up register (the report's sections 3-6)")
     args = ap.parse_args()
     sizes = [int(x) for x in args.sizes.split(",")]
     workdir = Path(tempfile.mkdtemp(prefix="pv-bench-report-"))
@@ -292,7 +343,7 @@ def main() -> int:
         server.start()
         print("formats:", flush=True)
         formats = tuple(f for f in args.formats.split(",") if f in FORMATS)
-        rows, tokens = measure_formats(server, sizes, args.repeat, formats)
+        rows, tokens = measure_formats(server, sizes, args.repeat, formats, args.sections)
         result["formats"] = rows
         if not args.no_latency:
             # Alternate the conditions for several rounds and pool the latencies per condition, so that

@@ -34,6 +34,10 @@ def main(argv: list[str] | None = None) -> int:
 
     app = create_app()
     db.migrate(app)
+    # Retention: delete workshops whose time is up, now and every RETENTION_SWEEP_SECONDS (docs/privacy.md).
+    from .privacy import start_sweeper
+
+    start_sweeper(app)
     print(f"Personaverkstad listening on http://{args.host}:{args.port}/ ({app.config['SOCKETIO_ASYNC_MODE']})", flush=True)
     socketio.run(app, host=args.host, port=args.port, log_output=False, allow_unsafe_werkzeug=args.threading)
     return 0

@@ -157,7 +157,9 @@ def join():  # type: ignore[no-untyped-def]
     if not ratelimit.allow("join", addr) or ratelimit.exhausted("join_code_miss", addr):
         raise WebError("rate_limited", 429)
     try:
-        participant, token = participation.join(get_db(), data.get("code"), data.get("display_name"), data.get("group_id"))
+        participant, token = participation.join(
+            get_db(), data.get("code"), data.get("display_name"), data.get("group_id"), data.get("role")
+        )
     except UnknownJoinCode:
         ratelimit.allow("join_code_miss", addr)
         raise

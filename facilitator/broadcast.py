@@ -22,7 +22,7 @@ SERVER_EVENTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("w{id}:g{group}", "w{id}:phones", "w{id}:wall", "w{id}:staff"),
         (
             "id", "seq", "workshop_id", "group_id", "persona_id", "kind", "text", "author_name", "created_at", "edited", "deleted",
-            "hidden", "late", "round_id", "merged_into", "merged", "original_text",
+            "hidden", "late", "round_id", "merged_into", "merged", "original_text", "tags",
         ),
     ),
     "participants": (("w{id}:wall", "w{id}:staff"), ("workshop_id", "count")),
@@ -31,6 +31,7 @@ SERVER_EVENTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "round": (("w{id}:all",), ("workshop_id", "round", "next", "groups", "server_now")),
     "wall": (("w{id}:wall", "w{id}:staff"), ("workshop_id", "view", "persona_id", "spotlight_id", "votes")),
     "votes": (("w{id}:staff", "w{id}:wall"), ("workshop_id", "votes")),
+    "themes": (("w{id}:staff",), ("workshop_id", "revision", "themes", "suggestions")),
 }
 
 
@@ -75,6 +76,11 @@ def workshop_changed(ws: Workshop) -> None:
     socketio.emit("workshop", payload, to=all_room(ws.id))
 
 
+def workshop_deleted(workshop_id: int) -> None:
+    """The workshop and everything in it was deleted (facilitator/privacy.py): every screen leaves it."""
+    socketio.emit("workshop", {"workshop_id": workshop_id, "status": "deleted"}, to=all_room(workshop_id))
+
+
 def round_changed(snapshot: dict[str, Any]) -> None:
     """A round started, paused, resumed, was extended or ended (or the plan changed): every client."""
     socketio.emit("round", snapshot, to=all_room(snapshot["workshop_id"]))
@@ -91,6 +97,12 @@ def votes_changed(workshop_id: int, counts: dict[int, int], *, ranking_shown: bo
     payload = {"workshop_id": workshop_id, "votes": {str(k): v for k, v in counts.items()}}
     rooms = [staff_room(workshop_id)] + ([wall_room(workshop_id)] if ranking_shown else [])
     socketio.emit("votes", payload, to=rooms)
+
+
+def themes_changed(payload: dict[str, Any]) -> None:
+    """The theme board changed (a theme made, renamed, moved or deleted, a card moved, suggestions made or
+    decided): the facilitators (the board and the dashboard). The whole board, with its revision."""
+    socketio.emit("themes", payload, to=staff_room(payload["workshop_id"]))
 
 
 def resync_here() -> None:

@@ -28,6 +28,19 @@ def _flag(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _positive_int(name: str, default: int, *, allow_zero: bool = False) -> int:
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {value!r}") from None
+    if number < (0 if allow_zero else 1):
+        raise ValueError(f"{name} must be at least {0 if allow_zero else 1}, not {number}")
+    return number
+
+
 def load(app: Flask, test_config: dict[str, Any] | None) -> None:
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
@@ -59,6 +72,10 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
         # Only for benchmarks that drive hundreds of phones from one address; never in production.
         RATELIMIT_ENABLED=not _flag("PV_RATELIMIT_DISABLED", False),
         TRUST_PROXY=_flag("PV_TRUST_PROXY", False),
+        # Days after a workshop closes until it is deleted automatically (a workshop may set its own), and how
+        # often `serve` looks for such workshops (0: never; then run `flask --app facilitator privacy sweep`).
+        RETENTION_DAYS=_positive_int("PV_RETENTION_DAYS", 90),
+        RETENTION_SWEEP_SECONDS=_positive_int("PV_RETENTION_SWEEP_SECONDS", 3600, allow_zero=True),
     )
     if test_config:
         app.config.update(test_config)

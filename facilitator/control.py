@@ -19,7 +19,7 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from sessions import moderation, participation, rounds, voting
+from sessions import moderation, participation, rounds, themeboard, voting
 from sessions import workshops as svc
 from sessions.errors import DomainError, ValidationFailed
 from sessions.models import Participant, RoundStatus, VoteScope, WallView, Workshop, utcnow
@@ -127,6 +127,8 @@ def live_for(db: Session, ws: Workshop, role: str, participant_id: int | None) -
         out["wall"] = moderation.wall_payload(state, counts)
         if role == "facilitator":
             out["votes"] = {str(k): v for k, v in (counts or {}).items()}
+            # The theme board as it is now (the ``themes`` event's payload), for the board and the dashboard.
+            out["themes"] = themeboard.board_payload(db, ws.id)
     elif role == "participant" and participant_id is not None:
         p = db.get(Participant, participant_id)
         if p is not None:

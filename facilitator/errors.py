@@ -106,6 +106,36 @@ MESSAGES: dict[Any, Any] = {
     ("validation_failed", "required_for_view"): _l("Choose the persona to show."),
     ("validation_failed", "unknown_view"): _l("Unknown wall view."),
     ("validation_failed", "bad_time"): _l("The time must be milliseconds since 1970 or an ISO 8601 time."),
+    # Privacy (facilitator/privacy.py, sessions/privacy.py).
+    ("validation_failed", "bad_deletion_code"): _l("A deletion code has eight letters and digits, like ABCD-1234."),
+    ("validation_failed", "unknown_deletion_code"): _l("No participant in this workshop has that deletion code. Check it with the participant."),
+    # Tags and roles (facilitator/tagging.py, sessions/tags.py, sessions/roles.py).
+    "unknown_tag": _l("That tag is not in this workshop’s list of tags."),
+    "tag_in_use": _l("The tag is on %(uses)s contributions. Confirm to remove it from them too."),
+    ("not_your_contribution", "tag"): _l("You can only tag your own contributions."),
+    ("validation_failed", "unknown_category"): _l("Choose kind of measure, level or need type."),
+    "tag_exists": _l("There is already a tag with that name in this category."),
+    ("validation_failed", "too_many_tags"): _l("Too many tags (at most %(max)s)."),
+    ("validation_failed", "not_a_list_of_tags"): _l("Expected a list of tag ids."),
+    ("validation_failed", "unknown_role"): _l("Choose one of the roles in the list, or “Prefer not to say”."),
+    # The follow-up register (facilitator/followup.py, sessions/followup.py).
+    "already_in_followup": _l("This proposal is already in the follow-up."),
+    "not_a_proposal": _l("Only solution proposals can be added to the follow-up."),
+    ("validation_failed", "bad_deadline"): _l("Write the deadline as a date, e.g. 2026-09-01 or 1.9.2026."),
+    ("validation_failed", "unknown_status"): _l("Choose one of the statuses in the list."),
+    ("validation_failed", "too_many_followups"): _l("The follow-up register is full (at most %(max)s items)."),
+    # The theme board (facilitator/themeboard.py, sessions/themeboard.py).
+    "suggestion_gone": _l("This suggestion has been dealt with already, or newer suggestions have replaced it."),
+    ("suggestion_gone", "accepted"): _l("This suggestion has already been accepted."),
+    ("suggestion_gone", "rejected"): _l("This suggestion has already been rejected."),
+    ("suggestion_gone", "superseded"): _l("Newer suggestions have replaced this one. Look at the current suggestions."),
+    ("suggestion_gone", "stale"): _l("Most of this suggestion’s contributions are in themes by now. Ask for new suggestions."),
+    ("validation_failed", "theme_exists"): _l("There is already a theme called “%(name)s”. Choose another name."),
+    ("validation_failed", "too_many_themes"): _l("Too many themes (at most %(max)s)."),
+    ("validation_failed", "split_needs_both"): _l("Tick at least one contribution for the second theme, and leave at least one in the first."),
+    ("validation_failed", "not_in_suggestion"): _l("Only contributions of this suggestion can go into the second theme."),
+    ("validation_failed", "not_a_list_of_ids"): _l("Expected a list of contribution ids."),
+    ("validation_failed", "required"): _l("This is required."),
 }
 
 FIELD_LABELS: dict[str, Any] = {
@@ -129,6 +159,16 @@ FIELD_LABELS: dict[str, Any] = {
     "invite_note": _l("Who should be invited next time"),
     "label": _l("Label"),
     "expires_on": _l("Last day"),
+    "theme_name": _l("Theme name"),
+    "second_theme_name": _l("Name of the second theme"),
+    "position": _l("Position"),
+    "role": _l("Role"),
+    "deadline": _l("Deadline"),
+    "responsible": _l("Responsible"),
+    "note": _l("Note"),
+    "status": _l("Status"),
+    "deletion_code": _l("Deletion code"),
+    "retention_days": _l("Days after closing"),
 }
 
 
@@ -213,7 +253,14 @@ def init_app(app: Flask) -> None:
             403: "forbidden",
         }.get(err.code or 500, "bad_request" if (err.code or 500) < 500 else "server_error")
         message = message_for(code) if code in MESSAGES else _("The request could not be handled.")
-        return error_response(code, message, err.code or 500)
+        resp = error_response(code, message, err.code or 500)
+        if err.code == 405:
+            # RFC 9110: a 405 lists the methods the route does support (werkzeug's own answer does).
+            allow = dict(err.get_headers()).get("Allow")
+            if allow:
+                body, status = resp
+                return body, status, {"Allow": allow}
+        return resp
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):  # type: ignore[no-untyped-def]

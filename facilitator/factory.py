@@ -17,14 +17,18 @@ from . import (
     control,
     db,
     errors,
+    followup,
     i18n,
     pages,
     participant,
     persona_library,
+    privacy,
     ratelimit,
     realtime,
     report,
     security,
+    tagging,
+    themeboard,
     wall,
 )
 
@@ -55,6 +59,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api.init_app(app)
     control.init_app(app)
     report.init_app(app)
+    tagging.init_app(app)
+    themeboard.init_app(app)
+    followup.init_app(app)
+    privacy.init_app(app)
     errors.init_app(app)
     realtime.init_app(app)
     cli.init_app(app)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask_babel import get_locale
 from flask_login import current_user
 
 bp = Blueprint("pages", __name__)
+NOTICE_LANGUAGES = ("nb", "nn", "en")
 
 
 @bp.route("/")
@@ -17,7 +19,13 @@ def home():  # type: ignore[no-untyped-def]
 
 @bp.route("/personvern")
 def privacy():  # type: ignore[no-untyped-def]
-    return render_template("privacy.html")
+    """The privacy notice. Legal prose is kept per language (templates/privacy/notice.<lang>.html)."""
+    lang = str(get_locale() or "nb")
+    return render_template(
+        "privacy.html",
+        notice_lang=lang if lang in NOTICE_LANGUAGES else "nb",
+        days=current_app.config["RETENTION_DAYS"],
+    )
 
 
 @bp.route("/favicon.ico")

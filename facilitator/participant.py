@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import gettext as _
 
 from sessions import participation
@@ -76,7 +76,7 @@ def join():  # type: ignore[no-untyped-def]
     if existing is not None:
         return redirect(url_for("participant.workshop", workshop_id=ws.id))
     try:
-        participant, token = participation.join(db, code, name)
+        participant, token = participation.join(db, code, name, role=request.form.get("role") or None)
     except DomainError as err:
         return _join_error(describe(err)["message"], code, err.status)
     remember_participant(ws.id, token)
@@ -86,6 +86,15 @@ def join():  # type: ignore[no-untyped-def]
 
 def _join_error(message: str, code: str, status: int):  # type: ignore[no-untyped-def]
     return render_template("participant/join.html", code=code, error=message), status
+
+
+@bp.route("/w/sw.js")
+def service_worker():  # type: ignore[no-untyped-def]
+    """The phone pages' service worker (static/js/sw.js): served under /w/ so that its scope is the phone
+    pages, which it lets open from a copy when the network is gone (see the file)."""
+    resp = send_from_directory(f"{current_app.static_folder}/js", "sw.js", mimetype="text/javascript", max_age=0)
+    resp.headers["Cache-Control"] = "no-cache"
+    return resp
 
 
 @bp.route("/w/<int:workshop_id>")

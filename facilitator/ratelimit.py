@@ -22,10 +22,17 @@ LIMITS = {
     "login": "10/minute",  # per e-mail address and per client address
     # Joining with a right code, per client address: generous, since a whole venue may share one address.
     "join": "1200/minute",
-    "join_code_miss": "20/minute",  # wrong codes per client address: guessing an 8-digit code is impractical
+    # Wrong codes per client address. Once used up, every join from the address waits (a correct code too,
+    # or the answer would tell a guesser when a guess hit); 60 keeps a venue's typos from locking the room out
+    # while guessing an 8-digit code stays impractical (docs/security.md has the figures).
+    "join_code_miss": "60/minute",
     "post": "30/minute",  # per participant, not per address
     "vote": "120/minute",  # dots given or taken back, per participant
+    "tag": "60/minute",  # tags put on or taken off one's own posts, per participant
     "api_write": "120/minute",  # per token
+    # Socket.IO `watch` per connection: each one reads up to a page of changes from the database. A phone
+    # sends one per (re)connect and one per page of catch-up; spamming it must not make the server work.
+    "watch": "60/minute",
 }
 
 

@@ -5,12 +5,16 @@ Socket.IO only fans out; every write is an HTTP POST (see broadcast.py for what 
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, request, session
 from flask_login import current_user
 from flask_socketio import SocketIO, join_room, leave_room
 from flask_socketio import rooms as current_rooms
+from socketio import packet as sio_packet
 
 from sessions import accounts
 from sessions.errors import DomainError, NotFound, ValidationFailed
@@ -21,9 +25,11 @@ from sessions.validation import MAX_ID
 from sessions.report import workshop_for_share_token
 from sessions.workshops import get_workshop, is_facilitator, workshop_by_wall_token
 
+from . import ratelimit
 from .db import get_db
 from .errors import WebError, ack_error
 
+log = logging.getLogger(__name__)
 socketio = SocketIO()
 IDENTITY_KEY = "pv.identity"
 
@@ -37,8 +43,8 @@ def init_app(app: Flask) -> None:
     options: dict[str, Any] = {
         "max_http_buffer_size": app.config["SOCKETIO_MAX_MESSAGE"],
         "manage_session": True,
-        # Same-origin only (the default); never "*".
-        "cors_allowed_origins": None,
+        # Same origin only (never "*"): see same_origin_check.
+        "cors_allowed_origins": same_origin_check(app.config.get("PUBLIC_URL"), bool(app.config.get("TRUST_PROXY"))),
         "ping_interval": 20,
         "ping_timeout": 20,
     }
@@ -57,6 +63,77 @@ def init_app(app: Flask) -> None:
         )
     socketio.init_app(app, **options)
     _limit_websocket_messages(app.config["SOCKETIO_MAX_MESSAGE"])
+    _close_on_malformed_packets()
+
+
+def _origin(scheme: str, host: str) -> str:
+    scheme, host = scheme.strip().lower(), host.strip().lower()
+    default = {"http": ":80", "https": ":443"}.get(scheme)
+    if default and host.endswith(default):
+        host = host[: -len(default)]
+    return f"{scheme}://{host}"
+
+
+def same_origin_check(public_url: str | None, trust_proxy: bool) -> Callable[[str | None, dict[str, Any]], bool]:
+    """engine.io's origin check: a browser page may open a socket only from this server's own origin.
+
+    Own means the origin the request was made to (``Host`` and the scheme; behind a proxy that
+    ``PV_TRUST_PROXY`` trusts, the last ``X-Forwarded-Proto``/``-Host`` value, as ProxyFix reads them) or
+    ``PV_PUBLIC_URL``'s origin. engine.io's default trusts ``X-Forwarded-*`` from any client, so a
+    client could name its own origin as ours; here those headers count only behind a trusted proxy.
+    engine.io refuses a request whose ``Origin`` fails with 400 (the handshake, every later poll, and
+    the WebSocket upgrade); a request without ``Origin`` does not come from a browser page and goes on
+    to the credential check (tests/test_socket_origin.py).
+    """
+    public = None
+    if public_url:
+        parts = urlsplit(public_url)
+        public = _origin(parts.scheme, parts.netloc)
+
+    def allowed(origin: str | None, environ: dict[str, Any]) -> bool:
+        if not origin:
+            return False
+        scheme, host = environ.get("wsgi.url_scheme", "http"), environ.get("HTTP_HOST", "")
+        if trust_proxy:
+            scheme = (environ.get("HTTP_X_FORWARDED_PROTO") or scheme).split(",")[-1]
+            host = (environ.get("HTTP_X_FORWARDED_HOST") or host).split(",")[-1]
+        parts = urlsplit(origin)
+        if not parts.scheme or not parts.netloc or origin.rstrip("/") != f"{parts.scheme}://{parts.netloc}":
+            return False
+        theirs = _origin(parts.scheme, parts.netloc)
+        return (bool(host) and theirs == _origin(scheme, host)) or theirs == public
+
+    return allowed
+
+
+def _close_on_malformed_packets() -> None:
+    """A malformed Socket.IO packet closes its connection, with one line in the log.
+
+    python-socketio raises while handling such a packet (broken JSON, nesting deeper than the recursion
+    limit, an event without a name) and engine.io logs each with a full traceback: about 1.3 KB of log
+    for a two-byte frame, as often as a client cares to send one. No Socket.IO client sends them, so the
+    connection is closed instead. Valid packets go on to python-socketio unchanged (decoded twice: they
+    are a few hundred bytes at most).
+    """
+    server = socketio.server
+    handle = server._handle_eio_message  # noqa: SLF001 - engine.io's "message" handler, wrapped below
+
+    def checked(eio_sid: str, data: Any) -> Any:
+        if isinstance(data, str) and eio_sid not in server._binary_packet:  # noqa: SLF001
+            try:
+                pkt = server.packet_class(encoded_packet=data)
+                ok = pkt.packet_type != sio_packet.EVENT or (
+                    isinstance(pkt.data, list) and bool(pkt.data) and isinstance(pkt.data[0], str)
+                )
+            except Exception:  # noqa: BLE001 - whatever the decoder raises, the packet is malformed
+                ok = False
+            if not ok:
+                log.warning("malformed Socket.IO packet (%d characters); closing the connection", len(data))
+                server.eio.disconnect(eio_sid)
+                return None
+        return handle(eio_sid, data)
+
+    server.eio.on("message", checked)
 
 
 def _limit_websocket_messages(limit: int) -> None:
@@ -150,6 +227,8 @@ def on_watch(data: Any = None) -> dict[str, Any]:
     deduplicate by id) -- never neither.
     """
     try:
+        if not ratelimit.allow("watch", request.sid):
+            raise WebError("rate_limited", 429)
         if not isinstance(data, dict):
             raise WebError("bad_json", 400)
         ws_id = data.get("workshop_id")

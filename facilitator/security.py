@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, Response
+from flask.json.provider import DefaultJSONProvider
 from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
@@ -23,8 +26,24 @@ CSP = "; ".join(
 )
 
 
+class SafeJSONProvider(DefaultJSONProvider):
+    """Hostile JSON is bad JSON, never a crash.
+
+    A deeply nested body (``[[[[…``, well within the 64 KiB limit) makes ``json.loads`` raise
+    RecursionError, which ``request.get_json(silent=True)`` does not catch (it catches ValueError): the
+    request answered 500. As a ValueError it becomes the route's ``bad_json`` (found by fuzzing).
+    """
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
+
+
 def init_app(app: Flask) -> None:
     csrf.init_app(app)
+    app.json = SafeJSONProvider(app)
 
     @app.after_request
     def _headers(resp: Response) -> Response:

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import participation
+from . import followup, participation, tags, themeboard
 from .errors import ValidationFailed
 from .models import (
     Contribution,
@@ -71,6 +71,8 @@ def export_archive(db: Session, workshop_id: int, *, now: dt.datetime | None = N
     # The moderation feature decides visibility in participation.contributions(); hidden ones are archived
     # flagged ``hidden`` so that the other installation keeps the moderation (and never shows them).
     items = participation.contributions(db, ws.id, include_hidden=True)
+    theme_names = themeboard.theme_names_by_contribution(db, ws.id)
+    tags_of = tags.archive_tags_by_contribution(db, ws.id)
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -119,12 +121,18 @@ def export_archive(db: Session, workshop_id: int, *, now: dt.datetime | None = N
                 "created_at": _time(c.created_at),
                 "updated_at": _time(c.updated_at),
                 "votes": 0,
-                "tags": [],
-                "theme": None,
+                "tags": tags_of.get(c.id, []),
+                "theme": theme_names.get(c.id),
                 "hidden": bool(c.hidden),
             }
             for c in items
         ],
+        # The follow-up register (sessions/followup.py): items name their proposal by its index above.
+        "followups": followup.export_for_archive(db, ws.id, [c.id for c in items], keys),
+        # The theme board (sessions/themeboard.py): the themes in board order; each contribution names its own.
+        "themes": themeboard.export_for_archive(db, ws.id),
+        # The tag vocabulary (sessions/tags.py) in order; each contribution names its tags ({"category", "label"}).
+        "tag_vocabulary": tags.export_for_archive(db, ws.id),
     }
 
 
@@ -262,6 +270,11 @@ def import_archive(db: Session, data: Any, owner: User) -> Workshop:
                 c.get("hidden", False) is True,
             )
         )
+    followups = followup.parse_archive(
+        doc.get("followups"), [kind.value for _g, _p, kind, *_rest in items], set(by_key)
+    )
+    themes = themeboard.parse_archive(doc.get("themes"), [c.get("theme") for c in doc.get("contributions", [])])
+    tag_set = tags.parse_archive(doc.get("tag_vocabulary"), [c.get("tags") for c in doc.get("contributions", [])])
     with write_transaction(db):
         ws = Workshop(
             title=_text(w.get("title"), "workshop.title", MAX_TITLE, multiline=False),
@@ -318,4 +331,7 @@ def import_archive(db: Session, data: Any, owner: User) -> Workshop:
                     hidden=hidden,
                 )
             )
+        followup.import_from_archive(db, ws, followups, by_key)
+        themeboard.import_from_archive(db, ws, themes)
+        tags.import_from_archive(db, ws, tag_set)
     return ws

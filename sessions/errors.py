@@ -147,3 +147,31 @@ class CannotMerge(DomainError):
 
     code = "cannot_merge"
     status = 409
+
+
+# -- the follow-up register (sessions/followup.py) ---------------------------------------------------
+
+
+class AlreadyFollowedUp(DomainError):
+    """This proposal is in the follow-up register already (each proposal at most once)."""
+
+    code = "already_in_followup"
+    status = 409
+
+
+# -- the theme board (sessions/themeboard.py) --------------------------------------------------------
+
+
+class SuggestionGone(DomainError):
+    """A theme suggestion was already accepted or rejected, a newer refresh replaced it, or most of its
+    contributions are in themes by now (``reason``: ``accepted``, ``rejected``, ``superseded``, ``stale``)."""
+
+    code = "suggestion_gone"
+    status = 409
+
+
+class NotAProposal(DomainError):
+    """Only solution proposals (not competence needs) become follow-up items."""
+
+    code = "not_a_proposal"
+    status = 409

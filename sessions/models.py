@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -26,6 +26,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from .errors import IllegalTransition
+
+if TYPE_CHECKING:
+    from .tags import ContributionTag
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -88,6 +91,9 @@ class Workshop(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     opened_at: Mapped[dt.datetime | None] = mapped_column(DateTime, default=None)
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, default=None)
+    # Days after closing until the workshop is deleted automatically (sessions/privacy.py, migration 0008);
+    # None: the installation's default (PV_RETENTION_DAYS).
+    retention_days: Mapped[int | None] = mapped_column(Integer, default=None)
 
     owner: Mapped[User] = relationship()
     personas: Mapped[list[WorkshopPersona]] = relationship(
@@ -206,6 +212,9 @@ class Participant(Base):
     workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="SET NULL"), default=None)
     display_name: Mapped[str | None] = mapped_column(String(60), default=None)
+    # Self-declared at join (sessions/roles.py): a key of roles.ROLES, or None. Only ever used in aggregates of at
+    # least three participants; never shown next to a contribution.
+    role: Mapped[str | None] = mapped_column(String(16), default=None)
     # sha256 of the bearer token handed out at join; the token itself is never stored.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
@@ -254,6 +263,13 @@ class Contribution(Base):
     persona: Mapped[WorkshopPersona | None] = relationship()
     # The duplicates merged into this one (their texts and votes are kept).
     merged: Mapped[list[Contribution]] = relationship(foreign_keys=[merged_into_id], order_by="Contribution.id")
+    # Its tags (sessions/tags.py, migration 0005), loaded with every list of contributions in one more query.
+    tag_links: Mapped[list[ContributionTag]] = relationship(lazy="selectin", cascade="all, delete-orphan", passive_deletes=True)
+
+    @property
+    def tags(self) -> list[dict[str, Any]]:
+        """The tags as ``[{"id", "label", "category"}]``, in vocabulary order."""
+        return [link.chip for link in sorted(self.tag_links, key=lambda link: link.sort_key)]
 
     def as_event(self, staff: bool = False) -> dict[str, Any]:
         """The explicit payload clients get: never the author's id.
@@ -280,6 +296,7 @@ class Contribution(Base):
             "merged_into": self.merged_into_id,
             "merged": [] if masked else [{"id": m.id, "text": m.text} for m in self.merged if not m.deleted],
             "original_text": self.original_text if staff and not self.deleted else None,
+            "tags": [] if masked else self.tags,
         }
 
 

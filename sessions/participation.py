@@ -23,6 +23,7 @@ from .errors import (
     WorkshopNotOpen,
 )
 from .models import Contribution, Participant, Workshop, utcnow
+from .roles import parse_role
 from .store import write_transaction
 from .validation import (
     CLIENT_ID_RE,
@@ -49,12 +50,16 @@ def _next_seq(db: Session, workshop_id: int) -> int:
     ).scalar_one()
 
 
-def join(db: Session, code: object, display_name: object = None, group_id: object = None) -> tuple[Participant, str]:
-    """Join an open workshop by its code (optionally straight into a group).
+def join(
+    db: Session, code: object, display_name: object = None, group_id: object = None, role: object = None
+) -> tuple[Participant, str]:
+    """Join an open workshop by its code (optionally straight into a group, optionally with a self-declared
+    role, see sessions/roles.py).
 
     Returns the participant and their bearer token; nothing is stored when any part is invalid.
     """
     name = clean_text(display_name, "display_name", max_len=MAX_DISPLAY_NAME, required=False, multiline=False) or None
+    the_role = parse_role(role)
     ws = workshop_by_code(db, code)
     if not ws.joinable:
         raise WorkshopNotOpen(state=ws.status.value)
@@ -62,7 +67,9 @@ def join(db: Session, code: object, display_name: object = None, group_id: objec
     with write_transaction(db):
         ws = db.get_one(Workshop, ws.id)
         group = group_of(db, ws, group_id) if group_id is not None else None
-        p = Participant(workshop_id=ws.id, display_name=name, token_hash=token_hash, group_id=group.id if group else None)
+        p = Participant(
+            workshop_id=ws.id, display_name=name, role=the_role, token_hash=token_hash, group_id=group.id if group else None
+        )
         db.add(p)
     return p, token
 
@@ -108,12 +115,16 @@ def submit_contribution(
     """
     if not isinstance(client_id, str) or not CLIENT_ID_RE.match(client_id):
         raise ValidationFailed("client_id", "bad_client_id")
-    existing = _by_client_id(db, participant.id, client_id)
-    if existing is not None:
-        return existing, False
+    # A retry sends the same body, so it is validated like the first request: an invalid request is
+    # refused even when its client_id names a stored contribution (found by fuzzing the API).
+    if not isinstance(group_id, int) or isinstance(group_id, bool):
+        raise ValidationFailed("group_id", "not_a_number")
     the_kind = parse_kind(kind)
     body = clean_text(text, "text", max_len=MAX_TEXT)
     typed = rounds.parse_client_time(typed_at, utcnow())
+    existing = _by_client_id(db, participant.id, client_id)
+    if existing is not None:
+        return existing, False
     try:
         with write_transaction(db):
             p = db.get_one(Participant, participant.id)
@@ -189,10 +200,13 @@ def edit_contribution(db: Session, participant: Participant, contribution_id: ob
 
 
 def delete_contribution(db: Session, participant: Participant, contribution_id: object) -> Contribution:
-    """Delete one's own contribution. A tombstone stays so that clients catching up remove it too."""
+    """Delete one's own contribution. A tombstone stays so that clients catching up remove it too; its text
+    (and the text from before a facilitator's edit) is cleared, so nothing of what was written is kept."""
     with write_transaction(db):
         ws, c = _own_contribution(db, participant, contribution_id)
         c.deleted = True
+        c.text = ""
+        c.original_text = None
         c.updated_at = utcnow()
         c.seq = _next_seq(db, ws.id)
     return c

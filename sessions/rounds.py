@@ -466,7 +466,8 @@ def parse_client_time(value: object, now: dt.datetime) -> dt.datetime | None:
         when = dt.datetime.fromtimestamp(value / 1000, dt.timezone.utc).replace(tzinfo=None)
     elif isinstance(value, str) and len(value) <= 40:
         text = value.strip()
-        if text.isdigit():
+        # ASCII digits only: str.isdigit() is also true for "²", which int() refuses (a 500 found by fuzzing).
+        if text.isascii() and text.isdigit():
             return parse_client_time(int(text), now)
         try:
             parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import logging
 import sys
 import threading
 import weakref
@@ -38,20 +39,30 @@ _immediate: contextvars.ContextVar[bool] = contextvars.ContextVar("pv_sqlite_imm
 
 
 def make_engine(url: str, *, sqlite_synchronous: str = "FULL", echo: bool = False) -> Engine:
-    """Create an engine with this project's settings for the given URL."""
+    """Create an engine with this project's settings for the given URL.
+
+    Statement parameters are hidden from logs and error messages (``hide_parameters``), and the
+    ``sqlalchemy.engine`` logger is held at WARNING unless someone set its level explicitly: at DEBUG it
+    would log result rows, i.e. contribution texts and names, whenever the root logger is set to DEBUG.
+    """
+    quiet = logging.getLogger("sqlalchemy.engine")
+    if quiet.level == logging.NOTSET:
+        quiet.setLevel(logging.WARNING)
     if url.startswith("sqlite"):
         if sqlite_synchronous.upper() not in {"FULL", "NORMAL", "EXTRA"}:
             raise ValueError(f"unsupported SQLite synchronous mode: {sqlite_synchronous!r}")
         engine = create_engine(
             url,
             echo=echo,
+            # Statement parameters (contribution texts, names) never appear in logs or error messages.
+            hide_parameters=True,
             connect_args={"check_same_thread": False, "timeout": 10},
             pool_size=20,
             max_overflow=20,
         )
         _configure_sqlite(engine, sqlite_synchronous.upper())
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, echo=echo, hide_parameters=True, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
 def _configure_sqlite(engine: Engine, synchronous: str) -> None:
@@ -64,6 +75,9 @@ def _configure_sqlite(engine: Engine, synchronous: str) -> None:
         cur.execute(f"PRAGMA synchronous={synchronous}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=10000")
+        # Deleted and overwritten content is zeroed in the file, so deleted texts do not linger in free
+        # space (sessions/privacy.py; docs/privacy.md).
+        cur.execute("PRAGMA secure_delete=ON")
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -172,3 +186,38 @@ def integrity_ok(engine: Engine) -> bool:
         rows = conn.exec_driver_sql("PRAGMA integrity_check").fetchall()
         fk = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
     return rows == [("ok",)] and not fk
+
+
+def purge_deleted(engine: Engine, *, wait_ms: int = 250) -> bool:
+    """After personal data was deleted: checkpoint SQLite's WAL into the database file and truncate it.
+
+    With ``secure_delete`` on, the deleted rows are zeroed in the pages written by the deleting
+    transaction, but older copies of those pages stay in the ``-wal`` file until it is checkpointed and
+    reset. ``wal_checkpoint(TRUNCATE)`` does both. It has to wait for readers of older snapshots and holds
+    new writers back meanwhile, so it waits at most ``wait_ms`` (this process's writers queue on the lock,
+    off the event loop); returns True when it completed, False when a reader kept it from finishing -- the
+    retention sweep calls it again on every pass. PostgreSQL: nothing to do here (autovacuum reclaims the
+    dead rows).
+    """
+    if engine.dialect.name != "sqlite":
+        return True
+    lock = _writer_lock(engine)
+
+    def run() -> bool:
+        raw = engine.raw_connection()  # autocommit (isolation_level None): no snapshot of its own
+        try:
+            cur = raw.cursor()
+            try:
+                cur.execute(f"PRAGMA busy_timeout={int(wait_ms)}")
+                busy, _log, _done = cur.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            except Exception:  # noqa: BLE001 - "database is locked": not now
+                busy = 1
+            finally:
+                cur.execute("PRAGMA busy_timeout=10000")
+                cur.close()
+        finally:
+            raw.close()
+        return busy == 0
+
+    with lock:
+        return _off_loop(run)

@@ -44,7 +44,8 @@ from helpers import (
 )
 from sqlalchemy import select
 
-from sessions import participation, rounds
+from sessions import followup as followup_svc
+from sessions import participation, rounds, tags, themeboard
 from sessions import report as report_svc
 from sessions.accounts import issue_api_token
 from sessions.models import Base
@@ -74,6 +75,7 @@ MATRIX: dict[str, str | dict[str, str]] = {
     # participant (phones)
     "/join": PUBLIC,
     "/j/<code>": PUBLIC,
+    "/w/sw.js": PUBLIC,  # the phone pages' service worker (a static file)
     "/w/<int:workshop_id>": PARTICIPANT,
     "/w/<int:workshop_id>/group": PARTICIPANT,
     "/w/<int:workshop_id>/g/<int:group_id>": PARTICIPANT,
@@ -124,6 +126,45 @@ MATRIX: dict[str, str | dict[str, str]] = {
     "/r/<token>": SHARE_TOKEN,
     "/r/<token>/fragment": SHARE_TOKEN,
     "/r/<token>/report.<any(docx, pdf, md, csv, xlsx):fmt>": SHARE_TOKEN,
+    # follow-up register (facilitator/followup.py)
+    "/workshops/<int:workshop_id>/followups": FACILITATOR,
+    "/workshops/<int:workshop_id>/followups/from-proposal": FACILITATOR,
+    "/workshops/<int:workshop_id>/followups/<int:followup_id>": FACILITATOR,
+    "/workshops/<int:workshop_id>/followups/<int:followup_id>/delete": FACILITATOR,
+    "/workshops/<int:workshop_id>/followups/report": FACILITATOR,
+    "/workshops/<int:workshop_id>/followups.<any(docx, pdf, md, csv, xlsx):fmt>": FACILITATOR,
+    "/r/<token>/followups": SHARE_TOKEN,
+    "/r/<token>/followups.<any(docx, pdf, md, csv, xlsx):fmt>": SHARE_TOKEN,
+    "/api/v1/workshops/<int:workshop_id>/followups": FACILITATOR,
+    "/api/v1/workshops/<int:workshop_id>/followups/<int:followup_id>": FACILITATOR,
+    # privacy (facilitator/privacy.py)
+    "/workshops/<int:workshop_id>/privacy": FACILITATOR,
+    "/workshops/<int:workshop_id>/privacy/retention": FACILITATOR,
+    "/workshops/<int:workshop_id>/privacy/participant": FACILITATOR,
+    "/workshops/<int:workshop_id>/delete": FACILITATOR,
+    "/w/<int:workshop_id>/personvern": PARTICIPANT,
+    "/w/<int:workshop_id>/forget": PARTICIPANT,
+    # theme board (facilitator/themeboard.py)
+    "/workshops/<int:workshop_id>/themes": FACILITATOR,
+    "/workshops/<int:workshop_id>/themes/<int:theme_id>": FACILITATOR,
+    "/workshops/<int:workshop_id>/themes/<int:theme_id>/delete": FACILITATOR,
+    "/workshops/<int:workshop_id>/themes/<int:theme_id>/move": FACILITATOR,
+    "/workshops/<int:workshop_id>/themes/assign": FACILITATOR,
+    "/workshops/<int:workshop_id>/themes/suggestions": FACILITATOR,
+    "/workshops/<int:workshop_id>/themes/suggestions/<int:suggestion_id>/<any(accept, split, reject):action>": FACILITATOR,
+    "/api/v1/workshops/<int:workshop_id>/themes": FACILITATOR,
+    "/api/v1/workshops/<int:workshop_id>/themes/<int:theme_id>": FACILITATOR,
+    "/api/v1/workshops/<int:workshop_id>/contributions/<int:contribution_id>/theme": FACILITATOR,
+    # tags (facilitator/tagging.py)
+    "/workshops/<int:workshop_id>/tags": FACILITATOR,
+    "/workshops/<int:workshop_id>/tags/<int:tag_id>": FACILITATOR,
+    "/workshops/<int:workshop_id>/tags/<int:tag_id>/move": FACILITATOR,
+    "/workshops/<int:workshop_id>/tags/<int:tag_id>/delete": FACILITATOR,
+    "/workshops/<int:workshop_id>/contributions/<int:contribution_id>/tags": FACILITATOR,
+    "/w/<int:workshop_id>/contributions/<int:contribution_id>/tags": PARTICIPANT,
+    "/api/v1/workshops/<int:workshop_id>/tags": FACILITATOR,
+    "/api/v1/workshops/<int:workshop_id>/tags/<int:tag_id>": FACILITATOR,
+    "/api/v1/workshops/<int:workshop_id>/contributions/<int:contribution_id>/tags": FAC_OR_PART,
     # API
     "/api/v1/openapi.json": PUBLIC,
     "/api/v1/join": PUBLIC,
@@ -251,6 +292,19 @@ class World:
         self.link_b, self.share_b = report_svc.create_share_link(
             app_db, self.b, self.f_b, "B"
         )
+        # Follow-up items (sessions/followup.py): one made from A's proposal, one of B's own.
+        self.followup_a = followup_svc.add_from_contribution(app_db, self.a, self.contrib_a2.id)
+        self.followup_b = followup_svc.add_item(app_db, self.b, {"text": "Oppfølging i workshop B"})
+        # The theme board (sessions/themeboard.py): themes and a pending suggestion in A and B. The board
+        # page and the API each get a theme of their own in A, because both delete theirs (last).
+        self.theme_a = themeboard.create_theme(app_db, self.a, "Tema A", [self.contrib_a.id]).theme
+        self.api_theme_a = themeboard.create_theme(app_db, self.a, "API-tema A").theme
+        self.theme_b = themeboard.create_theme(app_db, self.b, "Tema B", [self.contrib_b.id]).theme
+        self.suggestion_a = self._suggestion(app_db, self.a, [self.contrib_a.id, self.contrib_a2.id])
+        self.suggestion_b = self._suggestion(app_db, self.b, [self.contrib_b.id])
+        # Tags (sessions/tags.py): the vocabulary page and the API each get a tag of A (both delete theirs).
+        vocab_a, vocab_b = tags.vocabulary(app_db, self.a.id), tags.vocabulary(app_db, self.b.id)
+        self.tag_a, self.api_tag_a, self.tag_b = vocab_a[0].id, vocab_a[1].id, vocab_b[0].id
         self.unused_key = next(
             k for k in sorted(library) if k not in {p.key for p in self.a.personas}
         )
@@ -291,6 +345,13 @@ class World:
         )
         return c
 
+    @staticmethod
+    def _suggestion(app_db: Any, ws: Any, member_ids: list[int]) -> Any:
+        from sessions.themes import ThemeSuggestion
+
+        themeboard.replace_suggestions(app_db, ws, [ThemeSuggestion(tuple(member_ids), (), "forslag", (), 0.0)])
+        return app_db.scalar(select(themeboard.SuggestedTheme).where(themeboard.SuggestedTheme.workshop_id == ws.id))
+
     def reset_limits(self) -> None:
         from facilitator import ratelimit
 
@@ -312,6 +373,10 @@ class World:
                 "contribution_id": contribution_id or self.contrib_a.id,
                 "round_id": self.round_a.id,
                 "link_id": self.link_a.id,
+                "followup_id": self.followup_a.id,
+                "theme_id": (self.api_theme_a if rule.rule.startswith("/api/") else self.theme_a).id,
+                "suggestion_id": self.suggestion_a.id,
+                "tag_id": self.api_tag_a if rule.rule.startswith("/api/") else self.tag_a,
                 "code": self.a_code,
                 "filename": "favicon.svg",
                 "token": token
@@ -354,6 +419,10 @@ class World:
             "display_name": "Ny",
             "group_count": "2",
             "personas": self.unused_key,
+            "category": "measure",
+            "tag_id": self.tag_a,
+            "tag_ids": [self.tag_a],
+            "on": "1",
         }
 
 
@@ -751,6 +820,10 @@ def test_ids_of_workshop_b_under_workshop_a_change_nothing(
         "contribution_id": w.contrib_b.id,
         "round_id": w.round_b.id,
         "link_id": w.link_b.id,
+        "followup_id": w.followup_b.id,
+        "theme_id": w.theme_b.id,
+        "suggestion_id": w.suggestion_b.id,
+        "tag_id": w.tag_b,
     }
     problems: list[str] = []
     before = snapshot(app)

@@ -389,7 +389,7 @@ class TestWatch:
             assert dt.timedelta(minutes=4) < deadline - now <= dt.timedelta(minutes=5)
         assert set(phone) == {"round", "ballot"} and phone["ballot"]["dots"] == 5
         assert set(wall) == {"round", "wall"} and wall["wall"]["votes"] is None
-        assert set(fac) == {"round", "wall", "votes"}
+        assert set(fac) == {"round", "wall", "votes", "themes"}
 
     def test_the_api_takes_typed_at(self, client, app_db, workshop, with_plan):
         p, token = join_participant(app_db, workshop, workshop.groups[0])

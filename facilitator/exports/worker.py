@@ -3,7 +3,8 @@
     python -m facilitator.exports.worker --serve     # what the web app runs (facilitator/export_pool.py)
     python -m facilitator.exports.worker < request.json > file
 
-A request is one JSON object: ``{"database_url", "workshop_id", "format", "locale"}``. The worker reads the
+A request is one JSON object: ``{"database_url", "workshop_id", "format", "locale"}``, plus
+``"report": "followups"`` for the follow-up report (facilitator/exports/followups.py). The worker reads the
 workshop itself (so the web process does no work for it) and renders. With ``--serve`` it answers each
 request line with ``status (1 byte: 0 ok, 1 error) + length (8 bytes, big-endian) + body`` and goes on
 until its input ends; a worker that has grown past ``MAX_RSS_KB`` exits after answering, and the web app
@@ -24,6 +25,8 @@ MAX_RSS_KB = 400_000
 
 
 def handle(req: dict[str, Any]) -> bytes:
+    if req.get("report") == "followups":
+        return handle_followups(req)
     from sqlalchemy import create_engine
     from sqlalchemy.pool import NullPool
 
@@ -42,6 +45,28 @@ def handle(req: dict[str, Any]) -> bytes:
     finally:
         engine.dispose()
     return render(fmt, report, labels(translations(locale), locale))
+
+
+def handle_followups(req: dict[str, Any]) -> bytes:
+    """The follow-up report (``"report": "followups"``), see facilitator/exports/followups.py."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    from sessions import store
+    from sessions.followup import followups_for_report
+
+    from .followups import followup_labels, render
+    from .labels import translations
+
+    fmt, workshop_id, locale = req["format"], int(req["workshop_id"]), req.get("locale", "nb")
+    url = req["database_url"]
+    engine = store.make_engine(url) if url.startswith("sqlite") else create_engine(url, poolclass=NullPool)
+    try:
+        with store.make_session_factory(engine)() as db:
+            register = followups_for_report(db, workshop_id)
+    finally:
+        engine.dispose()
+    return render(fmt, register, followup_labels(translations(locale), locale))
 
 
 def serve() -> int:

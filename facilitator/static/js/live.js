@@ -126,11 +126,48 @@
     if (total) total.textContent = board.querySelectorAll(".card:not(.is-hidden)").length;
   }
 
+  /* Lanes show the newest first, as the server renders them. A card goes above the first card with a
+   * lower seq rather than simply on top: after a reconnect the catch-up can bring contributions older
+   * than one already shown (the phone's own post, answered over HTTP before the socket was back). */
+  function place(lane, card, cardSeq) {
+    var cards = lane.querySelectorAll(":scope > .card");
+    for (var i = 0; i < cards.length; i++) {
+      if (cards[i] !== card && Number(cards[i].dataset.seq) < cardSeq) {
+        lane.insertBefore(card, cards[i]);
+        return;
+      }
+    }
+    var last = cards.length ? cards[cards.length - 1] : null;
+    if (last && last !== card) last.after(card);
+    else if (!last) lane.prepend(card);
+  }
+
+  /* A phone keeps what it applied since its page was rendered (the newest version of each contribution)
+   * and its cursor in localStorage: when the page is opened again from the offline copy (sw.js), which is
+   * older, it shows the table as the phone last saw it and catches up from there. The key ends in the
+   * workshop id, so "forget me" (forget.js) clears it with the rest. */
+  var seenKey = role === "participant" && board.dataset.group ? "pv-seen-g" + board.dataset.group + "-" + workshopId : null;
+  var seen = {};
+  var seenTimer = null;
+
+  function remember(c) {
+    if (!seenKey) return;
+    seen[c.id] = c;
+    if (seenTimer) return;
+    seenTimer = window.setTimeout(function () {
+      seenTimer = null;
+      var list = Object.keys(seen).map(function (k) { return seen[k]; });
+      list.sort(function (a, b) { return a.seq - b.seq; });
+      try { localStorage.setItem(seenKey, JSON.stringify({ seq: seq, changes: list.slice(-500) })); } catch (e) { /* full or off */ }
+    }, 300);
+  }
+
   /* Apply one change (new, edited or deleted contribution). Idempotent. */
   function apply(c) {
     if (!c || c.workshop_id !== workshopId) return;
     var existing = cardFor(c.id);
     if (existing && Number(existing.dataset.seq) >= c.seq) return;
+    remember(c);
     // Merged duplicates live on inside the kept card; hidden ones only on the facilitators' dashboard.
     if (c.deleted || c.merged_into || (c.hidden && role !== "facilitator")) {
       if (existing) existing.remove();
@@ -142,12 +179,12 @@
     if (!lane) return;
     if (existing) {
       fill(existing, c);
-      if (existing.parentNode !== lane) lane.prepend(existing);
+      if (existing.parentNode !== lane) place(lane, existing, c.seq);
     } else {
       var card = template.content.firstElementChild.cloneNode(true);
       fill(card, c);
       card.classList.add("fresh");
-      lane.prepend(card);
+      place(lane, card, c.seq);
       window.setTimeout(function () { card.classList.remove("fresh"); }, 4000);
     }
     updateCounts();
@@ -162,6 +199,27 @@
       var actions = card.querySelector('[data-field="actions"]');
       if (actions) actions.hidden = false;
       card.classList.add("mine");
+    }
+    // tags.js adds the tag toggles to one's own cards.
+    document.dispatchEvent(new CustomEvent("pv:mine", { detail: { id: id } }));
+  }
+
+  if (seenKey) {
+    var kept = null;
+    try { kept = JSON.parse(localStorage.getItem(seenKey) || "null"); } catch (e) { kept = null; }
+    var changes = kept && Array.isArray(kept.changes) ? kept.changes : [];
+    var top = changes.reduce(function (m, c) { return Math.max(m, c.seq || 0); }, (kept && kept.seq) || 0);
+    if (top > seq) {
+      // An older copy of the page: bring it to what this phone had seen.
+      changes.forEach(apply);
+      if (kept.seq > seq) seq = kept.seq;
+      // Once the other scripts listen (tags.js), announce the restored cards that are the phone's own.
+      document.addEventListener("DOMContentLoaded", function () {
+        changes.forEach(function (c) { if (mine.has(c.id) && cardFor(c.id)) markMine(c.id); });
+      });
+    } else {
+      // Rendered by the server now: it holds everything up to its seq.
+      try { localStorage.removeItem(seenKey); } catch (e) { /* ignore */ }
     }
   }
 
@@ -218,6 +276,7 @@
   socket.on("workshop", function (w) {
     if (w.workshop_id !== workshopId) return;
     if (w.status === "closed") closed();
-    else if (role !== "participant") window.location.reload();
+    // Deleted (docs/api.md): every screen reloads and lands where the workshop no longer exists.
+    else if (role !== "participant" || w.status === "deleted") window.location.reload();
   });
 })();

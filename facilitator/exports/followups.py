@@ -1,0 +1,306 @@
+"""The follow-up report: a workshop's follow-up register (``sessions.followup.FollowUpRegister``) in every
+format the summary report has -- HTML (page and PDF, one template: templates/followup/_document.html),
+Markdown, DOCX, CSV and XLSX.
+
+It reuses the report's machinery: the labels and their catalogues (labels.py), the sanitizing Markdown
+(markup.py: the organisers' notes are Markdown), the DOCX writer (word.py), the PDF's refusing URL
+fetcher and print CSS (pdf.py, document.py) and the formula-safe table cells (tables.py). None of this
+imports Flask, so the export worker renders the heavy formats (worker.py, ``"report": "followups"``).
+
+Sections follow ``sessions.followup.REPORT_ORDER``: *Oppnådd*, *Ikkje kome langt nok* and *Fokus vidare*
+always (the headings organisers use at the next meeting, in the issue's wording also in a bokmål report),
+then *Ikke vurdert ennå* when something is not assessed yet.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+
+from sessions.followup import FollowUpEntry, FollowUpRegister, FollowUpSection
+from sessions.report import local_time
+
+from .document import REPORT_CSS, local_datetime, long_date, standalone_env
+from .labels import Gettext, Labels, fill, labels
+from .markup import blocks, blocks_to_markdown, md_escape, plain, render_html
+
+FOLLOWUP_CSS = Path(__file__).resolve().parent.parent / "static" / "css" / "followup.css"
+FOLLOWUP_FORMATS = ("docx", "pdf", "md", "csv", "xlsx")
+HEADING_CONTEXT = "follow-up report heading"
+
+
+def followup_labels(tr: Gettext, locale: str = "nb") -> Labels:
+    """The report's labels plus the follow-up report's words, in the report's language."""
+    lab = labels(tr, locale)
+    _ = tr.gettext
+    pgettext = tr.pgettext  # type: ignore[attr-defined]
+    lab.update(
+        followup_report=_("Follow-up report"),
+        followup_intro=_("What the organisers followed up after the workshop: what has been achieved, what has not got far enough, and what to focus on next."),
+        status_achieved=pgettext(HEADING_CONTEXT, "Achieved"),
+        status_not_far_enough=pgettext(HEADING_CONTEXT, "Not far enough"),
+        status_next_focus=pgettext(HEADING_CONTEXT, "Next focus"),
+        status_open=pgettext(HEADING_CONTEXT, "Not assessed yet"),
+        item=_("Follow-up item"),
+        status=_("Status"),
+        responsible=_("Responsible"),
+        deadline=_("Deadline"),
+        overdue=_("Overdue"),
+        overdue_note=_("the deadline has passed"),
+        note=_("Note"),
+        proposal=_("Proposal"),
+        own_item=_("Added by the organisers"),
+        no_items=_("No items."),
+        no_followups=_("The register is empty: no follow-up items yet."),
+        as_of=_("Status as of %(date)s"),
+        followup_figures=_("%(n)s follow-up items, %(overdue)s of them past their deadline."),
+        created=_("Added"),
+        updated=_("Changed"),
+    )
+    return lab
+
+
+def status_label(lab: Labels, status: str) -> str:
+    return lab.get(f"status_{status}", status)
+
+
+def visible_sections(reg: FollowUpRegister) -> tuple[FollowUpSection, ...]:
+    """The three assessment headings always; "not assessed yet" only when it has items."""
+    return tuple(s for s in reg.sections if s.status != "open" or s.items)
+
+
+def _source_differs(e: FollowUpEntry) -> bool:
+    return e.from_proposal and e.source_text.strip() != e.text.strip()
+
+
+# -- HTML (the page and the PDF) ---------------------------------------------------------------------
+
+
+def context(reg: FollowUpRegister, lab: Labels) -> dict[str, Any]:
+    return {
+        "reg": reg,
+        "L": lab,
+        "sections": visible_sections(reg),
+        "status_label": lambda s: status_label(lab, s),
+        "source_differs": _source_differs,
+        "note_html": lambda src: Markup(render_html(src or "")),  # noqa: S704 - sanitized by nh3 in render_html
+    }
+
+
+def render_print_html(reg: FollowUpRegister, lab: Labels) -> str:
+    return standalone_env().get_template("followup/print.html").render(**context(reg, lab))
+
+
+def render_pdf(reg: FollowUpRegister, lab: Labels) -> bytes:
+    from weasyprint import CSS, HTML  # only the worker needs it
+
+    from .pdf import _no_fetch
+
+    css = REPORT_CSS.read_text(encoding="utf-8") + "\n" + FOLLOWUP_CSS.read_text(encoding="utf-8")
+    doc = HTML(string=render_print_html(reg, lab), base_url="about:blank", url_fetcher=_no_fetch)
+    return doc.write_pdf(stylesheets=[CSS(string=css, url_fetcher=_no_fetch)], pdf_variant=None) or b""
+
+
+# -- Markdown ------------------------------------------------------------------------------------------
+
+
+def _facts(e: FollowUpEntry, lab: Labels) -> list[tuple[str, str]]:
+    """(label, plain text) pairs shown under an item, in every format."""
+    out = []
+    out.append((lab.responsible, e.responsible or "–"))
+    if e.deadline is not None:
+        when = long_date(e.deadline, lab.locale)
+        out.append((lab.deadline, f"{when} ({lab.overdue_note})" if e.overdue else when))
+    else:
+        out.append((lab.deadline, "–"))
+    if e.persona:
+        out.append((lab.persona, e.persona))
+    if _source_differs(e):
+        out.append((lab.proposal, e.source_text))
+    elif not e.from_proposal:
+        out.append((lab.proposal, lab.own_item))
+    return out
+
+
+def render_markdown(reg: FollowUpRegister, lab: Labels) -> str:
+    out: list[str] = [f"# {md_escape(lab.followup_report)}: {md_escape(reg.title)}", ""]
+    meta = []
+    if reg.place:
+        meta.append(f"**{lab.place}:** {md_escape(reg.place)}")
+    if reg.date:
+        meta.append(f"**{lab.date}:** {long_date(reg.date, lab.locale)}")
+    if reg.organisers:
+        meta.append(f"**{lab.organisers}:** {md_escape(reg.organisers)}")
+    meta.append(f"*{fill(lab.as_of, date=long_date(reg.today, lab.locale))}*")
+    out += ["  \n".join(meta), "", lab.followup_intro, ""]
+    out += [fill(lab.followup_figures, n=len(reg.items), overdue=reg.overdue_count) if reg.items else f"*{lab.no_followups}*", ""]
+    for n, s in enumerate(visible_sections(reg), start=1):
+        out += [f"## {n}. {status_label(lab, s.status)}", ""]
+        if not s.items:
+            out += [f"*{lab.no_items}*", ""]
+        for e in s.items:
+            title = md_escape(e.text).replace("\n", " ")
+            out += [f"### {title}" + (f" — **{lab.overdue}**" if e.overdue else ""), ""]
+            out += [f"- **{label}:** {md_escape(value)}".replace("\n", "\\\n  ") for label, value in _facts(e, lab)]
+            out.append("")
+            if e.note.strip():
+                out += [blocks_to_markdown(blocks(e.note)), ""]
+    out += ["---", "", f"*{lab.generated} · {local_datetime(reg.generated_at, lab.locale)}*", ""]
+    return "\n".join(out)
+
+
+# -- DOCX --------------------------------------------------------------------------------------------
+
+
+def render_docx(reg: FollowUpRegister, lab: Labels) -> bytes:
+    from .word import _markdown, _run, _Writer
+
+    w = _Writer()
+    props = w.doc.core_properties
+    props.title = f"{lab.followup_report}: {reg.title}"[:255]
+    props.subject = lab.followup_report
+    props.author = (reg.organisers or "Personaverkstad")[:255]
+    props.language = lab.locale
+
+    w.text(f"{lab.followup_report}: {reg.title}", "Title")
+    for label, value in (
+        (lab.place, reg.place),
+        (lab.date, long_date(reg.date, lab.locale) if reg.date else ""),
+        (lab.organisers, reg.organisers),
+    ):
+        if value:
+            w.para(_run(f"{label}: ", bold=True) + _run(value))
+    w.text(fill(lab.as_of, date=long_date(reg.today, lab.locale)), italic=True)
+    w.text(lab.followup_intro)
+    if reg.items:
+        w.text(fill(lab.followup_figures, n=len(reg.items), overdue=reg.overdue_count))
+    else:
+        w.text(lab.no_followups, italic=True)
+    for n, s in enumerate(visible_sections(reg), start=1):
+        w.text(f"{n}. {status_label(lab, s.status)}", "Heading 1")
+        if not s.items:
+            w.text(lab.no_items, italic=True)
+        for e in s.items:
+            w.text(e.text, "Heading 2")
+            if e.overdue:
+                w.para(_run(lab.overdue, bold=True))
+            for label, value in _facts(e, lab):
+                w.para(_run(f"{label}: ", bold=True) + _run(value), "List Bullet")
+            if e.note.strip():
+                # The note's own headings come out below the item's (Heading 3 and down).
+                _markdown(w, e.note, heading_offset=0)
+    w.text(f"{lab.generated} · {local_datetime(reg.generated_at, lab.locale)}", italic=True)
+    w.flush()
+    out = io.BytesIO()
+    w.doc.save(out)
+    return out.getvalue()
+
+
+# -- CSV and XLSX ------------------------------------------------------------------------------------
+
+
+def header(lab: Labels) -> list[str]:
+    return [lab.status, lab.item, lab.responsible, lab.deadline, lab.overdue, lab.persona, lab.proposal, lab.note, lab.created, lab.updated]
+
+
+def rows(reg: FollowUpRegister, lab: Labels) -> list[list[Any]]:
+    out = []
+    for s in reg.sections:  # every item, in report order (empty sections add nothing)
+        for e in s.items:
+            out.append(
+                [
+                    status_label(lab, e.status),
+                    e.text,
+                    e.responsible,
+                    e.deadline,
+                    lab.yes if e.overdue else lab.no,
+                    e.persona,
+                    e.source_text,
+                    plain(e.note) if e.note.strip() else "",
+                    local_time(e.created_at).replace(tzinfo=None, microsecond=0),
+                    local_time(e.updated_at).replace(tzinfo=None, microsecond=0),
+                ]
+            )
+    return out
+
+
+def _cell(value: Any, csv_cell: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value.isoformat()
+    return csv_cell(value)
+
+
+def render_csv(reg: FollowUpRegister, lab: Labels) -> bytes:
+    from .tables import _csv_cell
+
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, dialect="excel")
+    writer.writerow(header(lab))
+    for row in rows(reg, lab):
+        writer.writerow([_cell(v, _csv_cell) for v in row])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def render_xlsx(reg: FollowUpRegister, lab: Labels) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(lab.followup_report[:31])
+    ws.freeze_panes = "A2"
+    for col, width in zip("ABCDEFGHIJ", (22, 60, 24, 12, 10, 18, 50, 50, 17, 17), strict=True):
+        ws.column_dimensions[col].width = width
+    bold = Font(bold=True)
+    head = []
+    for text in header(lab):
+        cell = WriteOnlyCell(ws, value=text)
+        cell.font = bold
+        head.append(cell)
+    ws.append(head)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for row in rows(reg, lab):
+        cells = []
+        for i, value in enumerate(row):
+            cell = WriteOnlyCell(ws, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # never a formula, whatever the text starts with
+            if i in (1, 6, 7):
+                cell.alignment = wrap
+            if isinstance(value, dt.datetime):
+                cell.number_format = "yyyy-mm-dd hh:mm"
+            elif isinstance(value, dt.date):
+                cell.number_format = "yyyy-mm-dd"
+            cells.append(cell)
+        ws.append(cells)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def render(fmt: str, reg: FollowUpRegister, lab: Labels) -> bytes:
+    if fmt == "md":
+        return render_markdown(reg, lab).encode("utf-8")
+    if fmt == "csv":
+        return render_csv(reg, lab)
+    if fmt == "xlsx":
+        return render_xlsx(reg, lab)
+    if fmt == "docx":
+        return render_docx(reg, lab)
+    if fmt == "pdf":
+        return render_pdf(reg, lab)
+    raise ValueError(f"not a follow-up report format: {fmt!r}")
+
+
+def filename(title: str, fmt: str) -> str:
+    """``oppfolging-<workshop>.<fmt>``."""
+    from . import filename as report_filename
+
+    return "oppfolging-" + report_filename(title, "", fmt)

@@ -1,0 +1,486 @@
+/* The theme board («Temaer») and the dashboard's themes panel.
+ *
+ * Board: the page is rendered by the server and works without this script (every control is a form).
+ * With it, the forms are sent with fetch (JSON, CSRF header) and the answer's board is applied at once;
+ * cards can be dragged onto a theme (HTML5 drag and drop) as well as moved with their "Move to" menu
+ * (the keyboard way). Changes are announced in an aria-live region. A socket keeps the board current:
+ * `themes` events (the whole board with its revision; an older revision is ignored) and `contribution`
+ * events (new cards arrive ungrouped, hidden or deleted ones leave, shown-again ones go back to their
+ * theme). On every (re)connect it sends `watch` with its cursor; the ack carries missed contributions and
+ * the board as it is now.
+ *
+ * Panel (dashboard): follows `themes` on the dashboard's socket (live.js) and counts each theme's
+ * members from the dashboard's own cards, so a hidden member stops counting at once.
+ */
+(function () {
+  "use strict";
+
+  function json(id, fallback) {
+    var el = document.getElementById(id);
+    return el ? JSON.parse(el.textContent) : fallback;
+  }
+
+  function fromTemplate(id, replacements) {
+    var tpl = document.getElementById(id);
+    var html = tpl.innerHTML;
+    Object.keys(replacements || {}).forEach(function (key) {
+      html = html.split(key).join(replacements[key]);
+    });
+    var box = document.createElement("div");
+    box.innerHTML = html.trim();
+    return box.firstElementChild;
+  }
+
+  function personaLine(ids, names) {
+    return (ids || []).map(function (p) { return names[String(p)] || ""; }).filter(Boolean).join(", ");
+  }
+
+  /* -- the board ---------------------------------------------------------------------------------- */
+
+  function initBoard(root) {
+    var workshopId = Number(root.dataset.workshop);
+    var base = root.dataset.base;
+    var seq = Number(root.dataset.seq || 0);
+    var revision = Number(root.dataset.revision || 0);
+    var strings = json("i18n-themes", {});
+    var personaNames = json("persona-names", {});
+    var groupNames = json("group-names", {});
+    var csrf = document.querySelector('meta[name="csrf-token"]').content;
+    var statusEl = document.querySelector("[data-board-status]");
+    var connectionEl = document.querySelector("[data-connection]");
+    var suggestionsBox = document.querySelector("[data-suggestions]");
+    var suggestionList = document.querySelector("[data-suggestion-list]");
+    var ungroupedZone = root.querySelector("#ungrouped");
+    var themesBox = root.querySelector("[data-themes]");
+    var themes = [];        // [{id, name}] in board order, for the move menus
+    var themeOf = {};       // contribution id -> theme id (visible and hidden members)
+
+    function announce(text) {
+      if (!statusEl) return;
+      statusEl.textContent = "";
+      // A fresh text node after a tick, so the same message twice is announced twice.
+      window.setTimeout(function () { statusEl.textContent = text || ""; }, 30);
+    }
+
+    function cardFor(id) { return root.querySelector('.board-card[data-id="' + Number(id) + '"]'); }
+    function sectionFor(id) { return themesBox.querySelector('[data-theme][data-theme-id="' + Number(id) + '"]'); }
+    function zoneOf(themeId) {
+      var section = themeId ? sectionFor(themeId) : ungroupedZone;
+      return section ? section.querySelector("[data-cards]") : null;
+    }
+
+    // The state the server rendered.
+    themesBox.querySelectorAll("[data-theme]").forEach(function (section) {
+      var id = Number(section.dataset.themeId);
+      themes.push({ id: id, name: section.querySelector('[data-field="name"]').textContent });
+      section.querySelectorAll(".board-card").forEach(function (card) { themeOf[card.dataset.id] = id; });
+    });
+
+    /* Put `cards` into `zone` in this order, moving only what is out of place (a moved element loses focus). */
+    function placeAll(zone, cards) {
+      cards.forEach(function (card, i) {
+        if (zone.children[i] !== card) zone.insertBefore(card, zone.children[i] || null);
+      });
+    }
+
+    function fillMenu(select, current) {
+      var keep = current === undefined ? select.value : String(current || "");
+      while (select.options.length > 1) select.remove(1);
+      themes.forEach(function (t) {
+        var option = document.createElement("option");
+        option.value = String(t.id);
+        option.textContent = t.name;
+        select.appendChild(option);
+      });
+      select.value = themes.some(function (t) { return String(t.id) === keep; }) ? keep : "";
+    }
+
+    function refreshCounts() {
+      root.querySelectorAll("[data-dropzone]").forEach(function (zone) {
+        var cards = zone.querySelector("[data-cards]");
+        if (!cards) return;
+        var n = cards.querySelectorAll(".board-card").length;
+        var count = zone.querySelector("[data-count]");
+        if (count) count.textContent = n;
+        var note = zone.querySelector("[data-empty-note]");
+        if (note) note.hidden = n > 0;
+      });
+      var total = root.querySelector("[data-theme-count]");
+      if (total) total.textContent = themes.length;
+    }
+
+    function newSection(t) {
+      var section = fromTemplate("tpl-theme", { "__ID__": String(t.id) });
+      section.querySelectorAll('input[name="csrf_token"]').forEach(function (i) { i.value = csrf; });
+      return section;
+    }
+
+    /* Apply a whole board (an answer or a `themes` event); an older revision than the one shown is ignored. */
+    function applyBoard(b) {
+      if (!b || b.workshop_id !== workshopId || b.revision < revision) return false;
+      revision = b.revision;
+      var active = document.activeElement;
+      themes = b.themes.map(function (t) { return { id: t.id, name: t.name }; });
+      themeOf = {};
+      var wanted = {};
+      b.themes.forEach(function (t, i) {
+        wanted[t.id] = true;
+        var section = sectionFor(t.id);
+        if (!section) section = newSection(t);
+        if (themesBox.children[i] !== section) themesBox.insertBefore(section, themesBox.children[i] || null);
+        section.querySelector('[data-field="name"]').textContent = t.name;
+        var rename = section.querySelector('input[name="name"]');
+        if (rename && rename !== active) rename.value = t.name;
+        section.querySelector('[data-field="personas"]').textContent = personaLine(t.persona_ids, personaNames);
+        t.member_ids.concat(t.hidden_ids || []).forEach(function (cid) { themeOf[cid] = t.id; });
+      });
+      // Themes that are gone: their cards go back to the ungrouped ones (placed below).
+      themesBox.querySelectorAll("[data-theme]").forEach(function (section) {
+        if (!wanted[section.dataset.themeId]) {
+          section.querySelectorAll(".board-card").forEach(function (card) { ungroupedZone.querySelector("[data-cards]").appendChild(card); });
+          section.remove();
+        }
+      });
+      b.themes.forEach(function (t) {
+        var zone = zoneOf(t.id);
+        placeAll(zone, t.member_ids.map(cardFor).filter(Boolean));
+      });
+      var loose = Array.prototype.slice.call(root.querySelectorAll(".board-card")).filter(function (card) {
+        return !themeOf[card.dataset.id];
+      });
+      loose.sort(function (a, c) { return Number(a.dataset.id) - Number(c.dataset.id); });
+      placeAll(ungroupedZone.querySelector("[data-cards]"), loose);
+      root.querySelectorAll("[data-move-select]").forEach(function (select) {
+        fillMenu(select, themeOf[select.closest(".board-card").dataset.id] || "");
+      });
+      applySuggestions(b.suggestions || []);
+      refreshCounts();
+      if (active && active !== document.activeElement && document.contains(active)) active.focus({ preventScroll: true });
+      return true;
+    }
+
+    /* -- suggestions -- */
+
+    function cardText(cid) {
+      var card = cardFor(cid);
+      return card ? card.querySelector('[data-field="text"]').textContent : "";
+    }
+
+    function cardPersona(cid) {
+      var card = cardFor(cid);
+      return card ? personaNames[card.dataset.personaId] || "" : "";
+    }
+
+    function newSuggestion(s) {
+      var li = fromTemplate("tpl-suggestion", { "__ID__": String(s.id) });
+      li.querySelectorAll('input[name="csrf_token"]').forEach(function (i) { i.value = csrf; });
+      li.querySelector('[data-field="name"]').value = s.name;
+      li.dataset.members = s.member_ids.join(",");
+      li.querySelector('[data-field="personas"]').textContent = personaLine(s.persona_ids, personaNames);
+      li.querySelector('[data-field="count"]').textContent = s.member_ids.length;
+      var list = li.querySelector('[data-field="members"]');
+      var split = li.querySelector('[data-field="split"]');
+      s.member_ids.forEach(function (cid) {
+        var item = document.createElement("li");
+        item.textContent = cardText(cid) + " ";
+        var meta = document.createElement("span");
+        meta.className = "card-meta";
+        meta.textContent = "(" + cardPersona(cid) + ")";
+        item.appendChild(meta);
+        list.appendChild(item);
+        var row = document.createElement("div");
+        row.className = "check";
+        var box = document.createElement("input");
+        box.type = "checkbox";
+        box.name = "split";
+        box.value = String(cid);
+        box.id = "split-" + s.id + "-" + cid;
+        var label = document.createElement("label");
+        label.setAttribute("for", box.id);
+        label.textContent = cardText(cid);
+        row.append(box, label);
+        split.appendChild(row);
+      });
+      return li;
+    }
+
+    function applySuggestions(list) {
+      var wanted = {};
+      list.forEach(function (s, i) {
+        wanted[s.id] = true;
+        var li = suggestionList.querySelector('[data-suggestion-id="' + s.id + '"]');
+        if (li && li.dataset.members !== s.member_ids.join(",")) { li.remove(); li = null; }
+        if (!li) li = newSuggestion(s);
+        if (suggestionList.children[i] !== li) suggestionList.insertBefore(li, suggestionList.children[i] || null);
+      });
+      suggestionList.querySelectorAll("[data-suggestion]").forEach(function (li) {
+        if (!wanted[li.dataset.suggestionId]) li.remove();
+      });
+      suggestionsBox.hidden = list.length === 0;
+    }
+
+    /* -- sending -- */
+
+    function send(url, body) {
+      announce(strings.working);
+      return fetch(url, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf },
+        body: JSON.stringify(body || {})
+      })
+        .then(function (resp) { return resp.json().then(function (data) { return { ok: resp.ok, data: data }; }); })
+        .then(function (r) {
+          if (!r.ok) {
+            announce((r.data.error && r.data.error.message) || strings.error);
+            return null;
+          }
+          applyBoard(r.data.board);
+          announce(r.data.message);
+          return r.data;
+        })
+        .catch(function () { announce(strings.offline); return null; });
+    }
+
+    function formBody(form, submitter) {
+      var body = {};
+      new FormData(form, submitter || undefined).forEach(function (value, key) {
+        if (key === "csrf_token") return;
+        if (key === "split") (body.split = body.split || []).push(Number(value));
+        else if (key === "contribution_id" || key === "theme_id") body[key] = value === "" ? null : Number(value);
+        else body[key] = value;
+      });
+      return body;
+    }
+
+    function moveCard(cid, themeId) {
+      return send(base + "/assign", { contribution_id: Number(cid), theme_id: themeId ? Number(themeId) : null }).then(function (data) {
+        var card = cardFor(cid);
+        if (data && card) card.querySelector("[data-move-select]").focus({ preventScroll: false });
+        return data;
+      });
+    }
+
+    document.addEventListener("submit", function (ev) {
+      var form = ev.target;
+      if (!(root.contains(form) || suggestionsBox.contains(form) || form.hasAttribute("data-suggest-form"))) return;
+      ev.preventDefault();
+      var submitter = ev.submitter || null;
+      var url = submitter && submitter.hasAttribute("formaction") ? submitter.getAttribute("formaction") : form.getAttribute("action");
+      if (form.hasAttribute("data-move-form")) {
+        var cid = form.querySelector('input[name="contribution_id"]').value;
+        moveCard(cid, form.querySelector("[data-move-select]").value);
+        return;
+      }
+      var kind = form.dataset.themeForm;
+      if (kind === "delete" && !window.confirm(strings.confirm_delete)) return;
+      if (form.hasAttribute("data-suggest-form")) announce(strings.suggesting);
+      var body = formBody(form, submitter);
+      var done = send(url, body);
+      if (kind === "create") {
+        done.then(function (data) {
+          if (!data) return;
+          form.reset();
+          var last = themesBox.lastElementChild;
+          if (last) last.querySelector(".theme-title").setAttribute("tabindex", "-1");
+          if (last) last.querySelector(".theme-title").focus();
+        });
+      }
+    });
+
+    /* -- drag and drop -- */
+
+    var dragged = null;
+    root.addEventListener("dragstart", function (ev) {
+      var card = ev.target.closest && ev.target.closest(".board-card");
+      if (!card) return;
+      dragged = card;
+      ev.dataTransfer.effectAllowed = "move";
+      ev.dataTransfer.setData("text/plain", card.dataset.id);
+      card.classList.add("dragging");
+    });
+    root.addEventListener("dragend", function () {
+      if (dragged) dragged.classList.remove("dragging");
+      dragged = null;
+      root.querySelectorAll(".drop-target").forEach(function (z) { z.classList.remove("drop-target"); });
+    });
+    root.addEventListener("dragover", function (ev) {
+      var zone = ev.target.closest && ev.target.closest("[data-dropzone]");
+      if (!zone || !dragged) return;
+      ev.preventDefault();
+      ev.dataTransfer.dropEffect = "move";
+      root.querySelectorAll(".drop-target").forEach(function (z) { if (z !== zone) z.classList.remove("drop-target"); });
+      zone.classList.add("drop-target");
+    });
+    root.addEventListener("dragleave", function (ev) {
+      var zone = ev.target.closest && ev.target.closest("[data-dropzone]");
+      if (zone && !zone.contains(ev.relatedTarget)) zone.classList.remove("drop-target");
+    });
+    root.addEventListener("drop", function (ev) {
+      var zone = ev.target.closest && ev.target.closest("[data-dropzone]");
+      if (!zone) return;
+      ev.preventDefault();
+      zone.classList.remove("drop-target");
+      var cid = ev.dataTransfer.getData("text/plain") || (dragged && dragged.dataset.id);
+      if (!cid || !cardFor(cid)) return;
+      if (zone.hasAttribute("data-new-theme")) {
+        var name = zone.querySelector('input[name="name"]');
+        send(base, { name: name.value, contribution_id: Number(cid) }).then(function (data) { if (data) name.value = ""; });
+        return;
+      }
+      var target = zone.dataset.themeId || "";
+      if (String(themeOf[cid] || "") === target) return;
+      moveCard(cid, target);
+    });
+
+    /* -- contributions arriving, changing or leaving (socket) -- */
+
+    function fillCard(card, c) {
+      card.id = "c" + c.id;
+      card.dataset.id = c.id;
+      card.dataset.seq = c.seq;
+      card.dataset.kind = c.kind;
+      card.dataset.personaId = c.persona_id || "";
+      card.dataset.groupId = c.group_id;
+      card.classList.remove("kind-need", "kind-solution");
+      card.classList.add("kind-" + c.kind);
+      card.querySelector('[data-field="kind"]').textContent = strings[c.kind] || c.kind;
+      var persona = personaNames[String(c.persona_id)] || "";
+      var group = groupNames[String(c.group_id)] || "";
+      card.querySelector('[data-field="meta"]').textContent = persona && group ? persona + " · " + group : persona || group;
+      var text = card.querySelector('[data-field="text"]');
+      text.id = "ct-" + c.id;
+      text.textContent = c.text;
+    }
+
+    function applyContribution(c) {
+      if (!c || c.workshop_id !== workshopId) return;
+      var card = cardFor(c.id);
+      if (c.deleted || c.merged_into || c.hidden) {
+        if (card) { card.remove(); refreshCounts(); }
+        return;
+      }
+      if (card && Number(card.dataset.seq) >= c.seq) return;
+      if (card) { fillCard(card, c); return; }
+      card = fromTemplate("tpl-board-card", {});
+      fillCard(card, c);
+      var form = card.querySelector("[data-move-form]");
+      form.querySelector('input[name="csrf_token"]').value = csrf;
+      form.querySelector('input[name="contribution_id"]').value = c.id;
+      var select = form.querySelector("[data-move-select]");
+      select.id = "move-" + c.id;
+      select.setAttribute("aria-describedby", "ct-" + c.id);
+      form.querySelector("label").setAttribute("for", select.id);
+      fillMenu(select, themeOf[c.id] || "");
+      card.classList.add("fresh");
+      window.setTimeout(function () { card.classList.remove("fresh"); }, 4000);
+      var zone = zoneOf(themeOf[c.id]) || ungroupedZone.querySelector("[data-cards]");
+      // Keep the zone's order: a theme by its members (placed on the next board), ungrouped by id.
+      var after = Array.prototype.find.call(zone.children, function (other) { return Number(other.dataset.id) > c.id; });
+      zone.insertBefore(card, themeOf[c.id] ? null : after || null);
+      refreshCounts();
+    }
+
+    window.pvThemes = { applyBoard: applyBoard, applyContribution: applyContribution, socket: null };
+
+    if (typeof window.io !== "function") {
+      if (connectionEl) { connectionEl.textContent = strings.offline; connectionEl.dataset.state = "offline"; }
+      return;
+    }
+    var socket = window.io({ reconnectionDelayMax: 5000 });
+    window.pvThemes.socket = socket;
+
+    function setConnection(text, state) {
+      if (!connectionEl) return;
+      connectionEl.textContent = text;
+      connectionEl.dataset.state = state;
+    }
+
+    function watch() {
+      socket.emit("watch", { workshop_id: workshopId, since: seq }, function (ack) {
+        if (!ack || !ack.ok) { setConnection((ack && ack.error && ack.error.message) || strings.error, "error"); return; }
+        ack.changes.forEach(applyContribution);
+        if (ack.seq > seq) seq = ack.seq;
+        if (ack.more) { watch(); return; }
+        if (ack.live && ack.live.themes) applyBoard(ack.live.themes);
+        setConnection(strings.online, "online");
+        root.dataset.synced = String(seq);
+      });
+    }
+
+    socket.on("connect", watch);
+    socket.on("disconnect", function () { setConnection(strings.offline, "offline"); });
+    socket.on("connect_error", function () { setConnection(strings.offline, "offline"); });
+    socket.on("contribution", applyContribution);
+    socket.on("themes", function (b) {
+      if (applyBoard(b)) root.dataset.revision = String(revision);
+    });
+    socket.on("resync", function (r) {
+      if (r && r.workshop_id === workshopId) window.setTimeout(watch, Math.random() * 2000);
+    });
+  }
+
+  /* -- the dashboard's panel -------------------------------------------------------------------------- */
+
+  function initPanel(panel) {
+    var workshopId = Number(panel.dataset.workshop);
+    var revision = Number(panel.dataset.revision || 0);
+    var list = panel.querySelector("[data-themes-list]");
+    var empty = panel.querySelector("[data-themes-empty]");
+    var total = panel.querySelector("[data-themes-total]");
+    var personaNames = json("persona-names", {});
+
+    /* A member counts while the dashboard shows its card and it is not hidden. */
+    function recount() {
+      list.querySelectorAll("li[data-theme-id]").forEach(function (li) {
+        var ids = (li.dataset.members || "").split(",").filter(Boolean);
+        var personas = {};
+        var n = 0;
+        ids.forEach(function (id) {
+          var card = document.querySelector('[data-live] .card[data-id="' + Number(id) + '"]');
+          if (card && !card.classList.contains("is-hidden")) {
+            n += 1;
+            if (card.dataset.personaId) personas[card.dataset.personaId] = true;
+          }
+        });
+        li.querySelector('[data-field="count"]').textContent = n;
+        var line = personaLine(Object.keys(personas).sort(function (x, y) { return x - y; }), personaNames);
+        li.querySelector('[data-field="personas"]').textContent = line ? " · " + line : "";
+      });
+    }
+
+    function apply(b) {
+      if (!b || b.workshop_id !== workshopId || b.revision < revision) return;
+      revision = b.revision;
+      panel.dataset.revision = String(revision);
+      list.textContent = "";
+      b.themes.forEach(function (t) {
+        var li = fromTemplate("tpl-theme-summary", {});
+        li.dataset.themeId = t.id;
+        li.dataset.members = t.member_ids.concat(t.hidden_ids || []).join(",");
+        li.querySelector('[data-field="name"]').textContent = t.name;
+        list.appendChild(li);
+      });
+      empty.hidden = b.themes.length > 0;
+      total.textContent = b.themes.length;
+      recount();
+    }
+
+    function hook() {
+      var live = window.pvLive;
+      if (!live || !live.socket) return;
+      live.socket.on("themes", apply);
+    }
+    if (window.pvLive) hook();
+    else document.addEventListener("pv:live-ready", hook);
+    document.addEventListener("pv:synced", function (ev) {
+      if (ev.detail && ev.detail.live && ev.detail.live.themes) apply(ev.detail.live.themes);
+    });
+    document.addEventListener("pv:applied", recount);
+  }
+
+  var root = document.querySelector("[data-theme-board]");
+  if (root) initBoard(root);
+  var panel = document.querySelector("[data-themes-panel]");
+  if (panel) initPanel(panel);
+})();
