@@ -19,6 +19,8 @@
   var sending = false;
   var retryTimer = null;
   var retryDelay = 1000;
+  // A post not answered within this time counts as waiting for the network (a dead Wi-Fi answers nothing).
+  var SEND_WAIT = 8000;
 
   function newClientId() {
     var bytes = new Uint8Array(16);
@@ -57,13 +59,22 @@
     if (statusEl) statusEl.textContent = text;
   }
 
-  function request(url, body) {
+  function request(url, body, signal) {
     return fetch(url, {
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf },
-      body: JSON.stringify(body)
+      body: JSON.stringify(body),
+      signal: signal
     });
+  }
+
+  /* The post got no answer at all: the live connection may be just as dead without knowing it yet (on a
+   * silent Wi-Fi Socket.IO notices only after its ping timeout, 40 s). Drop its transport: it reconnects
+   * at once if the network is there, and otherwise the page says it is offline (live.js). */
+  function recheckConnection() {
+    var socket = window.pvLive.socket;
+    if (socket && socket.connected && socket.io.engine) socket.io.engine.close();
   }
 
   function scheduleRetry() {
@@ -79,13 +90,21 @@
     if (!items.length) { retryDelay = 1000; return; }
     sending = true;
     var item = items[0];
-    request(item.url, { group_id: item.group_id, kind: item.kind, text: item.text, client_id: item.client_id, typed_at: item.typed_at })
+    // Give up on an answer after SEND_WAIT: the post stays queued and is sent again with the same client
+    // id, so if the first copy did arrive after all the server answers the retry with that contribution.
+    var abort = window.AbortController ? new AbortController() : null;
+    var timer = abort ? window.setTimeout(function () { abort.abort(); }, SEND_WAIT) : null;
+    request(item.url, { group_id: item.group_id, kind: item.kind, text: item.text, client_id: item.client_id, typed_at: item.typed_at },
+            abort ? abort.signal : undefined)
       .then(function (resp) {
         return resp.json().catch(function () { return {}; }).then(function (data) { return { resp: resp, data: data }; });
       })
       .then(function (r) {
+        window.clearTimeout(timer);
         var rest = loadOutbox().filter(function (x) { return x.client_id !== item.client_id; });
-        if (r.resp.ok) {
+        if (r.resp.ok && !(r.data && r.data.contribution)) {
+          throw new Error("retry");  // the answer was cut off: ask again
+        } else if (r.resp.ok) {
           saveOutbox(rest);
           retryDelay = 1000;
           window.pvLive.markMine(r.data.contribution.id);
@@ -101,12 +120,14 @@
           say((r.data.error && r.data.error.message) || strings.error);
         }
       })
-      .catch(function () {
+      .catch(function (err) {
+        window.clearTimeout(timer);
         var items2 = loadOutbox();
         items2.forEach(function (x) { x.waiting = true; });
         saveOutbox(items2);
         say(strings.waiting);
         scheduleRetry();
+        if (!(err && err.message === "retry")) recheckConnection();
       })
       .then(function () {
         sending = false;
@@ -120,7 +141,29 @@
     if (counter && strings.chars_left) counter.textContent = strings.chars_left.replace("{n}", String(1000 - ta.value.length));
   }
 
+  /* Keep this page and its files in the browser, so that a reload without network still opens it with
+   * the waiting posts (static/js/sw.js). Needs a secure context (HTTPS or localhost). */
+  function keepForOffline() {
+    var sw = outboxEl && outboxEl.dataset.sw;
+    if (!sw || !("serviceWorker" in navigator) || !window.isSecureContext) return;
+    navigator.serviceWorker.addEventListener("message", function (ev) {
+      if (ev.data && ev.data.type === "kept" && Number(ev.data.workshop) === workshopId) outboxEl.dataset.offline = "kept";
+    });
+    if (navigator.serviceWorker.startMessages) navigator.serviceWorker.startMessages();
+    navigator.serviceWorker.register(sw).then(function () { return navigator.serviceWorker.ready; }).then(function (reg) {
+      var urls = [window.location.pathname];
+      document.querySelectorAll("script[src], link[rel~=stylesheet][href], link[rel~=icon][href]").forEach(function (el) {
+        urls.push(el.getAttribute("src") || el.getAttribute("href"));
+      });
+      if (reg.active) reg.active.postMessage({ type: "keep", workshop: workshopId, urls: urls });
+    }).catch(function () { /* no offline copy: the page still works online */ });
+  }
+
   if (form) {
+    // A fresh id for the next post on every load: a page opened again from a copy (or restored by the
+    // browser) carries the id of a post that may already have been sent, and the server would take a new
+    // post with that id for the old one.
+    form.querySelector('input[name="client_id"]').value = newClientId();
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
       var ta = form.querySelector("textarea");
@@ -186,7 +229,8 @@
           if (r.resp.ok) { window.pvLive.apply(r.data.contribution); box.remove(); say(strings.saved); }
           else say((r.data.error && r.data.error.message) || strings.error);
         })
-        .catch(function () { say(strings.waiting); });
+        // Edits are not queued like posts: say so rather than promise to send it later.
+        .catch(function () { say(strings.error); });
     });
   });
 
@@ -201,11 +245,30 @@
         if (r.resp.ok) { window.pvLive.apply(r.data.contribution); say(strings.deleted); }
         else say((r.data.error && r.data.error.message) || strings.error);
       })
-      .catch(function () { say(strings.waiting); });
+      .catch(function () { say(strings.error); });
   });
 
+  /* Opened from the service worker's copy because the network was gone: once the live connection is
+   * back, load the page fresh from the server (the persona or the round may have changed meanwhile). The
+   * outbox stays in localStorage and the text being typed is kept for rounds.js to put back. At most once
+   * a minute, in case the server answers that slowly. */
+  function reloadCopy() {
+    var key = "pv-copy-reloaded-" + workshopId;
+    try {
+      var last = Number(sessionStorage.getItem(key) || 0);
+      if (Date.now() - last < 60000) { flush(); return; }
+      sessionStorage.setItem(key, String(Date.now()));
+      var ta = form && form.querySelector("textarea");
+      if (ta && ta.value) sessionStorage.setItem("pv-draft-" + workshopId, ta.value);
+    } catch (e) { flush(); return; }
+    window.location.reload();
+  }
+
   window.addEventListener("online", flush);
-  if (window.pvLive.socket) window.pvLive.socket.on("connect", flush);
+  if (window.pvLive.socket) {
+    window.pvLive.socket.on("connect", document.documentElement.hasAttribute("data-pv-copy") ? reloadCopy : flush);
+  }
   renderOutbox(loadOutbox());
   flush();
+  keepForOffline();
 })();
