@@ -245,6 +245,22 @@ class TestParticipants:
         assert again.status_code == 200 and again.get_json()["id"] == c["id"]
         assert len(listing(client, ws, token).get_json()["contributions"]) == 1
 
+    def test_an_integral_number_written_with_a_fraction_is_an_id(self, client, ws):
+        """JSON has one number type: ``"group_id": 7.0`` is group 7 (found by fuzzing: it was refused)."""
+        token = joined(client, ws)
+        gid = ws["groups"][1]["id"]
+        raw = f'{{"group_id": {gid}.0, "kind": "need", "text": "Veiledning", "client_id": "{client_id()}"}}'
+        resp = client.post(
+            f"/api/v1/workshops/{ws['id']}/contributions", data=raw, content_type="application/json", headers=bearer(token)
+        )
+        assert resp.status_code == 201, resp.get_json()
+        assert resp.get_json()["group_id"] == gid
+        raw = f'{{"group_id": {gid}.5, "kind": "need", "text": "Veiledning", "client_id": "{client_id()}"}}'
+        resp = client.post(
+            f"/api/v1/workshops/{ws['id']}/contributions", data=raw, content_type="application/json", headers=bearer(token)
+        )
+        assert resp.status_code == 422 and resp.get_json()["error"]["field"] == "group_id"
+
     def test_edit_and_delete_own(self, client, ws):
         token = joined(client, ws)
         c = post(client, ws, token, text="Før").get_json()

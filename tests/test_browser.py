@@ -2,7 +2,7 @@
 
 The real server (``python -m facilitator serve``, gevent, as in production) runs as a subprocess on a
 free port with its own database: a temporary SQLite file, or, when ``DATABASE_URL`` points to
-PostgreSQL, a separate database ``pv_e2e`` (dropped and created here) so it never touches the database
+PostgreSQL, a separate database ``pv_e2e_<that database>`` (dropped and created here) so it never touches the database
 the other tests truncate. ``PV_ALLOW_HTTP`` is unset, so cookies are ``Secure``; Chromium accepts those
 on ``http://localhost`` (a potentially trustworthy origin), which the tests rely on and check.
 
@@ -94,17 +94,19 @@ def _pg_database(url_text: str) -> tuple[str, Any]:
     from sqlalchemy.pool import NullPool
 
     url = make_url(url_text)
+    # One per outer database, so runs against different test databases at once do not drop each other's.
+    name = f"{E2E_PG_DATABASE}_{url.database}" if url.database else E2E_PG_DATABASE
     admin = create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{E2E_PG_DATABASE}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{E2E_PG_DATABASE}"'))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
 
     def drop() -> None:
         with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{E2E_PG_DATABASE}" WITH (FORCE)'))
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
-    return url.set(database=E2E_PG_DATABASE).render_as_string(hide_password=False), drop
+    return url.set(database=name).render_as_string(hide_password=False), drop
 
 
 def _print_uncaptured(config: pytest.Config, text: str) -> None:

@@ -44,6 +44,12 @@
   };
   window.pvClock = clock;
 
+  /* A translated string with a user's text in it. A function replacement, because in a replacement
+   * string "$&", "$'" and "$`" are patterns: a round named "$&" would show the placeholder instead. */
+  function fill(template, placeholder, text) {
+    return template.replace(placeholder, function () { return text; });
+  }
+
   function fmt(ms) {
     var s = Math.max(0, Math.ceil(ms / 1000));
     var m = Math.floor(s / 60);
@@ -237,7 +243,7 @@
     if (copy) holder.appendChild(copy);
     spot.hidden = !copy;
     var next = stage.querySelector("[data-pause-next]");
-    if (next) next.textContent = snap && snap.next ? strings.next.replace("{name}", snap.next.name) : "";
+    if (next) next.textContent = snap && snap.next ? fill(strings.next, "{name}", snap.next.name) : "";
     renderRanking();
   }
 
@@ -291,7 +297,7 @@
       if (r) f.setAttribute("action", panel.dataset.roundsBase + "/" + r.id + "/" + action);
     });
     var next = panel.querySelector("[data-run-next]");
-    if (next && snap) next.textContent = snap.next ? strings.next.replace("{name}", snap.next.name) : (r ? strings.no_next : "");
+    if (next && snap) next.textContent = snap.next ? fill(strings.next, "{name}", snap.next.name) : (r ? strings.no_next : "");
   }
 
   function renderWallControls() {
