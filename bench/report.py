@@ -12,6 +12,12 @@ export holds up live traffic.
 
     .venv/bin/python bench/report.py                       # 100, 1000, 10000; all formats; latency
     .venv/bin/python bench/report.py --sizes 100 --no-latency
+    .venv/bin/python bench/report.py --sections ...        # with tags, themes, roles and follow-up items
+
+With ``--sections`` about 60 % of the contributions carry measure and level tags, 30 % are in one of eight
+themes, the participants have self-declared roles and wrote the contributions (round-robin), and the
+follow-up register has 20 items: the report then has its sections 3-6 (themes, tags by persona, role
+groups, follow-up) to read and render.
 
 Prints Markdown tables and writes JSON (default bench/results/report-<date>.json). Loopback only; every
 loop is bounded in count and time.

@@ -3,10 +3,16 @@
 :func:`build_report` reads a workshop once and returns a :class:`Report`: the workshop's details, what the
 facilitators wrote (organisers, summary, method note, who to invite next time; Markdown, rendered and
 sanitized by the formats), each persona with its card, background and the groups' needs and proposals,
-cross-cutting themes, and participation figures with a timeline. The visible contributions come from
-:func:`sessions.participation.contributions` -- the one place that decides what is visible -- so hidden
-(moderated) contributions never reach a report. Votes, tags and themes are carried (zero, empty, None)
-so that the formats keep their columns when those features fill them.
+cross-cutting themes (the theme board's, with the personas each spans), the tags by persona (kinds of
+measure, levels, need types), where self-declared role groups differ (k-anonymous, from
+:mod:`sessions.roles`), the follow-up register (:mod:`sessions.followup`), and participation figures with a
+timeline. The visible contributions come from :func:`sessions.participation.contributions` -- the one place
+that decides what is visible -- so hidden (moderated) contributions never reach a report, nor any count.
+
+The contributions are read once: the themes, the tag tables and the role groups are counted in the same
+pass (``tests/test_report_sections.py`` checks that they equal what :func:`sessions.tags.measure_kinds_by_persona`,
+:func:`sessions.themeboard.themes_for_report` and :func:`sessions.roles.role_differences` return, each of
+which reads the contributions again).
 
 Also here: the report texts (one write function) and the share links organisers get (unguessable tokens,
 only their sha256 stored, revocable, optionally with a last day). Nothing here imports Flask.
@@ -23,9 +29,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import participation, voting
+from . import followup, participation, roles, tags, themeboard, voting
 from .errors import NotFound, ShareLinkExpired, ShareLinkRevoked, ValidationFailed
-from .models import ReportTexts, ShareLink, User, Workshop, WorkshopPersona, utcnow
+from .models import Participant, ReportTexts, ShareLink, User, Workshop, WorkshopPersona, utcnow
 from .store import write_transaction
 from .validation import clean_text, hash_token, is_id, new_token, parse_date
 from .workshops import load_for_dashboard
@@ -105,10 +111,53 @@ class PersonaSection:
 
 @dataclass(frozen=True)
 class ThemeSection:
-    """A cross-cutting theme (filled by the themes feature; empty until then)."""
+    """A theme of the theme board with its visible contributions (in the order they were put in), the
+    personas they span (workshop order) and how many each persona has. Themes without a visible
+    contribution are left out of the report."""
 
     name: str
     contributions: tuple[ReportContribution, ...]
+    personas: tuple[str, ...] = ()  # names of the personas spanned ("" personas, i.e. removed ones, left out)
+    per_persona: tuple[tuple[str, int], ...] = ()  # (persona name, contributions), same order as ``personas``
+    origin: str = "manual"  # "manual" or "suggested"
+
+    @property
+    def count(self) -> int:
+        return len(self.contributions)
+
+    @property
+    def needs(self) -> int:
+        return sum(1 for c in self.contributions if c.kind == "need")
+
+    @property
+    def solutions(self) -> int:
+        return self.count - self.needs
+
+    @property
+    def spans(self) -> int:
+        return len(self.personas)
+
+
+@dataclass(frozen=True)
+class TagTable:
+    """The tags of one category (``measure``, ``level``, ``need``) by persona, over the visible contributions.
+
+    ``table`` has the shape of :class:`sessions.tags.MeasureTable` (columns: the category's tags in vocabulary
+    order; rows: every persona in workshop order, plus one for a removed persona's contributions).
+    """
+
+    category: str
+    table: tags.MeasureTable
+
+    @property
+    def used(self) -> tuple[int, ...]:
+        """Indexes of the columns some visible contribution carries (the report shows only those)."""
+        return tuple(i for i, n in enumerate(self.table.totals) if n)
+
+    @property
+    def rows(self) -> tuple[tags.MeasureRow, ...]:
+        """Rows of personas with visible contributions."""
+        return tuple(r for r in self.table.rows if r.contributions)
 
 
 @dataclass(frozen=True)
@@ -163,6 +212,17 @@ class Report:
     closed_at: dt.datetime | None = None
     last_seq: int = 0
     texts_revision: int = 0
+    # Tags by persona, one table per category that some visible contribution carries (vocabulary order).
+    tag_tables: tuple[TagTable, ...] = ()
+    # Role groups (k-anonymous, sessions/roles.py); None when no participant gave a role.
+    role_groups: roles.RoleDifferences | None = None
+    # The follow-up register; None when it has no items.
+    followups: followup.FollowUpRegister | None = None
+
+    @property
+    def measures(self) -> tags.MeasureTable | None:
+        """The kinds of measure by persona (None when no visible contribution has one)."""
+        return next((t.table for t in self.tag_tables if t.category == tags.MEASURE), None)
 
     @functools.cached_property
     def show_votes(self) -> bool:
@@ -219,9 +279,28 @@ def build_report(db: Session, workshop_id: int, *, now: dt.datetime | None = Non
     items: list[ReportContribution] = []
     # Dots from the workshop's voting rounds (a merged duplicate's count for the one it was merged into).
     votes = voting.vote_counts(db, ws.id)
-    for c in participation.contributions(db, ws.id):
+    theme_rows, members = _theme_board(db, ws.id)
+    theme_names = {tid: name for tid, name, _origin in theme_rows}
+    theme_of = {cid: theme_names[tid] for tid, cid in members if tid in theme_names}
+    vocab = tags.vocabulary(db, ws.id)
+    counter = _TagCounter(vocab, ws.personas)
+    role_of = _roles_of(db, ws.id)
+    role_counter = _RoleCounter(counter, ws.personas) if role_of is not None else None
+    for c in participation.contributions(db, ws.id):  # tag links come with them (Contribution.tag_links)
         g = groups.get(c.group_id)
         p = personas.get(c.persona_id) if c.persona_id is not None else None  # type: ignore[arg-type]
+        links = c.tag_links
+        if links:
+            carried = [link.tag for link in links]
+            if len(carried) > 1:
+                carried.sort(key=_tag_order)
+            counter.add(c.persona_id, carried)
+        else:
+            carried = []
+        if role_counter is not None:
+            key = role_of.get(c.participant_id)  # type: ignore[union-attr,arg-type]
+            if key is not None:  # None: not a participant of this workshop (an imported archive's contributions)
+                role_counter.add(key, c, carried)
         items.append(
             ReportContribution(
                 id=c.id,
@@ -234,6 +313,8 @@ def build_report(db: Session, workshop_id: int, *, now: dt.datetime | None = Non
                 created_at=c.created_at,
                 edited=c.updated_at is not None,
                 votes=votes.get(c.id, 0),
+                tags=tuple(t.label for t in carried) if carried else (),
+                theme=theme_of.get(c.id),
             )
         )
     # One pass: contributions by (persona, group, kind); those of a removed persona under None.
@@ -289,6 +370,7 @@ def build_report(db: Session, workshop_id: int, *, now: dt.datetime | None = Non
         timeline=buckets,
         bucket_minutes=size,
     )
+    register = followup.followups_for_report(db, ws.id, now=now)
     return Report(
         workshop_id=ws.id,
         title=ws.title,
@@ -300,7 +382,7 @@ def build_report(db: Session, workshop_id: int, *, now: dt.datetime | None = Non
         method_note=texts.method_note,
         invite_note=texts.invite_note,
         personas=tuple(sections),
-        themes=(),
+        themes=_theme_sections(theme_rows, members, items, ws.personas),
         participation=figures,
         contributions=tuple(items),
         generated_at=now or utcnow(),
@@ -308,7 +390,197 @@ def build_report(db: Session, workshop_id: int, *, now: dt.datetime | None = Non
         closed_at=ws.closed_at,
         last_seq=ws.last_seq,
         texts_revision=texts.revision,
+        tag_tables=counter.tables(items),
+        role_groups=role_counter.differences(role_of) if role_counter is not None and role_of is not None else None,
+        followups=register if register.items else None,
     )
+
+
+# -- the counting pass's helpers ---------------------------------------------------------------------
+
+
+def _theme_board(db: Session, workshop_id: int) -> tuple[list[tuple[int, str, str]], list[tuple[int, int]]]:
+    """The themes in board order ``(id, name, origin)`` and their members ``(theme id, contribution id)`` in
+    the order they were put in (as :func:`sessions.themeboard.load_board` orders them)."""
+    Theme, ThemeMember = themeboard.Theme, themeboard.ThemeMember
+    rows = [
+        (tid, name, origin.value if hasattr(origin, "value") else str(origin))
+        for tid, name, origin in db.execute(
+            select(Theme.id, Theme.name, Theme.origin).where(Theme.workshop_id == workshop_id).order_by(Theme.position, Theme.id)
+        ).all()
+    ]
+    if not rows:
+        return [], []
+    members = [
+        (tid, cid)
+        for tid, cid in db.execute(
+            select(ThemeMember.theme_id, ThemeMember.contribution_id)
+            .join(Theme, Theme.id == ThemeMember.theme_id)
+            .where(Theme.workshop_id == workshop_id)
+            .order_by(ThemeMember.added_at, ThemeMember.contribution_id)
+        ).all()
+    ]
+    return rows, members
+
+
+def _theme_sections(
+    theme_rows: list[tuple[int, str, str]],
+    members: list[tuple[int, int]],
+    items: list[ReportContribution],
+    workshop_personas: Sequence[WorkshopPersona],
+) -> tuple[ThemeSection, ...]:
+    """The themes with at least one visible contribution (``items``: the visible ones)."""
+    if not theme_rows:
+        return ()
+    visible = {c.id: c for c in items}
+    by_theme: dict[int, list[ReportContribution]] = {tid: [] for tid, _n, _o in theme_rows}
+    for tid, cid in members:
+        c = visible.get(cid)
+        if c is not None and tid in by_theme:
+            by_theme[tid].append(c)
+    order = {p.id: i for i, p in enumerate(workshop_personas)}
+    names = {p.id: p.name for p in workshop_personas}
+    out = []
+    for tid, name, origin in theme_rows:
+        cs = by_theme[tid]
+        if not cs:
+            continue
+        per: dict[int, int] = {}
+        for c in cs:
+            if c.persona_id in names:
+                per[c.persona_id] = per.get(c.persona_id, 0) + 1  # type: ignore[index]
+        spanned = sorted(per, key=lambda pid: (order[pid], pid))
+        out.append(
+            ThemeSection(
+                name=name,
+                contributions=tuple(cs),
+                personas=tuple(names[pid] for pid in spanned),
+                per_persona=tuple((names[pid], per[pid]) for pid in spanned),
+                origin=origin,
+            )
+        )
+    return tuple(out)
+
+
+def _tag_order(tag: tags.Tag) -> tuple[int, int, int]:
+    return tag.sort_key
+
+
+class _TagCounter:
+    """Counts the visible contributions' tags by persona, per category (the report's tag tables). Only
+    tagged contributions are added; the contributions per persona are counted at the end."""
+
+    def __init__(self, vocab: Sequence[tags.Tag], workshop_personas: Sequence[WorkshopPersona]) -> None:
+        self.personas = list(workshop_personas)
+        self.known = {p.id for p in self.personas}
+        self.columns: dict[str, list[tags.Tag]] = {cat: [] for cat in tags.CATEGORIES}
+        for t in vocab:
+            self.columns.setdefault(t.category, []).append(t)
+        # tag id -> (category, column)
+        self.where = {t.id: (cat, i) for cat, ts in self.columns.items() for i, t in enumerate(ts)}
+        self.counts: dict[str, dict[int | None, list[int]]] = {cat: {} for cat in self.columns}
+        self.tagged: dict[str, dict[int | None, int]] = {cat: {} for cat in self.columns}
+        self.contributions: dict[int | None, int] = {}
+
+    def add(self, persona_id: int | None, carried: Sequence[tags.Tag]) -> None:
+        pid = persona_id if persona_id in self.known else None
+        seen: set[str] = set()
+        for t in carried:
+            hit = self.where.get(t.id)
+            if hit is None:
+                continue
+            cat, col = hit
+            row = self.counts[cat].get(pid)
+            if row is None:
+                row = self.counts[cat][pid] = [0] * len(self.columns[cat])
+            row[col] += 1
+            if cat not in seen:
+                seen.add(cat)
+                self.tagged[cat][pid] = self.tagged[cat].get(pid, 0) + 1
+
+    def table(self, category: str) -> tags.MeasureTable:
+        """One category's table, in the shape (and with the rows) of :func:`sessions.tags.measure_kinds_by_persona`."""
+        cols = self.columns.get(category, [])
+        counts, tagged = self.counts.get(category, {}), self.tagged.get(category, {})
+        rows = [
+            tags.MeasureRow(p.id, p.name, tuple(counts.get(p.id) or [0] * len(cols)), self.contributions.get(p.id, 0), tagged.get(p.id, 0))
+            for p in self.personas
+        ]
+        if None in self.contributions:
+            rows.append(
+                tags.MeasureRow(None, "", tuple(counts.get(None) or [0] * len(cols)), self.contributions[None], tagged.get(None, 0))
+            )
+        return tags.MeasureTable(tuple(t.id for t in cols), tuple(t.label for t in cols), tuple(rows))
+
+    def tables(self, items: Sequence[ReportContribution]) -> tuple[TagTable, ...]:
+        """The categories some visible contribution (``items``: all of them) carries a tag of, in category order."""
+        cats = [cat for cat in tags.CATEGORIES if any(self.tagged.get(cat, {}).values())]
+        if not cats:
+            return ()
+        for c in items:
+            pid = c.persona_id if c.persona_id in self.known else None
+            self.contributions[pid] = self.contributions.get(pid, 0) + 1
+        return tuple(TagTable(cat, self.table(cat)) for cat in cats)
+
+
+def _roles_of(db: Session, workshop_id: int) -> dict[int, str] | None:
+    """Participant id -> role group key (a key of :data:`sessions.roles.ROLES`, or ``roles.OTHER``); None when
+    no participant gave a role (then the report has no role section and nothing is counted)."""
+    role_of: dict[int, str] = {}
+    declared = False
+    for pid, role in db.execute(select(Participant.id, Participant.role).where(Participant.workshop_id == workshop_id)).all():
+        key = role if role in roles.ROLES else roles.OTHER
+        declared = declared or key != roles.OTHER
+        role_of[pid] = key
+    return role_of if declared else None
+
+
+class _RoleCounter:
+    """Tallies per role group in the report's pass, then :func:`sessions.roles.choose_groups` decides what
+    may be shown -- the same counting and the same k-anonymity rule as :func:`sessions.roles.role_differences`."""
+
+    def __init__(self, counter: _TagCounter, workshop_personas: Sequence[WorkshopPersona]) -> None:
+        self.measures = counter.columns.get(tags.MEASURE, [])
+        self.mcol = {t.id: i for i, t in enumerate(self.measures)}
+        self.personas = list(workshop_personas)
+        self.pcol = {p.id: i for i, p in enumerate(self.personas)}
+        self.tallies = {
+            r: roles.RoleTally(measures=[0] * len(self.measures), personas=[0] * len(self.personas)) for r in (*roles.ROLES, roles.OTHER)
+        }
+
+    def add(self, key: str, c: object, carried: Sequence[tags.Tag]) -> None:
+        t = self.tallies[key]
+        t.contributors.add(c.participant_id)  # type: ignore[attr-defined]
+        if c.kind.value == "need":  # type: ignore[attr-defined]
+            t.needs += 1
+        else:
+            t.solutions += 1
+        if carried:
+            for i in {self.mcol[tag.id] for tag in carried if tag.id in self.mcol}:  # each measure once
+                t.measures[i] += 1
+        pcol = self.pcol.get(c.persona_id)  # type: ignore[attr-defined]
+        if pcol is not None:
+            t.personas[pcol] += 1
+
+    def differences(self, role_of: dict[int, str], min_group: int = roles.MIN_GROUP) -> roles.RoleDifferences:
+        for pid, key in role_of.items():
+            self.tallies[key].participants.add(pid)
+        shown, rest, suppressed = roles.choose_groups(self.tallies, min_group)
+
+        def group(role: str, t: roles.RoleTally) -> roles.RoleGroup:
+            return roles.RoleGroup(role, len(t.participants), t.needs, t.solutions, tuple(t.measures), tuple(t.personas))
+
+        groups = [group(r, self.tallies[r]) for r in shown]
+        if rest.participants and not suppressed:
+            groups.append(group(roles.OTHER, rest))
+        return roles.RoleDifferences(
+            min_group=min_group,
+            measures=tuple(t.label for t in self.measures),
+            personas=tuple(p.name for p in self.personas),
+            groups=tuple(groups),
+            declared=True,
+            suppressed=suppressed,
+        )
 
 
 # -- the texts facilitators write --------------------------------------------------------------------

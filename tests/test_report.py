@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from helpers import bearer, client_id, join_participant, login, make_user, make_workshop, post_form, post_json
 
-from sessions import archive, participation
+from sessions import archive, followup, participation
 from sessions import report as svc
 from sessions.errors import NotFound, ShareLinkExpired, ShareLinkRevoked, ValidationFailed
 from sessions.models import Contribution, ReportTexts, ShareLink, Workshop
@@ -233,7 +233,14 @@ class TestArchive:
             _post(db, ws, g, "need" if i % 2 else "solution", f"Innspel {i} {UNICODE}\nandre linje")
         join_participant(db, ws)  # one without a group
         svc.save_texts(db, ws, svc.TextsInput.parse("KS", "# Oppsummering\n\n" + HOSTILE[0], "Metode", "NTNU"))
+        # The follow-up register travels too (more cases in tests/test_followup.py).
+        proposal = next(c for c in participation.contributions(db, ws.id) if c.kind.value == "solution")
+        followup.add_from_contribution(
+            db, ws, proposal.id, followup.parse_changes({"status": "achieved", "responsible": "KS", "deadline": "2026-09-01", "note": HOSTILE[2]})
+        )
+        followup.add_item(db, ws, followup.parse_changes({"text": "Rapportere tilbake " + UNICODE, "status": "next_focus"}))
         first = archive.export_archive(db, ws.id)
+        assert [f["status"] for f in first["followups"]] == ["achieved", "next_focus"]
         assert "id" not in first["workshop"] and all("id" not in c for c in first["contributions"])
         assert "participant_id" not in json.dumps(first) and ws.join_code not in json.dumps(first)
         copy = archive.import_archive(db, json.loads(json.dumps(first)), make_user(db))
@@ -290,7 +297,14 @@ class TestFormats:
         doc, under = _docx_outline(data)
         assert doc.paragraphs[0].style.name == "Title" and doc.paragraphs[0].text == example_report.title
         headings1 = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
-        assert headings1 == ["1. Sammendrag", "2. Oppsummering av innspill", "3. Deltakelse", "4. Metode og neste gang"]
+        assert headings1 == [
+            "1. Sammendrag",
+            "2. Oppsummering av innspill",
+            "3. Tverrgående tema",
+            "4. Oppfølging",
+            "5. Deltakelse",
+            "6. Metode og neste gang",
+        ]
         assert list(under) == [p.heading for p in example_report.personas]
         for p in example_report.personas:
             expected = [c.text for g in p.groups for c in (*g.needs, *g.solutions)]
@@ -304,7 +318,8 @@ class TestFormats:
         assert bullets, "the summary's list items are List Bullet paragraphs"
         assert any(r.bold and r.text == "fellestrekk" for p in doc.paragraphs for r in p.runs)
         assert len(doc.inline_shapes) == 2, "both charts are in the document"
-        assert len(doc.tables) == 1 and doc.tables[0].rows[-1].cells[-1].text == "24"
+        # The themes at a glance (section 3; more in tests/test_report_sections.py), then the figures.
+        assert len(doc.tables) == 2 and doc.tables[-1].rows[-1].cells[-1].text == "24"
 
     def test_pdf_text(self, example_report):
         data = _render("pdf", example_report)

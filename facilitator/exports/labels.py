@@ -39,6 +39,7 @@ class Labels(dict[str, str]):
 
 def labels(tr: Gettext, locale: str = "nb") -> Labels:
     _ = tr.gettext
+    pgettext = getattr(tr, "pgettext", lambda _context, message: tr.gettext(message))
     return Labels(
         locale=locale,
         report=_("Report"),
@@ -83,7 +84,63 @@ def labels(tr: Gettext, locale: str = "nb") -> Labels:
         figures_line=_("%(participants)s participants posted %(contributions)s contributions: %(needs)s competence needs and %(solutions)s solution proposals."),
         vote_count=_("%(n)s votes"),
         unknown_persona=_("Without persona"),
+        # Sections 3-6: themes, tags by persona, role groups, follow-up (each only when it has content).
+        theme_overview=_("Themes at a glance"),
+        theme_spans=_("spans %(n)s personas: %(names)s"),
+        theme_spans_one=_("concerns one persona: %(names)s"),
+        theme_count=_("%(n)s contributions: %(needs)s competence needs and %(solutions)s solution proposals"),
+        themes_intro=_("The facilitators grouped contributions from every persona into themes on the theme board. A theme that spans several personas shows what the groups have in common."),
+        personas_spanned=_("Personas"),
+        tag_tables=_("Kinds of measure by persona"),
+        tag_tables_intro=_("Contributions with each tag, per persona; hidden and deleted contributions are not counted. A contribution may carry several tags; tags nobody used are left out."),
+        tagged_line=_("%(tagged)s of %(contributions)s contributions have a tag in this category."),
+        category_measure=_("Kind of measure"),
+        category_level=_("Level"),
+        category_need=_("Need type"),
+        role_differences=_("Differences between role groups"),
+        role_groups=_("Role groups"),
+        role_intro=_("Participants could give their role when they joined. The table compares the role groups' contributions; it never shows who wrote what."),
+        role_privacy=_("A role is shown as a group of its own only if at least %(n)s participants gave it; smaller groups are combined under “Others / not given”, or left out, so that nobody can be identified."),
+        role_too_few=_("Too few participants gave each role to compare role groups without anyone being identifiable."),
+        role_shares=_("The percentages are the share of each group’s contributions that carry the kind of measure."),
+        role=_("Role"),
+        role_leder=_("Leader"),
+        role_mellomleder=_("Middle manager"),
+        role_ansatt=_("Employee"),
+        role_tillitsvalgt=_("Union representative"),
+        role_hr=_("HR"),
+        role_ekstern=_("External"),
+        role_other=_("Others / not given"),
+        removed_persona=_("Removed persona"),
+        followup=_("Follow-up"),
+        followup_intro_report=_("Proposals the organisers turned into follow-up items, by status: what has been achieved, what has not got far enough, and what to focus on next."),
+        as_of=_("Status as of %(date)s"),
+        followup_figures=_("%(n)s follow-up items, %(overdue)s of them past their deadline."),
+        status_achieved=pgettext("follow-up report heading", "Achieved"),
+        status_not_far_enough=pgettext("follow-up report heading", "Not far enough"),
+        status_next_focus=pgettext("follow-up report heading", "Next focus"),
+        status_open=pgettext("follow-up report heading", "Not assessed yet"),
+        status=_("Status"),
+        item=_("Follow-up item"),
+        responsible=_("Responsible"),
+        deadline=_("Deadline"),
+        overdue=_("Overdue"),
+        overdue_note=_("the deadline has passed"),
+        note=_("Note"),
+        no_items=_("No items."),
     )
+
+
+def role_label(lab: Labels, key: str) -> str:
+    return lab.get(f"role_{key}", key)
+
+
+def category_label(lab: Labels, key: str) -> str:
+    return lab.get(f"category_{key}", key)
+
+
+def status_label(lab: Labels, status: str) -> str:
+    return lab.get(f"status_{status}", status)
 
 
 def kind_label(lab: Labels, kind: str) -> str:

@@ -4,8 +4,22 @@ from __future__ import annotations
 
 from sessions.report import Report
 
-from .document import local_datetime, long_date, section_numbers
-from .labels import Labels, fill
+from .document import (
+    Table,
+    followup_facts,
+    followup_figures,
+    followup_sections,
+    local_datetime,
+    long_date,
+    role_table,
+    section_numbers,
+    tag_table,
+    tagged_line,
+    theme_facts,
+    theme_item_source,
+    theme_table,
+)
+from .labels import Labels, fill, status_label
 from .markup import blocks, blocks_to_markdown, md_escape
 
 
@@ -20,6 +34,67 @@ def _suffix(report: Report, c, lab: Labels) -> str:  # type: ignore[no-untyped-d
         out += " (" + fill(lab.vote_count, n=c.votes) + ")"
     if c.tags:
         out += " [" + md_escape(", ".join(c.tags)) + "]"
+    return out
+
+
+def _inline(text: str) -> str:
+    """Escaped text that follows other text on its line (so "1. september" needs no backslash)."""
+    return md_escape("x" + text)[1:]
+
+
+def _cell(value: object) -> str:
+    return md_escape(str(value)).replace("\n", " ")
+
+
+def _table(t: Table) -> list[str]:
+    """A pipe table with its caption in bold above it; every cell escaped (``|`` included)."""
+    out = [f"**{_cell(t.caption)}**", ""]
+    out.append("| " + " | ".join(_cell(h) for h in t.head) + " |")
+    out.append("|" + "".join("---:|" if t.numeric(i) else "---|" for i in range(len(t.head))))
+    out += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in t.rows]
+    if t.foot:
+        out.append("| " + " | ".join(f"**{_cell(c)}**" if str(c) else "" for c in t.foot) + " |")
+    out.append("")
+    return out
+
+
+def _sections(report: Report, lab: Labels, n: dict[str, int]) -> list[str]:
+    """Sections 3-6 (each only when it has content): themes, tags by persona, role groups, follow-up."""
+    out: list[str] = []
+    if report.themes:
+        out += [f"## {n['themes']}. {lab.themes}", "", lab.themes_intro, ""]
+        out += _table(theme_table(report, lab))
+        for t in report.themes:
+            out += [f"### {md_escape(t.name)}", "", md_escape(theme_facts(t, lab)), ""]
+            out += [_item(c.text, " – " + md_escape(theme_item_source(c, lab))) for c in t.contributions]
+            out.append("")
+    if report.tag_tables:
+        out += [f"## {n['measures']}. {lab.tag_tables}", "", lab.tag_tables_intro, ""]
+        for tt in report.tag_tables:
+            out += _table(tag_table(tt, lab))
+            out += [tagged_line(tt, lab), ""]
+    if report.role_groups:
+        out += [f"## {n['roles']}. {lab.role_differences}", "", lab.role_intro, ""]
+        table = role_table(report, lab)
+        if table is not None:
+            out += _table(table)
+            if len(table.rows) > 3:
+                out += [lab.role_shares, ""]
+        else:
+            out += [f"*{lab.role_too_few}*", ""]
+        out += [fill(lab.role_privacy, n=report.role_groups.min_group), ""]
+    if report.followups:
+        out += [f"## {n['followups']}. {lab.followup}", "", lab.followup_intro_report, "", followup_figures(report, lab), ""]
+        for s in followup_sections(report):
+            out += [f"### {status_label(lab, s.status)}", ""]
+            if not s.items:
+                out += [f"*{lab.no_items}*", ""]
+            for e in s.items:
+                out += [f"#### {md_escape(e.text).replace(chr(10), ' ')}", ""]
+                out += [f"- **{label}:** {_inline(value)}".replace("\n", "\\\n  ") for label, value in followup_facts(e, lab)]
+                out.append("")
+                if e.note.strip():
+                    out += [blocks_to_markdown(blocks(e.note)), ""]
     return out
 
 
@@ -67,12 +142,7 @@ def render_markdown(report: Report, lab: Labels) -> str:
                 out += [_item(c.text, _suffix(report, c, lab)) for c in getattr(g, kind)]
                 out.append("")
 
-    if report.themes:
-        out += [f"## {n['themes']}. {lab.themes}", ""]
-        for t in report.themes:
-            out += [f"### {md_escape(t.name)}", ""]
-            out += [_item(c.text, _suffix(report, c, lab)) for c in t.contributions]
-            out.append("")
+    out += _sections(report, lab, n)
 
     f = report.participation
     out += [f"## {n['participation']}. {lab.participation}", ""]

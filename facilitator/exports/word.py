@@ -13,15 +13,31 @@ import re
 from xml.sax.saxutils import escape
 
 from docx import Document
-from docx.oxml import parse_xml
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls
 from docx.shared import Cm
 
 from sessions.report import Report
 
 from . import charts
-from .document import local_datetime, long_date, section_numbers
-from .labels import Labels, fill
+from .document import (
+    Table,
+    followup_facts,
+    followup_figures,
+    followup_sections,
+    local_datetime,
+    long_date,
+    optional_sections,
+    role_table,
+    section_numbers,
+    tag_table,
+    tagged_line,
+    theme_facts,
+    theme_item_source,
+    theme_table,
+)
+from .labels import Labels, fill, status_label
 from .markup import Block, Run, blocks
 
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -128,6 +144,70 @@ def _item(report: Report, c, lab: Labels) -> str:  # type: ignore[no-untyped-def
     return _run(text)
 
 
+def _table(w: _Writer, t: Table) -> None:
+    """A real Word table (python-docx) with its caption, a repeated header row and right-aligned figures."""
+    w.text(t.caption, "Caption")
+    w.flush()
+    table = w.doc.add_table(rows=1, cols=len(t.head))
+    table.style = w.doc.styles["Light Grid Accent 1"]
+    header = table.rows[0]
+    header._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
+    for row, values in ((header, t.head), *((None, r) for r in t.rows), *(((None, t.foot),) if t.foot else ())):
+        cells = (row or table.add_row()).cells
+        for i, (cell, value) in enumerate(zip(cells, values, strict=True)):
+            cell.text = _XML_BAD.sub("", str(value))
+            if t.numeric(i):
+                cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+
+
+def _sections(w: _Writer, report: Report, lab: Labels, n: dict[str, int]) -> None:
+    """Sections 3-6 (each only when it has content): themes, tags by persona, role groups, follow-up."""
+    if report.themes:
+        w.text(f"{n['themes']}. {lab.themes}", "Heading 1")
+        w.text(lab.themes_intro)
+        _table(w, theme_table(report, lab))
+        for t in report.themes:
+            w.text(t.name, "Heading 2")
+            w.text(theme_facts(t, lab), italic=True)
+            style = w.styles["List Bullet"]
+            w.pending.extend(
+                f'<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr>{_run(c.text)}{_run(" – " + theme_item_source(c, lab), italic=True)}</w:p>'
+                for c in t.contributions
+            )
+    if report.tag_tables:
+        w.text(f"{n['measures']}. {lab.tag_tables}", "Heading 1")
+        w.text(lab.tag_tables_intro)
+        for tt in report.tag_tables:
+            _table(w, tag_table(tt, lab))
+            w.text(tagged_line(tt, lab))
+    if report.role_groups:
+        w.text(f"{n['roles']}. {lab.role_differences}", "Heading 1")
+        w.text(lab.role_intro)
+        table = role_table(report, lab)
+        if table is not None:
+            _table(w, table)
+            if len(table.rows) > 3:
+                w.text(lab.role_shares)
+        else:
+            w.text(lab.role_too_few, italic=True)
+        w.text(fill(lab.role_privacy, n=report.role_groups.min_group))
+    if report.followups:
+        w.text(f"{n['followups']}. {lab.followup}", "Heading 1")
+        w.text(lab.followup_intro_report)
+        w.text(followup_figures(report, lab))
+        for s in followup_sections(report):
+            w.text(status_label(lab, s.status), "Heading 2")
+            if not s.items:
+                w.text(lab.no_items, italic=True)
+            for e in s.items:
+                w.text(e.text, "Heading 3")
+                for label, value in followup_facts(e, lab):
+                    w.para(_run(f"{label}: ", bold=True) + _run(value), "List Bullet")
+                if e.note.strip():
+                    # The note's own headings come out below the item's (Heading 4 and down).
+                    _markdown(w, e.note, heading_offset=-1)
+
+
 def render_docx(report: Report, lab: Labels) -> bytes:
     w = _Writer()
     n = section_numbers(report)
@@ -150,8 +230,7 @@ def render_docx(report: Report, lab: Labels) -> bytes:
 
     entries = [(1, f"{n['summary']}. {lab.summary}"), (1, f"{n['inputs']}. {lab.inputs}")]
     entries += [(2, p.heading or lab.unknown_persona) for p in report.personas]
-    if report.themes:
-        entries.append((1, f"{n['themes']}. {lab.themes}"))
+    entries += [(1, title) for _key, title in optional_sections(report, lab)]
     entries += [(1, f"{n['participation']}. {lab.participation}"), (1, f"{n['method']}. {lab.method}")]
     _toc(w, entries, lab)
 
@@ -188,12 +267,7 @@ def render_docx(report: Report, lab: Labels) -> bytes:
                     f'<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr>{_item(report, c, lab)}</w:p>' for c in getattr(g, kind)
                 )
 
-    if report.themes:
-        w.text(f"{n['themes']}. {lab.themes}", "Heading 1")
-        for t in report.themes:
-            w.text(t.name, "Heading 2")
-            for c in t.contributions:
-                w.para(_item(report, c, lab), "List Bullet")
+    _sections(w, report, lab, n)
 
     f = report.participation
     w.text(f"{n['participation']}. {lab.participation}", "Heading 1")
