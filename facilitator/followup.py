@@ -21,7 +21,6 @@ from flask import (
     Blueprint,
     Flask,
     Response,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -45,7 +44,6 @@ from . import report as report_views
 from .auth import facilitator_required, facilitator_user
 from .db import get_db
 from .errors import WebError, describe, wants_json
-from .export_pool import ExportBusy, ExportFailed
 from .exports import FORMATS
 from .exports import followups as exports
 from .exports.labels import Labels
@@ -219,31 +217,9 @@ def _report_page(ws: Workshop, *, token: str | None) -> Any:
     return resp
 
 
-def _run_worker(fmt: str, workshop_id: int) -> bytes:
-    """A heavy format from the report's export worker process (never on the event loop)."""
-    request_body = {
-        "database_url": current_app.config["DATABASE_URL"],
-        "workshop_id": workshop_id,
-        "format": fmt,
-        "locale": _locale(),
-        "report": "followups",
-    }
-    try:
-        return report_views._export_pool().run(
-            request_body,
-            timeout=float(current_app.config["REPORT_EXPORT_TIMEOUT"]),
-            queue_timeout=float(current_app.config["REPORT_EXPORT_QUEUE_TIMEOUT"]),
-        )
-    except ExportBusy:
-        raise WebError("export_busy", 503) from None
-    except ExportFailed as err:
-        current_app.logger.error("follow-up export (%s, workshop %s) failed: %s", fmt, workshop_id, err)
-        raise WebError("export_failed", 503) from None
-
-
 def _download(ws: Workshop, fmt: str) -> Any:
     if FORMATS[fmt].heavy:
-        data = _run_worker(fmt, ws.id)
+        data = report_views.run_worker(fmt, ws.id, _locale(), report="followups")
     else:
         data = exports.render(fmt, svc.followups_for_report(get_db(), ws.id), _labels())
     resp = Response(data, mimetype=FORMATS[fmt].mimetype)

@@ -174,9 +174,13 @@ def _export_pool() -> ExportPool:
     return pool
 
 
-def run_worker(fmt: str, workshop_id: int, locale: str) -> bytes:
-    """Render a heavy format in an export worker process (facilitator/export_pool.py) and return the file."""
+def run_worker(fmt: str, workshop_id: int, locale: str, *, report: str | None = None) -> bytes:
+    """Render a heavy format in an export worker process (facilitator/export_pool.py) and return the file.
+
+    ``report`` names another document than the summary report (``"followups"``: the follow-up report)."""
     request_body = {"database_url": current_app.config["DATABASE_URL"], "workshop_id": workshop_id, "format": fmt, "locale": locale}
+    if report is not None:
+        request_body["report"] = report
     try:
         return _export_pool().run(
             request_body,
@@ -186,7 +190,7 @@ def run_worker(fmt: str, workshop_id: int, locale: str) -> bytes:
     except ExportBusy:
         raise WebError("export_busy", 503) from None
     except ExportFailed as err:
-        current_app.logger.error("report export (%s, workshop %s) failed: %s", fmt, workshop_id, err)
+        current_app.logger.error("%s export (%s, workshop %s) failed: %s", report or "report", fmt, workshop_id, err)
         raise WebError("export_failed", 503) from None
 
 
