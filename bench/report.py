@@ -82,7 +82,7 @@ def archive_with(n: int, seed: int = 7, sections: bool = False) -> dict[str, Any
     With ``sections``: about 60 % of the contributions carry one or two measure tags and a level, 30 % are in
     one of eight themes, and the follow-up register holds 20 items (what the report's sections 3-6 read).
     """
-    from sessions.personas import load_library
+    from sessions.personas.library import load_library
 
     rnd = random.Random(seed)
     lib, _ = load_library(ROOT / "personas")
@@ -139,7 +139,7 @@ def assign_roles(db: Any, workshop_id: int, seed: int = 7) -> None:
     authors, round-robin, so that the report's role groups have something to count."""
     from sqlalchemy import select, update
 
-    from sessions.models import Contribution, Participant
+    from sessions.contributions.models import Contribution, Participant
 
     rnd = random.Random(seed)
     people = db.scalars(select(Participant.id).where(Participant.workshop_id == workshop_id).order_by(Participant.id)).all()
@@ -202,9 +202,11 @@ def measure_formats(
     from facilitator.exports import render
     from facilitator.exports.document import context, standalone_env
     from facilitator.exports.labels import labels, translations
-    from sessions import archive, store
-    from sessions.models import User
-    from sessions.report import build_report, create_share_link
+    from sessions.archive import service as archive
+    from sessions.core import store
+    from sessions.accounts.models import User
+    from sessions.report.build import build_report
+    from sessions.report.service import create_share_link
 
     engine = store.make_engine(server.url)
     db = store.make_session_factory(engine)()

@@ -33,8 +33,12 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from helpers import client_id, join_participant, make_user, make_workshop  # noqa: E402
 
-from sessions import participation, rounds, store, voting  # noqa: E402
-from sessions.personas import load_library  # noqa: E402
+from sessions.rounds import plan as rounds_plan
+from sessions.contributions import service as participation
+from sessions.rounds import service as rounds
+from sessions.core import store
+from sessions.rounds import voting
+from sessions.personas.library import load_library
 
 
 def _ms(samples: list[float]) -> dict[str, float]:
@@ -65,7 +69,7 @@ def measure(url: str, posts: int, groups: int) -> dict[str, Any]:
         return took
 
     free = post_many(posts)
-    plan = rounds.add_default_plan(db, ws)
+    plan = rounds_plan.add_default_plan(db, ws)
     rounds.start_round(db, ws)
     in_round = post_many(posts)
     rounds.end_round(db, ws, plan[0].id)

@@ -34,9 +34,12 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from helpers import client_id, join_participant, make_user, make_workshop  # noqa: E402
 
-from sessions import participation, store  # noqa: E402
-from sessions import themeboard as tb  # noqa: E402
-from sessions.personas import load_library  # noqa: E402
+from sessions.themes import board as themes_board
+from sessions.themes import suggestions as themes_suggestions
+from sessions.contributions import service as participation
+from sessions.core import store
+from sessions.themes import service as tb
+from sessions.personas.library import load_library
 
 
 def _ms(samples: list[float]) -> dict[str, float]:
@@ -73,14 +76,14 @@ def measure(url: str, n: int, themes: int) -> dict[str, Any]:
     made = [tb.create_theme(db, ws, f"Tema {k + 1}").theme for k in range(themes)]
     for i, cid in enumerate(ids[: n // 2]):
         tb.assign(db, ws, cid, made[i % themes].id)  # type: ignore[union-attr]
-    load = [_timed(lambda: (db.rollback(), tb.load_board(db, ws.id))) for _ in range(30)]
+    load = [_timed(lambda: (db.rollback(), themes_board.load_board(db, ws.id))) for _ in range(30)]
     moves = []
     for i, cid in enumerate(ids[n // 2 : n // 2 + 200]):
         moves.append(_timed(lambda cid=cid, i=i: tb.assign(db, ws, cid, made[(i * 7) % themes].id)))  # type: ignore[union-attr]
     db.rollback()
-    ungrouped = len(tb.load_board(db, ws.id).ungrouped)
-    refresh = [_timed(lambda: tb.refresh_suggestions(db, ws)) for _ in range(3)]
-    found = len(tb.load_board(db, ws.id).suggestions)
+    ungrouped = len(themes_board.load_board(db, ws.id).ungrouped)
+    refresh = [_timed(lambda: themes_suggestions.refresh_suggestions(db, ws)) for _ in range(3)]
+    found = len(themes_board.load_board(db, ws.id).suggestions)
     db.close()
     engine.dispose()
     return {

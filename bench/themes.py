@@ -39,8 +39,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sessions import themes
-from sessions.themes import ThemeInput, ThemeSuggestion, suggest_themes
+from sessions.themes import text as themes_text
+from sessions.themes import suggest as themes
+from sessions.themes.suggest import ThemeInput, ThemeSuggestion, suggest_themes
 
 DATA = ROOT / "tests" / "data" / "themes_nb.json"
 RESULTS = ROOT / "bench" / "results" / "themes.json"
@@ -141,7 +142,7 @@ def scores(pred: Sequence[Hashable], true: Sequence[Hashable]) -> dict[str, floa
 def keyword_labels(items: Sequence[ThemeInput]) -> list[str]:
     """Group by the contribution's content word with the highest document frequency in the set."""
     exclude = frozenset(it.persona for it in items)
-    docs = [sorted({s for _, s in themes.tokens(it.text, exclude=exclude)}) for it in items]
+    docs = [sorted({s for _, s in themes_text.tokens(it.text, exclude=exclude)}) for it in items]
     df: dict[str, int] = {}
     for d in docs:
         for s in d:

@@ -13,14 +13,14 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    from .factory import create_app as _create_app
+    from facilitator.app import create_app as _create_app
 
     return _create_app(test_config)
 
 
 def __getattr__(name: str) -> Any:
     if name == "socketio":
-        from .realtime import socketio
+        from facilitator.realtime.sockets import socketio
 
         return socketio
     raise AttributeError(name)

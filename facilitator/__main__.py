@@ -28,14 +28,14 @@ def main(argv: list[str] | None = None) -> int:
     else:
         os.environ.setdefault("PV_ASYNC_MODE", "threading")
 
-    from . import db
-    from .factory import create_app
-    from .realtime import socketio
+    from facilitator import db
+    from facilitator.app import create_app
+    from facilitator.realtime.sockets import socketio
 
     app = create_app()
     db.migrate(app)
     # Retention: delete workshops whose time is up, now and every RETENTION_SWEEP_SECONDS (docs/privacy.md).
-    from .privacy import start_sweeper
+    from facilitator.privacy.views import start_sweeper
 
     start_sweeper(app)
     print(f"Personaverkstad listening on http://{args.host}:{args.port}/ ({app.config['SOCKETIO_ASYNC_MODE']})", flush=True)

@@ -11,20 +11,23 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, jsonify, request
 
-from sessions import participation
-from sessions import workshops as svc
-from sessions.accounts import user_by_api_token
-from sessions.errors import NotFound, UnknownJoinCode, ValidationFailed
-from sessions.models import Participant, User, Workshop
-from sessions.voting import workshop_wide_ballot
+from sessions.contributions import service as participation
+from sessions.workshops import service as svc
+from sessions.accounts.service import user_by_api_token
+from sessions.core.errors import NotFound, UnknownJoinCode, ValidationFailed
+from sessions.accounts.models import User
+from sessions.contributions.models import Participant
+from sessions.workshops.models import Workshop
+from sessions.rounds.voting import workshop_wide_ballot
 
-from . import broadcast, ratelimit
-from .admin import join_url
-from .auth import bearer_token
-from .db import get_db
-from .errors import WebError
-from .persona_library import library
-from .security import csrf
+from facilitator.realtime import publish as broadcast
+from facilitator import ratelimit
+from facilitator.workshops.views import join_url
+from facilitator.auth import bearer_token
+from facilitator.db import get_db
+from facilitator.errors import WebError
+from facilitator.workshops.personas import library
+from facilitator.security import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)

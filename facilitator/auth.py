@@ -32,13 +32,14 @@ from flask_login import (
     logout_user,
 )
 
-from sessions import accounts
-from sessions.models import Participant, User
-from sessions.participation import participant_by_token
+from sessions.accounts import service as accounts
+from sessions.accounts.models import User
+from sessions.contributions.models import Participant
+from sessions.contributions.service import participant_by_token
 
-from . import ratelimit
-from .db import get_db
-from .errors import WebError
+from facilitator import ratelimit
+from facilitator.db import get_db
+from facilitator.errors import WebError
 
 login_manager = LoginManager()
 bp = Blueprint("auth", __name__)

@@ -11,14 +11,14 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from sessions import accounts
-from sessions import workshops as svc
-from sessions.errors import DomainError
-from sessions.models import Workshop
-from sessions.personas import load_library
+from sessions.accounts import service as accounts
+from sessions.workshops import service as svc
+from sessions.core.errors import DomainError
+from sessions.workshops.models import Workshop
+from sessions.personas.library import load_library
 
-from . import db as dbmod
-from .db import get_db
+from facilitator import db as dbmod
+from facilitator.db import get_db
 
 users_cli = AppGroup("users", help="Facilitator accounts.")
 personas_cli = AppGroup("personas", help="The persona library in personas/.")
@@ -93,7 +93,7 @@ def demo(base_url: str) -> None:
     else:
         from werkzeug.security import generate_password_hash
 
-        from sessions.store import write_transaction
+        from sessions.core.store import write_transaction
 
         with write_transaction(db):
             db.get_one(type(user), user.id).password_hash = generate_password_hash(password)
@@ -115,7 +115,7 @@ def demo(base_url: str) -> None:
         ws = svc.create_workshop(db, user, details, specs, groups)
     if ws.is_draft or ws.is_closed:
         if ws.is_closed:
-            from sessions.store import write_transaction
+            from sessions.core.store import write_transaction
 
             with write_transaction(db):
                 db.get_one(Workshop, ws.id).status = type(ws.status).draft

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
-from sessions import store
+import sessions.models  # noqa: F401  every feature's tables, so relationships named by string resolve
+from sessions.core import store
 
 
 def init_app(app: Flask) -> None:

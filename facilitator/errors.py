@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from sessions.errors import DomainError, ValidationFailed
+from sessions.core.errors import DomainError, ValidationFailed
 
 # Messages by code, or by (code, reason) for finer ones.
 MESSAGES: dict[Any, Any] = {

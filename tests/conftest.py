@@ -39,8 +39,9 @@ from helpers import login, make_user, make_workshop
 from sqlalchemy import inspect, text
 from sqlalchemy.pool import NullPool
 
-from sessions import store
-from sessions.personas import load_library
+import sessions.models  # noqa: F401  every feature's tables (relationships named by string resolve)
+from sessions.core import store
+from sessions.personas.library import load_library
 
 ROOT = Path(__file__).resolve().parent.parent
 PERSONA_DIR = ROOT / "personas"
@@ -145,7 +146,7 @@ def _fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 
     from werkzeug.security import generate_password_hash
 
-    from sessions import accounts
+    from sessions.accounts import service as accounts
 
     monkeypatch.setattr(accounts, "generate_password_hash", partial(generate_password_hash, method="pbkdf2:sha256:1000"))
 
@@ -197,7 +198,8 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def app(app_config: dict[str, Any], clean_env: None) -> Iterator[Any]:
-    from facilitator import create_app, ratelimit
+    from facilitator import create_app
+    from facilitator import ratelimit
 
     application = create_app(app_config)
     with application.app_context():
@@ -241,7 +243,7 @@ def facilitator(app: Any, app_db: Any) -> Any:
 
 @pytest.fixture
 def api_token(app_db: Any, facilitator: Any) -> str:
-    from sessions.accounts import issue_api_token
+    from sessions.accounts.service import issue_api_token
 
     return issue_api_token(app_db, facilitator)
 

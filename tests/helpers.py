@@ -18,7 +18,7 @@ PASSWORD = "riktig-passord-123"
 
 
 def make_user(db: Any, email: str | None = None, password: str = PASSWORD) -> Any:
-    from sessions import accounts
+    from sessions.accounts import service as accounts
 
     return accounts.create_user(db, email or f"fasilitator-{uuid.uuid4().hex[:8]}@kommune.no", password)
 
@@ -33,7 +33,7 @@ def make_workshop(
     title: str = "Personalledersamling",
 ) -> Any:
     """A workshop with the first ``n_groups`` library personas, one group ("Bord N") each."""
-    from sessions import workshops as svc
+    from sessions.workshops import service as svc
 
     specs = [library[k] for k in sorted(library)][:n_groups]
     details = svc.WorkshopDetails.parse(title, "2026-03-12", "Molde", "")
@@ -45,7 +45,7 @@ def make_workshop(
 
 def join_participant(db: Any, ws: Any, group: Any | None = None, name: str | None = None) -> tuple[Any, str]:
     """Join ``ws`` by its code (domain), optionally choosing ``group``. Returns (participant, token)."""
-    from sessions import participation
+    from sessions.contributions import service as participation
 
     p, token = participation.join(db, ws.join_code, name)
     if group is not None:

@@ -14,7 +14,7 @@ import pytest
 from helpers import bearer, client_id, make_user
 from sqlalchemy import select
 
-from sessions.accounts import issue_api_token
+from sessions.accounts.service import issue_api_token
 from sessions.models import Base
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -44,10 +44,15 @@ from helpers import (
 )
 from sqlalchemy import select
 
-from sessions import followup as followup_svc
-from sessions import participation, rounds, tags, themeboard
-from sessions import report as report_svc
-from sessions.accounts import issue_api_token
+from sessions.rounds import plan as rounds_plan
+from sessions.themes import models as themes_models
+from sessions.themes import suggestions as themes_suggestions
+from sessions.followup import service as followup_svc
+from sessions.contributions import service as participation
+from sessions.tags import service as tags
+from sessions.themes import service as themeboard
+from sessions.report import service as report_svc
+from sessions.accounts.service import issue_api_token
 from sessions.models import Base
 
 # -- the matrix --------------------------------------------------------------------------------
@@ -276,12 +281,12 @@ class World:
             "Et behov i workshop B, langt nok til å telle.",
             client_id(),
         )
-        spec = rounds.RoundSpec.parse("Behov", "", "5", ["need"])
-        self.round_a = rounds.add_round(app_db, self.a, spec)
-        self.round_a2 = rounds.add_round(
-            app_db, self.a, rounds.RoundSpec.parse("Løsninger", "", "5", ["solution"])
+        spec = rounds_plan.RoundSpec.parse("Behov", "", "5", ["need"])
+        self.round_a = rounds_plan.add_round(app_db, self.a, spec)
+        self.round_a2 = rounds_plan.add_round(
+            app_db, self.a, rounds_plan.RoundSpec.parse("Løsninger", "", "5", ["solution"])
         )
-        self.round_b = rounds.add_round(app_db, self.b, spec)
+        self.round_b = rounds_plan.add_round(app_db, self.b, spec)
         self.link_a, self.share_a = report_svc.create_share_link(
             app_db, self.a, self.f_a, "Ledergruppen"
         )
@@ -347,10 +352,10 @@ class World:
 
     @staticmethod
     def _suggestion(app_db: Any, ws: Any, member_ids: list[int]) -> Any:
-        from sessions.themes import ThemeSuggestion
+        from sessions.themes.suggest import ThemeSuggestion
 
-        themeboard.replace_suggestions(app_db, ws, [ThemeSuggestion(tuple(member_ids), (), "forslag", (), 0.0)])
-        return app_db.scalar(select(themeboard.SuggestedTheme).where(themeboard.SuggestedTheme.workshop_id == ws.id))
+        themes_suggestions.replace_suggestions(app_db, ws, [ThemeSuggestion(tuple(member_ids), (), "forslag", (), 0.0)])
+        return app_db.scalar(select(themes_models.SuggestedTheme).where(themes_models.SuggestedTheme.workshop_id == ws.id))
 
     def reset_limits(self) -> None:
         from facilitator import ratelimit
@@ -903,7 +908,7 @@ KNOWN_EVENTS = {"watch"}
 
 
 def test_every_client_event_is_covered() -> None:
-    from facilitator.realtime import CLIENT_EVENTS
+    from facilitator.realtime.sockets import CLIENT_EVENTS
 
     assert set(CLIENT_EVENTS) == KNOWN_EVENTS, (
         "a new Socket.IO client event needs an authorization check here"
@@ -911,7 +916,7 @@ def test_every_client_event_is_covered() -> None:
 
 
 def test_sockets_without_rights_to_a_get_nothing_of_a(app: Any, world: World) -> None:
-    from facilitator.realtime import CLIENT_EVENTS, socketio
+    from facilitator.realtime.sockets import CLIENT_EVENTS, socketio
 
     w = world
     made: list[Any] = []

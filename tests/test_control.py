@@ -15,9 +15,13 @@ import pytest
 from helpers import bearer, client_id, join_participant, login, make_user, post_form, post_json
 from test_realtime import events, other_owner, other_ws, phone_client, post_from, sio, watch  # noqa: F401
 
-from sessions import rounds, voting
-from sessions.accounts import issue_api_token
-from sessions.models import Contribution, Round, RoundStatus, Vote, utcnow
+from sessions.rounds import plan as rounds_plan
+from sessions.rounds import service as rounds
+from sessions.rounds import voting
+from sessions.accounts.service import issue_api_token
+from sessions.contributions.models import Contribution
+from sessions.core.base import utcnow
+from sessions.rounds.models import Round, RoundStatus, Vote
 
 # -- helpers -------------------------------------------------------------------------------------
 
@@ -40,7 +44,7 @@ def stored(app_db: Any) -> tuple[Any, ...]:
 
 @pytest.fixture
 def with_plan(app_db: Any, workshop: Any) -> list[Any]:
-    return rounds.add_default_plan(app_db, workshop)
+    return rounds_plan.add_default_plan(app_db, workshop)
 
 
 # -- who may press -------------------------------------------------------------------------------
@@ -72,7 +76,7 @@ class TestAccess:
     @pytest.fixture
     def setup(self, app_db, workshop, with_plan):  # type: ignore[no-untyped-def]
         p, _ = join_participant(app_db, workshop, workshop.groups[0])
-        from sessions import participation
+        from sessions.contributions import service as participation
 
         c, _ = participation.submit_contribution(app_db, p, workshop.groups[0].id, "need", "Tekst", client_id())
         return {"r0": with_plan[0].id, "c": c.id}
@@ -109,8 +113,8 @@ class TestAccess:
         assert stored(app_db) == before
 
     def test_a_co_facilitator_may(self, make_client, app_db, workshop, with_plan):
-        from sessions.models import WorkshopFacilitator
-        from sessions.store import write_transaction
+        from sessions.workshops.models import WorkshopFacilitator
+        from sessions.core.store import write_transaction
 
         co = make_user(app_db, "medfasilitator@kommune.no")
         with write_transaction(app_db):
@@ -357,7 +361,7 @@ class TestRooms:
     def test_a_late_post_in_a_vote_over_every_table_reaches_every_phone(self, room, logged_in, workshop, app_db):
         base = f"/workshops/{workshop.id}"
         plan = room["with_plan"]
-        rounds.delete_round(app_db, workshop, plan[1].id)  # straight from needs to the vote
+        rounds_plan.delete_round(app_db, workshop, plan[1].id)  # straight from needs to the vote
         post_json(logged_in, f"{base}/rounds/start", {})
         post_json(logged_in, f"{base}/rounds/{plan[0].id}/end", {})
         closed = utcnow()

@@ -12,18 +12,11 @@ import pytest
 from helpers import client_id, join_participant, make_user, make_workshop
 from sqlalchemy import func, select
 
-from sessions import participation
-from sessions import workshops as svc
-from sessions.errors import (
-    IllegalTransition,
-    NotFound,
-    NotYourContribution,
-    UnknownJoinCode,
-    ValidationFailed,
-    WorkshopNotOpen,
-    WrongWorkshop,
-)
-from sessions.models import Contribution, Workshop, WorkshopStatus
+from sessions.contributions import service as participation
+from sessions.workshops import service as svc
+from sessions.core.errors import IllegalTransition, NotFound, NotYourContribution, UnknownJoinCode, ValidationFailed, WorkshopNotOpen, WrongWorkshop
+from sessions.contributions.models import Contribution
+from sessions.workshops.models import Workshop, WorkshopStatus
 
 
 def count_contributions(db) -> int:  # type: ignore[no-untyped-def]
@@ -270,7 +263,7 @@ class TestSubmit:
         assert count_contributions(db) == 0
 
     def test_post_only_at_ones_own_table(self, db, ws, member):
-        from sessions.errors import NotInGroup
+        from sessions.core.errors import NotInGroup
 
         with pytest.raises(NotInGroup):
             post(db, member, ws.groups[1])

@@ -43,7 +43,9 @@ from faultproxy import FaultProxy
 from serverproc import ServerProcess, wait_until
 from sqlalchemy import text
 
-from sessions import accounts, participation, store
+from sessions.accounts import service as accounts
+from sessions.contributions import service as participation
+from sessions.core import store
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"

@@ -22,12 +22,12 @@ from typing import Any
 
 import limits.storage.memory
 import pytest
-from helpers import bearer, client_id, csrf_token, post_form, post_json
+from helpers import bearer, client_id, post_form, post_json
 from sqlalchemy import event, func, select
 
 from facilitator.ratelimit import LIMITS
-from sessions.models import Contribution, Participant
-from sessions.participation import participant_by_token
+from sessions.contributions.models import Contribution, Participant
+from sessions.contributions.service import participant_by_token
 
 POSTS_PER_MINUTE = int(LIMITS["post"].split("/")[0])
 WATCHES_PER_MINUTE = int(LIMITS["watch"].split("/")[0])
@@ -86,7 +86,7 @@ def assert_rate_limited(resp: Any) -> None:
 
 
 def wall_socket(app: Any, ws: Any) -> Any:
-    from facilitator.realtime import socketio
+    from facilitator.realtime.sockets import socketio
 
     sock = socketio.test_client(app, auth={"wall": ws.wall_token})
     assert sock.is_connected()
@@ -239,7 +239,7 @@ class SqlCounter:
 def test_watch_spam_from_one_connection_is_limited_and_others_are_not(
     limits_on: Any, client: Any, workshop: Any
 ) -> None:
-    from facilitator.realtime import socketio
+    from facilitator.realtime.sockets import socketio
 
     token, _ = api_join(client, workshop, "Spammer")
     other_token, _ = api_join(client, workshop, "Vanlig")
@@ -265,7 +265,7 @@ def test_watch_spam_from_one_connection_is_limited_and_others_are_not(
 
 def test_other_socket_events_cost_no_database_work(limits_on: Any, client: Any, workshop: Any) -> None:
     """Events without a handler, and junk payloads, are dropped before any database work."""
-    from facilitator.realtime import socketio
+    from facilitator.realtime.sockets import socketio
 
     token, _ = api_join(client, workshop)
     sock = socketio.test_client(limits_on, auth={"token": token})
@@ -284,7 +284,7 @@ def test_other_socket_events_cost_no_database_work(limits_on: Any, client: Any, 
 def test_watch_limit_is_per_connection_not_per_participant(limits_on: Any, client: Any, workshop: Any) -> None:
     """A phone whose connection was limited gets a fresh budget when it reconnects (a new connection),
     so a participant on flaky Wi-Fi is never locked out by its own reconnects."""
-    from facilitator.realtime import socketio
+    from facilitator.realtime.sockets import socketio
 
     token, _ = api_join(client, workshop)
     first = socketio.test_client(limits_on, auth={"token": token})
@@ -316,7 +316,7 @@ def live_server(tmp_path: Any, persona_library: dict[str, Any]) -> Any:
 
     from helpers import make_user, make_workshop
 
-    from sessions import store
+    from sessions.core import store
 
     url = f"sqlite:///{tmp_path}/live.sqlite"
     engine = store.make_engine(url)

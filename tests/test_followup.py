@@ -17,13 +17,18 @@ from typing import Any
 import pytest
 from helpers import bearer, client_id, join_participant, login, make_user, make_workshop, post_form
 
-from sessions import archive, moderation, participation, voting
-from sessions import followup as svc
-from sessions import report as report_svc
-from sessions import rounds
-from sessions.errors import AlreadyFollowedUp, ContributionHidden, NotAProposal, NotFound, ValidationFailed, WrongWorkshop
-from sessions.followup import FollowUp, FollowUpStatus
-from sessions.models import Contribution
+from sessions.followup import register as followup_register
+from sessions.rounds import plan as rounds_plan
+from sessions.archive import service as archive
+from sessions.contributions import moderation
+from sessions.contributions import service as participation
+from sessions.rounds import voting
+from sessions.followup import service as svc
+from sessions.report import service as report_svc
+from sessions.rounds import service as rounds
+from sessions.core.errors import AlreadyFollowedUp, ContributionHidden, NotAProposal, NotFound, ValidationFailed, WrongWorkshop
+from sessions.followup.models import FollowUp, FollowUpStatus
+from sessions.contributions.models import Contribution
 
 TODAY = dt.date(2026, 6, 1)
 FIXED_NOW = dt.datetime(2026, 6, 1, 10, 0, 0)
@@ -178,7 +183,7 @@ class TestDomain:
         kept = db.get(FollowUp, item.id)
         assert kept is not None and kept.source_id is None
         assert kept.source_text.startswith("Kortere kurs") and kept.persona_id == persona and kept.from_proposal
-        reg = svc.followups_for_report(db, ws.id, today=TODAY)
+        reg = followup_register.followups_for_report(db, ws.id, today=TODAY)
         assert [e.text for e in reg.items] == ["Kurs i velferdsteknologi for hjemmetjenesten"]
 
     @pytest.mark.parametrize(
@@ -232,7 +237,7 @@ class TestDomain:
 
     @pytest.mark.parametrize("state", ["draft", "open", "closed"])
     def test_works_whatever_the_workshops_state(self, db, persona_library, state):
-        from sessions import workshops
+        from sessions.workshops import service as workshops
 
         ws = make_workshop(db, make_user(db), persona_library, n_groups=2, open_it=state != "draft")
         c = _post(db, ws, ws.groups[0], "solution", "Hospitering i nabokommunen") if state != "draft" else None
@@ -250,7 +255,7 @@ class TestDomain:
         g1 = ws.groups[0]
         moderation.hide(db, ws, posts["mentor"].id)
         # Dots: "time" gets two, "short" none.
-        r = rounds.add_round(db, ws, rounds.RoundSpec.parse("Prioriter", "", "5", [], voting="1", dots="3", scope="all"))
+        r = rounds_plan.add_round(db, ws, rounds_plan.RoundSpec.parse("Prioriter", "", "5", [], voting="1", dots="3", scope="all"))
         rounds.start_round(db, ws, r.id)
         for _ in range(2):
             voter, _ = join_participant(db, ws, g1)
@@ -266,7 +271,7 @@ class TestDomain:
         b = svc.add_from_contribution(db, ws, posts["time"].id, svc.parse_changes({"status": "not_far_enough", "deadline": "2026-05-31", "responsible": "kommunalsjef helse"}))
         c = svc.add_item(db, ws, svc.parse_changes({"text": "Rapportere tilbake til forumet", "status": "next_focus", "deadline": "2026-06-01"}))
         d = svc.add_from_contribution(db, ws, posts["mentor"].id)
-        reg = svc.followups_for_report(db, ws.id, today=TODAY)
+        reg = followup_register.followups_for_report(db, ws.id, today=TODAY)
         assert [s.status for s in reg.sections] == ["achieved", "not_far_enough", "next_focus", "open"]
         assert [[e.id for e in s.items] for s in reg.sections] == [[a.id], [b.id], [c.id], [d.id]]
         # Achieved is never overdue; the day of the deadline is not overdue yet.
@@ -276,7 +281,7 @@ class TestDomain:
         assert entry.persona == ws.groups[0].persona.name and entry.responsible == "kommunalsjef helse"
         assert reg.section(FollowUpStatus.next_focus).items[0].from_proposal is False
         with pytest.raises(NotFound):
-            svc.followups_for_report(db, 999_999)
+            followup_register.followups_for_report(db, 999_999)
 
 
 # -- the archive ----------------------------------------------------------------------------------------
@@ -308,8 +313,8 @@ class TestArchive:
         second = archive.export_archive(db, copy.id)
         assert {k: v for k, v in second.items() if k != "exported_at"} == {k: v for k, v in first.items() if k != "exported_at"}
         # The copy's items point at the copy's contributions, and the report reads the same.
-        a = svc.followups_for_report(db, ws.id, today=TODAY)
-        b = svc.followups_for_report(db, copy.id, today=TODAY)
+        a = followup_register.followups_for_report(db, ws.id, today=TODAY)
+        b = followup_register.followups_for_report(db, copy.id, today=TODAY)
         strip = lambda reg: [(e.text, e.status, e.responsible, e.deadline, e.note, e.persona, e.source_text) for e in reg.items]  # noqa: E731
         assert strip(a) == strip(b)
         copied = db.query(FollowUp).filter(FollowUp.workshop_id == copy.id, FollowUp.source_id.is_not(None)).all()
@@ -366,7 +371,7 @@ def register(db: Any, ws: Any, posts: dict[str, Contribution]) -> Any:
     svc.add_from_contribution(db, ws, posts["time"].id, svc.parse_changes({"status": "not_far_enough", "responsible": "kommunalsjef helse", "deadline": "2026-05-01", "text": "Frigjøre tid til kompetanseheving"}))
     svc.add_item(db, ws, svc.parse_changes({"text": "=Rapportere tilbake til forumet", "status": "next_focus", "responsible": "fylkeskommunen"}))
     svc.add_from_contribution(db, ws, posts["mentor"].id)
-    return svc.followups_for_report(db, ws.id, today=TODAY, now=FIXED_NOW)
+    return followup_register.followups_for_report(db, ws.id, today=TODAY, now=FIXED_NOW)
 
 
 def _render(fmt: str, reg: Any, locale: str = "nb") -> bytes:
@@ -478,7 +483,7 @@ class TestFormats:
         assert "## 2. Not far enough" in en and "## 3. Next focus" in en
 
     def test_an_empty_register_keeps_the_three_headings(self, db, ws):
-        text = _render("md", svc.followups_for_report(db, ws.id, today=TODAY)).decode("utf-8")
+        text = _render("md", followup_register.followups_for_report(db, ws.id, today=TODAY)).decode("utf-8")
         assert re.findall(r"^## \d+\. (.*)$", text, re.M) == HEADINGS_NB[:3]
         assert "ingen punkter ennå" in text
 
@@ -709,7 +714,7 @@ class TestApi:
             assert resp.get_json()["error"]["message"] == "Bare løsningsforslag kan legges til i oppfølgingen."
 
     def test_participants_and_other_facilitators_are_refused(self, client, app_db, api_token, web):
-        from sessions.accounts import issue_api_token
+        from sessions.accounts.service import issue_api_token
 
         ws = web["ws"]
         item = svc.add_from_contribution(app_db, ws, web["short"].id)

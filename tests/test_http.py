@@ -27,17 +27,12 @@ from helpers import (
 )
 from sqlalchemy import func, select
 
-from sessions import participation, validation
-from sessions import workshops as svc
-from sessions.models import (
-    Contribution,
-    Group,
-    Participant,
-    User,
-    Workshop,
-    WorkshopPersona,
-    WorkshopStatus,
-)
+from sessions.contributions import service as participation
+from sessions.core import validation
+from sessions.workshops import service as svc
+from sessions.accounts.models import User
+from sessions.contributions.models import Contribution, Participant
+from sessions.workshops.models import Group, Workshop, WorkshopPersona, WorkshopStatus
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -7,7 +7,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from sessions.models import Base
-from sessions.store import alembic_config, make_engine, upgrade
+from sessions.core.store import alembic_config, make_engine, upgrade
 
 
 def test_one_head():

@@ -6,16 +6,14 @@ from __future__ import annotations
 import pytest
 from helpers import client_id, join_participant, make_user, make_workshop
 
-from sessions import moderation, participation, rounds, voting
-from sessions.errors import (
-    CannotMerge,
-    ContributionHidden,
-    IllegalTransition,
-    NotFound,
-    ValidationFailed,
-    WrongWorkshop,
-)
-from sessions.models import Contribution, WallView
+from sessions.rounds import plan as rounds_plan
+from sessions.contributions import moderation
+from sessions.contributions import service as participation
+from sessions.rounds import service as rounds
+from sessions.rounds import voting
+from sessions.core.errors import CannotMerge, ContributionHidden, IllegalTransition, NotFound, ValidationFailed, WrongWorkshop
+from sessions.contributions.models import Contribution
+from sessions.rounds.models import WallView
 
 
 @pytest.fixture
@@ -123,7 +121,7 @@ class TestEdit:
 class TestMerge:
     def test_both_texts_and_their_votes_are_kept(self, db, ws, three, people):
         a, b, _c = three
-        plan = rounds.add_default_plan(db, ws)
+        plan = rounds_plan.add_default_plan(db, ws)
         rounds.start_round(db, ws, plan[2].id)
         voting.cast(db, people[0], b.id)
         voting.cast(db, people[1], b.id)

@@ -8,14 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from sessions import personas as P
-from sessions.personas import (
-    PersonaFileError,
-    PersonaSpec,
-    load_library,
-    parse_persona,
-    validate_persona_dict,
-)
+from sessions.personas import checks as personas_checks
+from sessions.personas import schema as personas_schema
+from sessions.personas import library as P
+from sessions.personas.checks import validate_persona_dict
+from sessions.personas.library import load_library, parse_persona
+from sessions.personas.schema import PersonaFileError, PersonaSpec
 
 LIBRARY = Path(__file__).resolve().parent.parent / "personas"
 SHIPPED = {"ine", "nils", "silje", "trond", "torunn"}
@@ -95,7 +93,7 @@ def test_each_shipped_file_parses_and_matches_minutes(pid):
     spec = parse_persona(LIBRARY / f"{pid}.toml")
     assert spec.id == pid
     assert spec.source == str(LIBRARY / f"{pid}.toml")
-    assert P.QUESTIONS_MIN <= len(spec.questions) <= P.QUESTIONS_MAX
+    assert personas_schema.QUESTIONS_MIN <= len(spec.questions) <= personas_schema.QUESTIONS_MAX
     assert all(q.endswith("?") for q in spec.questions)
     assert len(spec.background_paragraphs) >= 2
 
@@ -209,7 +207,7 @@ def test_utf8_bom_is_accepted(tmp_path):
 
 def test_too_large_file(tmp_path):
     d = good_dict()
-    text = to_toml(d) + "# " + "x" * P.MAX_FILE_BYTES + "\n"
+    text = to_toml(d) + "# " + "x" * personas_schema.MAX_FILE_BYTES + "\n"
     err = reject(tmp_path, text)
     assert "too large" in err.message
 
@@ -217,7 +215,7 @@ def test_too_large_file(tmp_path):
 # --- field rules ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("field", P.REQUIRED_FIELDS)
+@pytest.mark.parametrize("field", personas_schema.REQUIRED_FIELDS)
 def test_missing_required_field(tmp_path, field):
     d = good_dict()
     del d[field]
@@ -276,10 +274,10 @@ def test_age_bounds(tmp_path, age, ok):
 @pytest.mark.parametrize(
     ("field", "lo", "hi"),
     [
-        ("name", P.NAME_MIN_LEN, P.NAME_MAX_LEN),
-        ("role", P.ROLE_MIN_LEN, P.ROLE_MAX_LEN),
-        ("card", P.CARD_MIN_LEN, P.CARD_MAX_LEN),
-        ("background", P.BACKGROUND_MIN_LEN, P.BACKGROUND_MAX_LEN),
+        ("name", personas_schema.NAME_MIN_LEN, personas_schema.NAME_MAX_LEN),
+        ("role", personas_schema.ROLE_MIN_LEN, personas_schema.ROLE_MAX_LEN),
+        ("card", personas_schema.CARD_MIN_LEN, personas_schema.CARD_MAX_LEN),
+        ("background", personas_schema.BACKGROUND_MIN_LEN, personas_schema.BACKGROUND_MAX_LEN),
     ],
 )
 def test_text_length_bounds(tmp_path, field, lo, hi):
@@ -368,11 +366,11 @@ def test_duplicate_question(tmp_path):
 @pytest.mark.parametrize(
     ("tags", "expected"),
     [
-        ([f"tag{i}" for i in range(P.TAGS_MAX + 1)], "at most"),
+        ([f"tag{i}" for i in range(personas_schema.TAGS_MAX + 1)], "at most"),
         (["Helse"], "write 'helse'"),
         (["to ord"], "lowercase word"),
         (["helse", "helse"], "twice"),
-        (["x" * (P.TAG_MAX_LEN + 1)], "at most"),
+        (["x" * (personas_schema.TAG_MAX_LEN + 1)], "at most"),
         ([3], "must be a string"),
     ],
 )
@@ -386,16 +384,16 @@ def test_bad_tags(tmp_path, tags, expected):
 
 def test_eight_tags_ok():
     d = good_dict()
-    d["tags"] = [f"tag{i}" for i in range(P.TAGS_MAX)]
+    d["tags"] = [f"tag{i}" for i in range(personas_schema.TAGS_MAX)]
     d["tags"][0] = "helse-og-omsorg"
-    assert len(validate_persona_dict(d).tags) == P.TAGS_MAX
+    assert len(validate_persona_dict(d).tags) == personas_schema.TAGS_MAX
 
 
 def test_unknown_field_is_error_with_suggestion(tmp_path):
     d = good_dict()
     d["qestions"] = d.pop("questions")
     path = write(tmp_path, "kari", d)
-    spec, errors = P.collect_persona_errors(P.tomllib.loads(path.read_text("utf-8")), path)
+    spec, errors = personas_checks.collect_persona_errors(P.tomllib.loads(path.read_text("utf-8")), path)
     assert spec is None
     fields = {e.field for e in errors}
     assert fields == {"qestions", "questions"}  # the typo, and therefore the missing field
@@ -461,7 +459,7 @@ def test_collect_reports_every_problem():
     d["age"] = 5
     d["card"] = "kort"
     d["questions"] = ["ingen spørsmålstegn her."] * 3
-    spec, errors = P.collect_persona_errors(d, "x.toml")
+    spec, errors = personas_checks.collect_persona_errors(d, "x.toml")
     assert spec is None
     assert {e.field for e in errors} == {"age", "card", "questions"}
 

@@ -23,11 +23,20 @@ from helpers import client_id, join_participant, make_user, make_workshop, post_
 from sqlalchemy import JSON, Boolean, Date, DateTime, Enum, Integer, String, Text, insert, select, update
 from sqlalchemy.engine import make_url
 
-from sessions import moderation, participation, privacy, rounds, store, voting
-from sessions import report as report_svc
-from sessions.errors import NotFound, ValidationFailed
-from sessions.models import Base, Contribution, LiveState, Participant, Workshop, WorkshopStatus, utcnow
-from sessions.store import write_transaction
+from sessions.rounds import plan as rounds_plan
+from sessions.contributions import moderation
+from sessions.contributions import service as participation
+from sessions.privacy import service as privacy
+from sessions.rounds import service as rounds
+from sessions.core import store
+from sessions.rounds import voting
+from sessions.report import service as report_svc
+from sessions.core.errors import NotFound, ValidationFailed
+from sessions.contributions.models import Contribution, Participant
+from sessions.core.base import Base, utcnow
+from sessions.rounds.models import LiveState
+from sessions.workshops.models import Workshop, WorkshopStatus
+from sessions.core.store import write_transaction
 
 # Tables that hold no workshop's data (facilitator accounts).
 GLOBAL_TABLES = {"users"}
@@ -232,7 +241,7 @@ class World:
         moderation.merge(db, wsx, self.q1.id, self.c1.id)  # Q's duplicate inside P's card
         moderation.merge(db, wsx, self.c2.id, self.q2.id)  # P's duplicate inside Q's card
         moderation.hide(db, wsx, self.r1.id)
-        r = rounds.add_round(db, wsx, rounds.RoundSpec.parse("Prioritering", "", "5", [], True, 5, "all"))
+        r = rounds_plan.add_round(db, wsx, rounds_plan.RoundSpec.parse("Prioritering", "", "5", [], True, 5, "all"))
         rounds.start_round(db, wsx, r.id)
         voting.cast(db, self.p, self.q2.id)
         voting.cast(db, self.q, self.c3.id)
@@ -241,7 +250,7 @@ class World:
         moderation.set_spotlight(db, wsx, self.c3.id)
         report_svc.save_texts(db, wsx, report_svc.TextsInput.parse("Kommunen", f"Sammendrag {tag}", "", ""))
         report_svc.create_share_link(db, wsx, owner, f"Lenke {tag}")
-        from sessions.models import WorkshopFacilitator
+        from sessions.workshops.models import WorkshopFacilitator
 
         with write_transaction(db):
             db.add(WorkshopFacilitator(workshop_id=ws.id, user_id=co.id))
@@ -532,7 +541,7 @@ def test_retention_values() -> None:
 
 @pytest.fixture
 def sio(app: Any):  # type: ignore[no-untyped-def]
-    from facilitator.realtime import socketio
+    from facilitator.realtime.sockets import socketio
 
     made: list[Any] = []
 
@@ -824,7 +833,7 @@ def test_cli_sweep_forget_and_delete(app: Any, app_db: Any, workshop: Any, perso
 def test_the_server_sweeps_in_the_background(app: Any, app_db: Any, workshop: Any, sio: Any) -> None:
     """``serve`` starts the sweeper; here its loop runs in the test's threading mode and is woken by the
     deletion it announces (no sleeping on time)."""
-    from facilitator import privacy as web_privacy
+    from facilitator.privacy import views as web_privacy
 
     _closed_at(app_db, workshop.id, utcnow() - dt.timedelta(days=91))
     wall = sio(auth={"wall": workshop.wall_token})
@@ -946,7 +955,7 @@ def test_the_server_log_holds_no_text(tmp_path: Path, database_url: str, engine:
 
     import requests
 
-    from sessions import accounts
+    from sessions.accounts import service as accounts
 
     marker = "SERVERMERKE" + uuid.uuid4().hex[:8]
     factory = store.make_session_factory(engine)

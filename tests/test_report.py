@@ -22,10 +22,15 @@ from typing import Any
 import pytest
 from helpers import bearer, client_id, join_participant, login, make_user, make_workshop, post_form, post_json
 
-from sessions import archive, followup, participation
-from sessions import report as svc
-from sessions.errors import NotFound, ShareLinkExpired, ShareLinkRevoked, ValidationFailed
-from sessions.models import Contribution, ReportTexts, ShareLink, Workshop
+from sessions.report import build as report_build
+from sessions.archive import service as archive
+from sessions.followup import service as followup
+from sessions.contributions import service as participation
+from sessions.report import service as svc
+from sessions.core.errors import NotFound, ShareLinkExpired, ShareLinkRevoked, ValidationFailed
+from sessions.contributions.models import Contribution
+from sessions.report.models import ReportTexts, ShareLink
+from sessions.workshops.models import Workshop
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "docs" / "examples" / "kompetansealliansen-2019.json"
@@ -111,7 +116,7 @@ class TestBuildReport:
         gone = _post(db, ws, g2, "solution", "Slettes")
         participation.delete_contribution(db, _owner_of(db, gone), gone.id)
         _post(db, ws, g3, "need", "Tid til kurs")
-        r = svc.build_report(db, ws.id)
+        r = report_build.build_report(db, ws.id)
         assert [p.name for p in r.personas] == [g.persona.name for g in ws.groups]
         first = r.personas[0]
         assert [c.text for c in first.groups[0].needs] == ["Mentor første år"]
@@ -132,7 +137,7 @@ class TestBuildReport:
         hidden = _post(db, ws, ws.groups[0], "need", "Skjult av fasilitatoren")
         db.get(Contribution, hidden.id).hidden = True
         db.commit()
-        r = svc.build_report(db, ws.id, now=FIXED_NOW)
+        r = report_build.build_report(db, ws.id, now=FIXED_NOW)
         assert [c.text for c in r.contributions] == ["Synleg"]
         for fmt in ("md", "csv"):
             assert "Skjult av fasilitatoren".encode() not in _render(fmt, r)
@@ -143,11 +148,11 @@ class TestBuildReport:
     def test_timeline_buckets(self):
         t0 = dt.datetime(2019, 6, 13, 8, 3)
         times = [t0, t0 + dt.timedelta(minutes=4), t0 + dt.timedelta(minutes=50)]
-        buckets, size = svc.timeline(times)
+        buckets, size = report_build.timeline(times)
         assert size == 2 and sum(b.count for b in buckets) == 3
         assert buckets[0].start <= t0 < buckets[0].start + dt.timedelta(minutes=size)
-        assert svc.timeline([]) == ((), 1)
-        _b, day_size = svc.timeline([t0, t0 + dt.timedelta(days=3)])
+        assert report_build.timeline([]) == ((), 1)
+        _b, day_size = report_build.timeline([t0, t0 + dt.timedelta(days=3)])
         assert day_size >= 120
 
     def test_texts_are_validated_and_nothing_is_stored_when_bad(self, db, persona_library):
@@ -163,7 +168,7 @@ class TestBuildReport:
 
 
 def _owner_of(db: Any, c: Contribution) -> Any:
-    from sessions.models import Participant
+    from sessions.contributions.models import Participant
 
     return db.get(Participant, c.participant_id)
 
@@ -248,7 +253,7 @@ class TestArchive:
         second = archive.export_archive(db, copy.id)
         assert _without_volatile(second) == _without_volatile(first)
         # and the reports agree as well
-        a, b = svc.build_report(db, ws.id, now=FIXED_NOW), svc.build_report(db, copy.id, now=FIXED_NOW)
+        a, b = report_build.build_report(db, ws.id, now=FIXED_NOW), report_build.build_report(db, copy.id, now=FIXED_NOW)
         assert _render("md", a) == _render("md", b)
 
     @pytest.mark.parametrize(
@@ -282,7 +287,7 @@ class TestArchive:
 def example_report(db: Any) -> Any:
     owner = make_user(db)
     ws = _example(db, owner)
-    return svc.build_report(db, ws.id, now=FIXED_NOW)
+    return report_build.build_report(db, ws.id, now=FIXED_NOW)
 
 
 class TestFormats:
@@ -363,7 +368,7 @@ def tricky(db: Any, persona_library: Any) -> Any:
     """A workshop whose texts carry Norwegian, emoji, right-to-left and hostile text."""
     owner = make_user(db)
     ws = make_workshop(db, owner, persona_library, n_groups=2, title=f"Verkstad {UNICODE}")
-    from sessions import workshops as wsvc
+    from sessions.workshops import service as wsvc
 
     wsvc.update_group(db, ws, ws.groups[0].id, "Bord مريم 🙂", ws.groups[0].persona_id)
     ws = wsvc.load_for_dashboard(db, ws.id)
@@ -371,7 +376,7 @@ def tricky(db: Any, persona_library: Any) -> Any:
     for i, text in enumerate(HOSTILE):
         _post(db, ws, ws.groups[i % 2], "solution", text)
     svc.save_texts(db, ws, svc.TextsInput.parse(UNICODE, "Oppsummert: " + " ".join(HOSTILE), "", ""))
-    return svc.build_report(db, ws.id)
+    return report_build.build_report(db, ws.id)
 
 
 class TestUnicodeAndHostileText:
@@ -561,7 +566,7 @@ class TestReportPages:
         assert resp.status_code == 503 and resp.get_json()["error"]["code"] == "export_failed"
 
     def test_a_dead_worker_is_replaced(self, app, logged_in, workshop, posted, monkeypatch):
-        from facilitator import export_pool
+        from facilitator.exports import pool as export_pool
 
         first = logged_in.get(f"/workshops/{workshop.id}/report.xlsx")
         assert first.status_code == 200
@@ -679,7 +684,7 @@ class TestEditorEndpoint:
 
 class TestLiveReport:
     def test_a_share_link_watches_and_gets_new_contributions(self, app, logged_in, app_db, workshop, make_client):
-        from facilitator.realtime import socketio
+        from facilitator.realtime.sockets import socketio
 
         url = _share(logged_in, workshop)
         token = url.rsplit("/", 1)[1]
@@ -701,7 +706,7 @@ class TestLiveReport:
         sock.disconnect()
 
     def test_revoked_or_foreign_tokens_cannot_connect_or_watch(self, app, logged_in, app_db, workshop, library):
-        from facilitator.realtime import socketio
+        from facilitator.realtime.sockets import socketio
 
         token = _share(logged_in, workshop).rsplit("/", 1)[1]
         other = make_workshop(app_db, make_user(app_db, "x@kommune.no"), library, n_groups=1, title="Annen")

@@ -25,8 +25,16 @@ from typing import Any
 import pytest
 from helpers import client_id, make_user, make_workshop, post_form
 
-from sessions import archive, followup, moderation, participation, roles, tags, themeboard
-from sessions import report as svc
+from sessions.report import build as report_build
+from sessions.tags import report as tags_report
+from sessions.themes import report as themes_report
+from sessions.archive import service as archive
+from sessions.followup import service as followup
+from sessions.contributions import moderation
+from sessions.contributions import service as participation
+from sessions.contributions import roles
+from sessions.tags import service as tags
+from sessions.themes import service as themeboard
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "docs" / "examples" / "kompetansealliansen-2019.json"
@@ -106,7 +114,7 @@ def rich(db: Any, persona_library: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def rich_report(db: Any, rich: dict[str, Any]) -> Any:
-    return svc.build_report(db, rich["ws"].id, now=FIXED_NOW)
+    return report_build.build_report(db, rich["ws"].id, now=FIXED_NOW)
 
 
 HEADINGS = [
@@ -146,7 +154,7 @@ class TestTree:
         assert HIDDEN not in [m.text for t in themes for m in t.contributions]
         assert themes[1].personas == (b,) and themes[1].count == 1
         # The same as the theme board's own report function (which reads the contributions again).
-        board = [t for t in themeboard.themes_for_report(db, rich["ws"].id) if t.count]
+        board = [t for t in themes_report.themes_for_report(db, rich["ws"].id) if t.count]
         assert [(t.name, t.personas, t.per_persona, [m.id for m in t.contributions]) for t in board] == [
             (t.name, t.personas, t.per_persona, [m.id for m in t.contributions]) for t in themes
         ]
@@ -155,7 +163,7 @@ class TestTree:
         a, b, _c = rich["personas"]
         assert [t.category for t in rich_report.tag_tables] == ["measure", "level"], "need types: nobody used one"
         measures = rich_report.measures
-        assert measures == tags.measure_kinds_by_persona(db, rich["ws"].id)
+        assert measures == tags_report.measure_kinds_by_persona(db, rich["ws"].id)
         col = {label: i for i, label in enumerate(measures.measures)}
         rows = {r.persona: r for r in measures.rows}
         assert rows[a].counts[col["kurs"]] == 1 and rows[b].counts[col["kurs"]] == 2
@@ -185,7 +193,7 @@ class TestTree:
         ws = make_workshop(db, make_user(db), persona_library, n_groups=2)
         p, _t = participation.join(db, ws.join_code, None, ws.groups[0].id, None)
         participation.submit_contribution(db, p, ws.groups[0].id, "need", "Eitt innspel", client_id())
-        r = svc.build_report(db, ws.id)
+        r = report_build.build_report(db, ws.id)
         assert (r.themes, r.tag_tables, r.role_groups, r.followups, r.measures) == ((), (), None, None, None)
 
     @pytest.mark.parametrize(
@@ -201,7 +209,7 @@ class TestTree:
         for role in people:
             p, _t = participation.join(db, ws.join_code, None, g.id, role)
             participation.submit_contribution(db, p, g.id, "need", f"Innspel frå {role}", client_id())
-        r = svc.build_report(db, ws.id)
+        r = report_build.build_report(db, ws.id)
         d = r.role_groups
         assert d == roles.role_differences(db, ws.id)
         assert d.suppressed is suppressed and not d.comparable
@@ -361,7 +369,7 @@ class TestHostileNames:
         tag = tags.add_tag(db, ws, "measure", "a|b <i>x</i>")
         tags.set_tags(db, ws.id, c.id, [tag.id])
         themeboard.create_theme(db, ws, formula, [c.id])
-        r = svc.build_report(db, ws.id)
+        r = report_build.build_report(db, ws.id)
         md = _render("md", r).decode()
         assert "| a\\|b \\<i\\>x\\</i\\> | 1 | 1 |" in md
         assert '### \\=HYPERLINK("http://evil.example","x")' in md  # escaped like any text
@@ -387,7 +395,7 @@ def _plain_example(db: Any) -> Any:
     for c in doc["contributions"]:
         c["theme"] = None
     ws = archive.import_archive(db, doc, make_user(db))
-    return svc.build_report(db, ws.id, now=dt.datetime(2019, 6, 13, 12, 0, 0))
+    return report_build.build_report(db, ws.id, now=dt.datetime(2019, 6, 13, 12, 0, 0))
 
 
 class TestUnchangedWithoutSections:
@@ -408,7 +416,7 @@ class TestUnchangedWithoutSections:
 
     def test_example_archive_has_themes_and_followups(self, db):
         doc = json.loads(EXAMPLE.read_text(encoding="utf-8"))
-        r = svc.build_report(db, archive.import_archive(db, doc, make_user(db)).id, now=dt.datetime(2019, 6, 13, 12, 0, 0))
+        r = report_build.build_report(db, archive.import_archive(db, doc, make_user(db)).id, now=dt.datetime(2019, 6, 13, 12, 0, 0))
         md = _render("md", r).decode()
         assert re.findall(r"^## (.+)$", md, re.M) == [
             "1. Sammendrag", "2. Oppsummering av innspill", "3. Tverrgående tema", "4. Oppfølging", "5. Deltakelse", "6. Metode og neste gang"

@@ -13,9 +13,13 @@ from helpers import client_id, join_participant, make_user, make_workshop
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sessions import participation, rounds
-from sessions.errors import IllegalTransition, KindNotOpen, RoundClosed, ValidationFailed, WorkshopNotOpen
-from sessions.models import Contribution, Round, RoundStatus, VoteScope, utcnow
+from sessions.rounds import plan as rounds_plan
+from sessions.contributions import service as participation
+from sessions.rounds import service as rounds
+from sessions.core.errors import IllegalTransition, KindNotOpen, RoundClosed, ValidationFailed, WorkshopNotOpen
+from sessions.contributions.models import Contribution
+from sessions.core.base import utcnow
+from sessions.rounds.models import Round, RoundStatus, VoteScope
 
 T0 = dt.datetime(2030, 5, 20, 9, 0, 0)
 MIN = dt.timedelta(minutes=1)
@@ -34,11 +38,11 @@ def ws(db, owner, persona_library):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def plan(db, ws):  # type: ignore[no-untyped-def]
-    return rounds.add_default_plan(db, ws)
+    return rounds_plan.add_default_plan(db, ws)
 
 
 def spec(name="Runde", minutes="10", kinds=("need",), voting=False, dots=5, scope="all"):  # type: ignore[no-untyped-def]
-    return rounds.RoundSpec.parse(name, "Skriv ned", minutes, list(kinds), voting, dots, scope)
+    return rounds_plan.RoundSpec.parse(name, "Skriv ned", minutes, list(kinds), voting, dots, scope)
 
 
 def post(db, p, group, kind="need", text="Et innspill", typed_at=None):  # type: ignore[no-untyped-def]
@@ -64,13 +68,13 @@ class TestPlan:
 
     def test_the_default_plan_only_for_an_empty_plan(self, db, ws, plan):
         with pytest.raises(IllegalTransition) as err:
-            rounds.add_default_plan(db, ws)
+            rounds_plan.add_default_plan(db, ws)
         assert err.value.params["reason"] == "plan_not_empty"
         assert len(rounds.plan(db, ws.id)) == 4
 
     def test_add_rounds_in_order(self, db, ws):
-        a = rounds.add_round(db, ws, spec("A"))
-        b = rounds.add_round(db, ws, spec("B", minutes="0.5", kinds=("need", "solution")))
+        a = rounds_plan.add_round(db, ws, spec("A"))
+        b = rounds_plan.add_round(db, ws, spec("B", minutes="0.5", kinds=("need", "solution")))
         assert [r.name for r in rounds.plan(db, ws.id)] == ["A", "B"]
         assert (a.position, b.position, b.duration_s, b.kinds) == (0, 1, 30, ["need", "solution"])
 
@@ -99,38 +103,38 @@ class TestPlan:
     def test_started_rounds_keep_their_shape(self, db, ws, plan):
         rounds.start_round(db, ws)
         running = plan[0]
-        renamed = rounds.update_round(db, ws, running.id, spec("Behov", minutes="10", kinds=("need",)))
+        renamed = rounds_plan.update_round(db, ws, running.id, spec("Behov", minutes="10", kinds=("need",)))
         assert renamed.name == "Behov"
         with pytest.raises(IllegalTransition) as err:
-            rounds.update_round(db, ws, running.id, spec("Behov", minutes="20", kinds=("need",)))
+            rounds_plan.update_round(db, ws, running.id, spec("Behov", minutes="20", kinds=("need",)))
         assert err.value.params["reason"] == "round_started"
         with pytest.raises(IllegalTransition):
-            rounds.delete_round(db, ws, running.id)
+            rounds_plan.delete_round(db, ws, running.id)
         rounds.end_round(db, ws, running.id)
         with pytest.raises(IllegalTransition) as err:
-            rounds.update_round(db, ws, running.id, spec("Behov"))
+            rounds_plan.update_round(db, ws, running.id, spec("Behov"))
         assert err.value.params["reason"] == "round_ended"
 
     def test_voting_setup_may_change_while_the_vote_runs(self, db, ws, plan):
         vote = plan[2]
         rounds.start_round(db, ws, vote.id)
-        changed = rounds.update_round(db, ws, vote.id, spec("Prioritering", minutes="5", kinds=(), voting=True, dots=3, scope="group"))
+        changed = rounds_plan.update_round(db, ws, vote.id, spec("Prioritering", minutes="5", kinds=(), voting=True, dots=3, scope="group"))
         assert (changed.dots, changed.scope) == (3, VoteScope.group)
 
     def test_delete_and_move_planned_rounds(self, db, ws, plan):
-        rounds.move_round(db, ws, plan[3].id, -1)
+        rounds_plan.move_round(db, ws, plan[3].id, -1)
         assert [r.name for r in rounds.plan(db, ws.id)] == ["Kompetansebehov", "Løsningsforslag", "Oppsummering", "Prioritering"]
-        rounds.delete_round(db, ws, plan[1].id)
+        rounds_plan.delete_round(db, ws, plan[1].id)
         assert [r.name for r in rounds.plan(db, ws.id)] == ["Kompetansebehov", "Oppsummering", "Prioritering"]
 
     def test_rounds_of_another_workshop_are_not_found(self, db, ws, plan, persona_library):
         other = make_workshop(db, make_user(db), persona_library, n_groups=1)
-        from sessions.errors import NotFound
+        from sessions.core.errors import NotFound
 
         with pytest.raises(NotFound):
             rounds.start_round(db, other, plan[0].id)
         with pytest.raises(NotFound):
-            rounds.delete_round(db, other, plan[0].id)
+            rounds_plan.delete_round(db, other, plan[0].id)
 
 
 # -- the state machine --------------------------------------------------------------------------
@@ -268,7 +272,7 @@ class TestRunning:
         assert (first.status, first.ended_at) == (RoundStatus.ended, T0 + 10 * MIN)
 
     def test_the_plan_can_finish(self, db, ws):
-        only = rounds.add_round(db, ws, spec())
+        only = rounds_plan.add_round(db, ws, spec())
         rounds.start_round(db, ws)
         rounds.end_round(db, ws, only.id)
         with pytest.raises(IllegalTransition) as err:
@@ -277,7 +281,7 @@ class TestRunning:
 
     def test_only_an_open_workshop_runs_rounds(self, db, owner, persona_library):
         draft = make_workshop(db, owner, persona_library, open_it=False)
-        rounds.add_round(db, draft, spec())  # planning before the workshop opens is fine
+        rounds_plan.add_round(db, draft, spec())  # planning before the workshop opens is fine
         with pytest.raises(WorkshopNotOpen):
             rounds.start_round(db, draft)
 
@@ -402,7 +406,7 @@ class TestRotation:
         order = [p.id for p in sorted(ws.personas, key=lambda p: p.position)]
         start = self.personas(db, ws)
         assert start == order  # group i has persona i
-        rounds.set_rotation(db, ws, True)
+        rounds_plan.set_rotation(db, ws, True)
         assert rounds.start_round(db, ws).rotated is False  # the first round keeps the start
         rounds.end_round(db, ws, plan[0].id)
         assert rounds.start_round(db, ws).rotated is True
@@ -412,7 +416,7 @@ class TestRotation:
         assert self.personas(db, ws) == [order[(i + 1) % 3] for i in range(3)]
 
     def test_the_history_says_which_group_had_which_persona(self, db, ws, plan):
-        rounds.set_rotation(db, ws, True)
+        rounds_plan.set_rotation(db, ws, True)
         before = self.personas(db, ws)
         for r in plan[:2]:
             rounds.start_round(db, ws, r.id)
@@ -425,7 +429,7 @@ class TestRotation:
 
     def test_contributions_keep_their_persona(self, db, ws, plan):
         p, _ = join_participant(db, ws, ws.groups[0])
-        rounds.set_rotation(db, ws, True)
+        rounds_plan.set_rotation(db, ws, True)
         rounds.start_round(db, ws)
         first = post(db, p, ws.groups[0], "need")
         rounds.end_round(db, ws, plan[0].id)

@@ -31,7 +31,8 @@ from sqlalchemy import bindparam, create_engine, make_url, text
 from sqlalchemy.pool import NullPool
 
 from facilitator.ratelimit import FallbackLimiter
-from sessions import accounts, store
+from sessions.accounts import service as accounts
+from sessions.core import store
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_BASE = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -443,8 +444,8 @@ def test_resync_goes_to_the_workshops_clients_only(app: Any, app_db: Any, facili
     own id; ``resync_everywhere`` only the workshops whose rooms missed an event."""
     from helpers import make_workshop
 
-    from facilitator import broadcast
-    from facilitator.realtime import socketio as sio
+    from facilitator.realtime import publish as broadcast
+    from facilitator.realtime.sockets import socketio as sio
 
     other = make_workshop(app_db, facilitator, library, n_groups=1, title="Annen samling")
     walls = {}

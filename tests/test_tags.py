@@ -12,11 +12,17 @@ import pytest
 from helpers import bearer, client_id, csrf_token, join_participant, login, make_user, make_workshop, post_form, post_json
 from sqlalchemy import select
 
-from sessions import moderation, participation, tags
-from sessions.errors import NotFound, NotYourContribution, ValidationFailed, WorkshopNotOpen
-from sessions.models import Base, Contribution
-from sessions.report import build_report
-from sessions.tags import ContributionTag, Tag, TagExists, TagInUse, UnknownTag
+from sessions.tags import models as tags_models
+from sessions.tags import report as tags_report
+from sessions.contributions import moderation
+from sessions.contributions import service as participation
+from sessions.tags import service as tags
+from sessions.core.errors import NotFound, NotYourContribution, ValidationFailed, WorkshopNotOpen
+from sessions.contributions.models import Contribution
+from sessions.models import Base
+from sessions.report.build import build_report
+from sessions.core.errors import TagExists, TagInUse, UnknownTag
+from sessions.tags.models import ContributionTag, Tag
 
 # -- helpers -----------------------------------------------------------------------------------------------
 
@@ -68,7 +74,7 @@ def other(db: Any, persona_library: dict[str, Any]) -> Any:
 class TestVocabulary:
     def test_the_default_is_complete_and_in_order(self, db: Any, ws: Any) -> None:
         vocab = tags.vocabulary(db, ws.id)
-        by_cat = {c: [t.label for t in vocab if t.category == c] for c in tags.CATEGORIES}
+        by_cat = {c: [t.label for t in vocab if t.category == c] for c in tags_models.CATEGORIES}
         # research/domain.md 2.2 (kinds of measure named in the issue), 2.4 (levels), 2.3 (Lai's need types)
         for label in (
             "kurs", "samlingsbasert utdanning", "e-læring", "hospitering", "jobbrotasjon", "mentor/veiledning",
@@ -77,16 +83,16 @@ class TestVocabulary:
             assert label in by_cat["measure"], label
         assert by_cat["level"] == ["individ", "gruppe/avdeling", "organisasjon", "interkommunalt"]
         assert by_cat["need"] == ["anskaffe", "utvikle", "mobilisere", "avvikle"]
-        assert by_cat["measure"] == list(tags.DEFAULT_VOCABULARY["measure"])
-        assert [t.category for t in vocab] == sorted((t.category for t in vocab), key=tags.CATEGORIES.index)
-        assert all(1 <= len(t.label) <= tags.MAX_LABEL for t in vocab)
+        assert by_cat["measure"] == list(tags_models.DEFAULT_VOCABULARY["measure"])
+        assert [t.category for t in vocab] == sorted((t.category for t in vocab), key=tags_models.CATEGORIES.index)
+        assert all(1 <= len(t.label) <= tags_models.MAX_LABEL for t in vocab)
 
     def test_every_way_of_making_a_workshop_gets_its_own_copy(self, db: Any, ws: Any, other: Any, owner: Any) -> None:
-        from sessions import archive
+        from sessions.archive import service as archive
 
         imported = archive.import_archive(db, archive.export_archive(db, ws.id), owner)
         for w in (ws, other, imported):
-            assert [(t.category, t.label) for t in tags.vocabulary(db, w.id)] == [(c, lab) for c, lab, _ in tags.default_tags()]
+            assert [(t.category, t.label) for t in tags.vocabulary(db, w.id)] == [(c, lab) for c, lab, _ in tags_models.default_tags()]
         ids = [{t.id for t in tags.vocabulary(db, w.id)} for w in (ws, other, imported)]
         assert not (ids[0] & ids[1]) and not (ids[0] & ids[2])
 
@@ -129,7 +135,7 @@ class TestVocabulary:
         ],
     )
     def test_bad_vocabulary_input_changes_nothing(self, db: Any, engine: Any, ws: Any, category: Any, label: str, field: str, reason: str) -> None:
-        from sessions.store import make_session_factory
+        from sessions.core.store import make_session_factory
 
         before = snapshot(make_session_factory(engine))
         with pytest.raises(ValidationFailed) as err:
@@ -138,7 +144,7 @@ class TestVocabulary:
         assert snapshot(make_session_factory(engine)) == before
 
     def test_labels_are_unique_within_a_category_ignoring_case(self, db: Any, engine: Any, ws: Any) -> None:
-        from sessions.store import make_session_factory
+        from sessions.core.store import make_session_factory
 
         before = snapshot(make_session_factory(engine))
         with pytest.raises(TagExists):
@@ -213,7 +219,7 @@ class TestTagging:
         assert labels_of(db, c.id) == ["lederopplæring"]
 
     def test_refusals_change_nothing(self, db: Any, engine: Any, ws: Any, other: Any) -> None:
-        from sessions.store import make_session_factory
+        from sessions.core.store import make_session_factory
 
         fresh = make_session_factory(engine)
         me, _ = join_participant(db, ws, ws.groups[0])
@@ -246,7 +252,7 @@ class TestTagging:
         assert err.params.get("reason") == "tag"
 
     def test_a_participant_cannot_tag_after_the_workshop_but_a_facilitator_can(self, db: Any, ws: Any) -> None:
-        from sessions import workshops as svc
+        from sessions.workshops import service as svc
 
         p, _ = join_participant(db, ws, ws.groups[0])
         c = post(db, p, ws.groups[0], "Praksisplasser for studenter", "solution")
@@ -274,7 +280,7 @@ class TestTagging:
         assert gone.as_event(staff=True)["tags"] == []
         with pytest.raises(NotFound):
             tags.set_tag(db, ws.id, c.id, tag_id(db, ws, "individ"), True)
-        assert tags.tags_by_contribution(db, ws.id) == {}
+        assert tags_report.tags_by_contribution(db, ws.id) == {}
 
 
 # -- for the report ------------------------------------------------------------------------------------------
@@ -299,8 +305,8 @@ class TestReportTables:
         participation.delete_contribution(db, p2, deleted.id)
         moderation.merge(db, ws, dup.id, a.id)
 
-        table = tags.measure_kinds_by_persona(db, ws.id)
-        assert table.measures == tags.DEFAULT_VOCABULARY["measure"]
+        table = tags_report.measure_kinds_by_persona(db, ws.id)
+        assert table.measures == tags_models.DEFAULT_VOCABULARY["measure"]
         assert [r.persona_id for r in table.rows] == [p.id for p in ws.personas]
         k, m = table.measures.index("kurs"), table.measures.index("mentor/veiledning")
         row1, row2 = table.rows[0], table.rows[1]
@@ -310,7 +316,7 @@ class TestReportTables:
         assert not table.is_empty
         assert sum(table.totals) == 4  # the level tag "individ" is not a kind of measure
 
-        labels = tags.tags_by_contribution(db, ws.id)
+        labels = tags_report.tags_by_contribution(db, ws.id)
         assert labels[a.id] == ("kurs", "individ") and labels[c.id] == ("kurs", "mentor/veiledning")
         assert untagged.id not in labels and deleted.id not in labels
         report = build_report(db, ws.id)
@@ -319,11 +325,11 @@ class TestReportTables:
         assert hidden.id not in by_id
 
     def test_an_empty_table_and_a_renamed_measure(self, db: Any, ws: Any) -> None:
-        table = tags.measure_kinds_by_persona(db, ws.id)
+        table = tags_report.measure_kinds_by_persona(db, ws.id)
         assert table.is_empty and all(r.contributions == 0 for r in table.rows)
         tags.rename_tag(db, ws, tag_id(db, ws, "kurs"), "kortkurs")
         tags.remove_tag(db, ws, tag_id(db, ws, "nettverk"))
-        measures = tags.measure_kinds_by_persona(db, ws.id).measures
+        measures = tags_report.measure_kinds_by_persona(db, ws.id).measures
         assert measures[0] == "kortkurs" and "nettverk" not in measures
 
 
@@ -332,7 +338,7 @@ class TestReportTables:
 
 class TestArchive:
     def test_vocabulary_and_tags_travel_export_import_export(self, db: Any, ws: Any, owner: Any) -> None:
-        from sessions import archive
+        from sessions.archive import service as archive
 
         p, _ = join_participant(db, ws, ws.groups[0])
         a = post(db, p, ws.groups[0], "Kurs og mentor", "solution")
@@ -357,8 +363,8 @@ class TestArchive:
         assert [t.label for t in tags.vocabulary(db, copy.id)] == [x["label"] for x in first["tag_vocabulary"]]
 
     def test_older_archives_get_the_default_and_bad_ones_store_nothing(self, db: Any, ws: Any, owner: Any, engine: Any) -> None:
-        from sessions import archive
-        from sessions.store import make_session_factory
+        from sessions.archive import service as archive
+        from sessions.core.store import make_session_factory
 
         p, _ = join_participant(db, ws, ws.groups[0])
         post(db, p, ws.groups[0], "Et innspill")
@@ -366,8 +372,8 @@ class TestArchive:
         old = {k: v for k, v in doc.items() if k != "tag_vocabulary"}
         old["contributions"][0]["tags"] = [{"category": "need", "label": "omstille"}]  # written by hand
         copy = archive.import_archive(db, old, owner)
-        assert [t.label for t in tags.vocabulary(db, copy.id)] == [lab for _c, lab, _p in tags.default_tags()] + ["omstille"]
-        assert tags.tags_by_contribution(db, copy.id) == {participation.contributions(db, copy.id)[0].id: ("omstille",)}
+        assert [t.label for t in tags.vocabulary(db, copy.id)] == [lab for _c, lab, _p in tags_models.default_tags()] + ["omstille"]
+        assert tags_report.tags_by_contribution(db, copy.id) == {participation.contributions(db, copy.id)[0].id: ("omstille",)}
         before = snapshot(make_session_factory(engine))
         for change in (
             lambda d: d.update(tag_vocabulary="kurs"),
@@ -391,7 +397,7 @@ def test_the_migration_gives_existing_workshops_the_default_vocabulary(tmp_path:
     from alembic import command
     from sqlalchemy import text
 
-    from sessions.store import alembic_config, make_engine, upgrade
+    from sessions.core.store import alembic_config, make_engine, upgrade
 
     engine = make_engine(f"sqlite:///{tmp_path}/old.sqlite")
     cfg = alembic_config(str(engine.url))
@@ -412,7 +418,7 @@ def test_the_migration_gives_existing_workshops_the_default_vocabulary(tmp_path:
         rows = conn.execute(text("SELECT workshop_id, category, label, position FROM tags ORDER BY workshop_id, id")).all()
         roles = conn.execute(text("SELECT role FROM participants")).all()
     engine.dispose()
-    expected = [(c, lab, pos) for c, lab, pos in tags.default_tags()]
+    expected = [(c, lab, pos) for c, lab, pos in tags_models.default_tags()]
     assert [r[1:] for r in rows if r[0] == 1] == expected
     assert [r[1:] for r in rows if r[0] == 2] == expected
     assert roles == []
@@ -651,7 +657,7 @@ class TestVocabularyPage:
 
 @pytest.fixture
 def sio(app: Any):  # type: ignore[no-untyped-def]
-    from facilitator.realtime import socketio
+    from facilitator.realtime.sockets import socketio
 
     made: list[Any] = []
 
@@ -773,7 +779,7 @@ class TestApi:
         ).get_json()
         owner_b = make_user(app_db, "b@kommune.no")
         ws_b = make_workshop(app_db, owner_b, library, n_groups=1, title="B")
-        from sessions.accounts import issue_api_token
+        from sessions.accounts.service import issue_api_token
 
         token_b = issue_api_token(app_db, owner_b)
         before = snapshot(sessions_)

@@ -14,11 +14,16 @@ import pytest
 from helpers import bearer, client_id, csrf_token, join_participant, make_user, make_workshop, post_form, post_json
 from sqlalchemy import select
 
-from sessions import moderation, participation
-from sessions import report as report_svc
-from sessions import themeboard as tb
-from sessions.accounts import issue_api_token
-from sessions.errors import ContributionHidden, NotFound, SuggestionGone, ValidationFailed
+from sessions.report import build as report_build
+from sessions.themes import board as themes_board
+from sessions.themes import models as themes_models
+from sessions.themes import report as themes_report
+from sessions.themes import suggestions as themes_suggestions
+from sessions.contributions import moderation
+from sessions.contributions import service as participation
+from sessions.themes import service as tb
+from sessions.accounts.service import issue_api_token
+from sessions.core.errors import ContributionHidden, NotFound, SuggestionGone, ValidationFailed
 from sessions.models import Base
 
 # Contributions for three personas (tables 1-3): two cross-persona clusters and some loose ones.
@@ -67,9 +72,9 @@ class World:
         c, _ = participation.submit_contribution(self.db, self.people[table], self.groups[table].id, kind, text, client_id())
         return c.id
 
-    def board(self) -> tb.Board:
+    def board(self) -> themes_board.Board:
         self.db.rollback()
-        return tb.load_board(self.db, self.ws.id)
+        return themes_board.load_board(self.db, self.ws.id)
 
 
 @pytest.fixture
@@ -77,7 +82,7 @@ def w(db: Any, persona_library: dict[str, Any]) -> World:
     return World(db, persona_library)
 
 
-def members(board: tb.Board) -> dict[str, list[int]]:
+def members(board: themes_board.Board) -> dict[str, list[int]]:
     return {t.name: list(t.member_ids) for t in board.themes}
 
 
@@ -219,9 +224,9 @@ def test_hidden_merged_and_deleted_contributions_never_appear(w: World) -> None:
     assert view is not None and view.member_ids == (m[0],)
     assert set(view.hidden_ids) == {m[1], m[2]}  # still members, back when shown again
     assert view.persona_ids == (w.groups[0].persona_id,)
-    report = tb.themes_for_report(db, ws.id)
+    report = themes_report.themes_for_report(db, ws.id)
     assert [c.id for c in report[0].contributions] == [m[0]]
-    csv_themes = {c.id: c.theme for c in report_svc.build_report(db, ws.id).contributions}
+    csv_themes = {c.id: c.theme for c in report_build.build_report(db, ws.id).contributions}
     assert m[1] not in csv_themes and csv_themes[m[0]] == "Mentor"
 
     moderation.unhide(db, ws, m[1])
@@ -233,14 +238,14 @@ def test_hidden_merged_and_deleted_contributions_never_appear(w: World) -> None:
 # -- suggestions -----------------------------------------------------------------------------------
 
 
-def clusters(board: tb.Board) -> list[set[int]]:
+def clusters(board: themes_board.Board) -> list[set[int]]:
     return [set(s.member_ids) for s in board.suggestions]
 
 
 def test_suggestions_run_on_request_among_ungrouped_visible_contributions(w: World) -> None:
     db, ws = w.db, w.ws
     assert w.board().suggestions == ()  # nothing until asked
-    ch = tb.refresh_suggestions(db, ws)
+    ch = themes_suggestions.refresh_suggestions(db, ws)
     assert ch.changed and ch.detail == "2"
     board = w.board()
     assert sorted(map(sorted, clusters(board))) == sorted([sorted(w.ids["mentor"]), sorted(w.ids["time"])])
@@ -253,81 +258,81 @@ def test_suggestions_run_on_request_among_ungrouped_visible_contributions(w: Wor
     t = tb.create_theme(db, ws, "Eget tema", [w.ids["mentor"][0]]).theme
     assert t is not None
     moderation.hide(db, ws, w.ids["time"][0])
-    tb.refresh_suggestions(db, ws)
+    themes_suggestions.refresh_suggestions(db, ws)
     for s in w.board().suggestions:
         assert w.ids["mentor"][0] not in s.member_ids and w.ids["time"][0] not in s.member_ids
 
 
 def test_accept_with_the_proposed_or_a_new_name(w: World) -> None:
     db, ws = w.db, w.ws
-    tb.refresh_suggestions(db, ws)
+    themes_suggestions.refresh_suggestions(db, ws)
     one, two = w.board().suggestions
-    ch = tb.accept_suggestion(db, ws, one.id)
+    ch = themes_suggestions.accept_suggestion(db, ws, one.id)
     assert ch.theme is not None and ch.theme.name == one.name
-    ch = tb.accept_suggestion(db, ws, two.id, "Tid og mentor")
+    ch = themes_suggestions.accept_suggestion(db, ws, two.id, "Tid og mentor")
     assert ch.theme is not None and ch.theme.name == "Tid og mentor"
     board = w.board()
     assert {x.name: set(x.member_ids) for x in board.themes} == {one.name: set(one.member_ids), "Tid og mentor": set(two.member_ids)}
     assert {x.origin for x in board.themes} == {"suggested"}
     assert board.suggestions == ()
     # Accepting twice: the named error, nothing changes.
-    refused(w, lambda: tb.accept_suggestion(db, ws, one.id), SuggestionGone, params={"reason": "accepted"})
+    refused(w, lambda: themes_suggestions.accept_suggestion(db, ws, one.id), SuggestionGone, params={"reason": "accepted"})
 
 
 def test_split_a_suggestion_into_two_themes(w: World) -> None:
     db, ws = w.db, w.ws
-    tb.refresh_suggestions(db, ws)
+    themes_suggestions.refresh_suggestions(db, ws)
     s = next(x for x in w.board().suggestions if set(x.member_ids) == set(w.ids["mentor"]))
     second = [s.member_ids[-1]]
-    refused(w, lambda: tb.split_suggestion(db, ws, s.id, []), ValidationFailed, reason="split_needs_both")
-    refused(w, lambda: tb.split_suggestion(db, ws, s.id, list(s.member_ids)), ValidationFailed, reason="split_needs_both")
-    refused(w, lambda: tb.split_suggestion(db, ws, s.id, [w.ids["loose"][0]]), ValidationFailed, reason="not_in_suggestion")
-    refused(w, lambda: tb.split_suggestion(db, ws, s.id, ["x"]), ValidationFailed, reason="not_a_list_of_ids")
-    refused(w, lambda: tb.split_suggestion(db, ws, s.id, second, "Mentor", "mentor"), ValidationFailed, reason="theme_exists")
-    ch = tb.split_suggestion(db, ws, s.id, [str(second[0])], "Mentor", "")
+    refused(w, lambda: themes_suggestions.split_suggestion(db, ws, s.id, []), ValidationFailed, reason="split_needs_both")
+    refused(w, lambda: themes_suggestions.split_suggestion(db, ws, s.id, list(s.member_ids)), ValidationFailed, reason="split_needs_both")
+    refused(w, lambda: themes_suggestions.split_suggestion(db, ws, s.id, [w.ids["loose"][0]]), ValidationFailed, reason="not_in_suggestion")
+    refused(w, lambda: themes_suggestions.split_suggestion(db, ws, s.id, ["x"]), ValidationFailed, reason="not_a_list_of_ids")
+    refused(w, lambda: themes_suggestions.split_suggestion(db, ws, s.id, second, "Mentor", "mentor"), ValidationFailed, reason="theme_exists")
+    ch = themes_suggestions.split_suggestion(db, ws, s.id, [str(second[0])], "Mentor", "")
     assert [x.name for x in ch.themes] == ["Mentor", "Mentor (2)"]
     assert members(w.board()) == {"Mentor": list(s.member_ids[:-1]), "Mentor (2)": second}
 
 
 def test_a_rejected_suggestion_does_not_come_back(w: World) -> None:
     db, ws = w.db, w.ws
-    tb.refresh_suggestions(db, ws)
+    themes_suggestions.refresh_suggestions(db, ws)
     board = w.board()
     mentor = next(x for x in board.suggestions if set(x.member_ids) == set(w.ids["mentor"]))
-    tb.reject_suggestion(db, ws, mentor.id)
+    themes_suggestions.reject_suggestion(db, ws, mentor.id)
     assert set(mentor.member_ids) not in clusters(w.board())
-    tb.refresh_suggestions(db, ws)
+    themes_suggestions.refresh_suggestions(db, ws)
     assert set(w.ids["mentor"]) not in clusters(w.board())
     assert set(w.ids["time"]) in clusters(w.board())
     # Not with one more like it either (a new mentor card would join the same cluster).
     extra = w.post(0, "solution", "Mentor for alle nyutdannede det første året")
-    tb.refresh_suggestions(db, ws)
+    themes_suggestions.refresh_suggestions(db, ws)
     assert not any(extra in c or set(w.ids["mentor"]) <= c for c in clusters(w.board()))
     # Deciding on it again is refused.
-    refused(w, lambda: tb.reject_suggestion(db, ws, mentor.id), SuggestionGone, params={"reason": "rejected"})
+    refused(w, lambda: themes_suggestions.reject_suggestion(db, ws, mentor.id), SuggestionGone, params={"reason": "rejected"})
 
 
 def test_suggestions_from_an_older_refresh_are_gone(w: World) -> None:
     db, ws = w.db, w.ws
-    tb.refresh_suggestions(db, ws)
+    themes_suggestions.refresh_suggestions(db, ws)
     old = w.board().suggestions[0]
-    tb.refresh_suggestions(db, ws)
-    refused(w, lambda: tb.accept_suggestion(db, ws, old.id), SuggestionGone, params={"reason": "superseded"})
+    themes_suggestions.refresh_suggestions(db, ws)
+    refused(w, lambda: themes_suggestions.accept_suggestion(db, ws, old.id), SuggestionGone, params={"reason": "superseded"})
     # Most of a suggestion grouped by hand meanwhile: too little is left to accept.
     s = w.board().suggestions[0]
     t = tb.create_theme(db, ws, "For hand", list(s.member_ids[:-1])).theme
     assert t is not None
     assert w.board().suggestions[0].id != s.id  # it is no longer shown
-    refused(w, lambda: tb.accept_suggestion(db, ws, s.id), SuggestionGone, params={"reason": "stale"})
-    refused(w, lambda: tb.accept_suggestion(db, w.other, s.id), NotFound)
-    refused(w, lambda: tb.reject_suggestion(db, ws, 0), NotFound)
+    refused(w, lambda: themes_suggestions.accept_suggestion(db, ws, s.id), SuggestionGone, params={"reason": "stale"})
+    refused(w, lambda: themes_suggestions.accept_suggestion(db, w.other, s.id), NotFound)
+    refused(w, lambda: themes_suggestions.reject_suggestion(db, ws, 0), NotFound)
 
 
 def test_the_overlap_rule() -> None:
-    assert tb.overlap(frozenset({1, 2, 3}), frozenset({1, 2, 3})) == 1.0
-    assert tb.overlap(frozenset({1, 2, 3, 4}), frozenset({1, 2, 3})) == 0.75
-    assert tb.overlap(frozenset({1, 8, 9, 10}), frozenset({1, 2, 3})) < tb.REJECTED_OVERLAP
-    assert tb.overlap(frozenset(), frozenset()) == 0.0
+    assert themes_suggestions.overlap(frozenset({1, 2, 3}), frozenset({1, 2, 3})) == 1.0
+    assert themes_suggestions.overlap(frozenset({1, 2, 3, 4}), frozenset({1, 2, 3})) == 0.75
+    assert themes_suggestions.overlap(frozenset({1, 8, 9, 10}), frozenset({1, 2, 3})) < themes_models.REJECTED_OVERLAP
+    assert themes_suggestions.overlap(frozenset(), frozenset()) == 0.0
 
 
 # -- the report's view -----------------------------------------------------------------------------
@@ -338,7 +343,7 @@ def test_themes_for_report(w: World) -> None:
     tb.create_theme(db, ws, "Tid", w.ids["time"])
     tb.create_theme(db, ws, "Mentor", w.ids["mentor"][:2])
     tb.create_theme(db, ws, "Tomt")
-    themes = tb.themes_for_report(db, ws.id)
+    themes = themes_report.themes_for_report(db, ws.id)
     assert [t.name for t in themes] == ["Tid", "Mentor", "Tomt"]
     tid = themes[0]
     names = [g.persona.name for g in w.groups]
@@ -351,7 +356,7 @@ def test_themes_for_report(w: World) -> None:
     assert themes[1].personas == tuple(names[:2]) and themes[1].cross_persona
     assert themes[2].count == 0 and themes[2].personas == ()
     # The report's table column.
-    rows = {c.id: c.theme for c in report_svc.build_report(db, ws.id).contributions}
+    rows = {c.id: c.theme for c in report_build.build_report(db, ws.id).contributions}
     assert rows[w.ids["time"][0]] == "Tid" and rows[w.ids["mentor"][2]] is None
 
 
@@ -452,7 +457,7 @@ def test_json_answers_and_error_codes(hw: World, logged_in: Any) -> None:
     resp = post_json(logged_in, f"{base}/assign", {"contribution_id": hw.ids["loose"][0], "theme_id": theme["id"]})
     assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "contribution_hidden"
     assert snapshot(hw.db) == before
-    tb.refresh_suggestions(hw.db, hw.ws)
+    themes_suggestions.refresh_suggestions(hw.db, hw.ws)
     s = hw.board().suggestions[0]
     assert post_json(logged_in, f"{base}/suggestions/{s.id}/reject", {}).status_code == 200
     resp = post_json(logged_in, f"{base}/suggestions/{s.id}/accept", {})
@@ -537,7 +542,7 @@ def test_the_api(hw: World, client: Any, app_db: Any) -> None:
 
 @pytest.fixture
 def sio(app: Any):  # type: ignore[no-untyped-def]
-    from facilitator.realtime import socketio
+    from facilitator.realtime.sockets import socketio
 
     made: list[Any] = []
 
@@ -563,7 +568,7 @@ def test_a_board_change_reaches_the_workshops_facilitators_only(hw: World, sio: 
 
     ws, other = hw.ws, hw.other
     co = make_user(app_db, "medfasilitator@kommune.no")
-    from sessions.models import WorkshopFacilitator
+    from sessions.workshops.models import WorkshopFacilitator
 
     app_db.add(WorkshopFacilitator(workshop_id=ws.id, user_id=co.id))
     app_db.commit()
@@ -584,7 +589,7 @@ def test_a_board_change_reaches_the_workshops_facilitators_only(hw: World, sio: 
     for name, sock in clients.items():
         ack = watch(sock, other.id if name.startswith("x_") else ws.id)
         if name in ("fac", "co"):
-            assert ack["live"]["themes"] == tb.board_payload(app_db, ws.id)  # the board in the ack
+            assert ack["live"]["themes"] == themes_board.board_payload(app_db, ws.id)  # the board in the ack
         elif name in ("wall", "phone"):
             assert "themes" not in ack["live"]
         sock.get_received()
@@ -629,7 +634,7 @@ def test_events_carry_increasing_revisions(hw: World, sio: Any, logged_in: Any) 
 
 
 def test_themes_travel_in_the_archive(w: World) -> None:
-    from sessions import archive
+    from sessions.archive import service as archive
 
     db, ws = w.db, w.ws
     tb.create_theme(db, ws, "Mentor", w.ids["mentor"])
@@ -642,7 +647,7 @@ def test_themes_travel_in_the_archive(w: World) -> None:
     copy = archive.import_archive(db, first, w.owner)
     second = archive.export_archive(db, copy.id)
     assert {k: v for k, v in second.items() if k != "exported_at"} == {k: v for k, v in first.items() if k != "exported_at"}
-    board = tb.load_board(db, copy.id)
+    board = themes_board.load_board(db, copy.id)
     assert [(t.name, len(t.member_ids), len(t.hidden_ids)) for t in board.themes] == [("Mentor", 2, 1), ("Tomt tema", 0, 0), ("Tid", 2, 0)]
 
 
@@ -658,7 +663,7 @@ def test_themes_travel_in_the_archive(w: World) -> None:
     ],
 )
 def test_a_bad_archive_theme_imports_nothing(w: World, change: Any) -> None:
-    from sessions import archive
+    from sessions.archive import service as archive
 
     doc = archive.export_archive(w.db, w.ws.id)
     change(doc)
@@ -674,10 +679,10 @@ def test_the_example_workshop_has_the_theme_the_organisers_found(db: Any) -> Non
     import json
     from pathlib import Path
 
-    from sessions import archive
+    from sessions.archive import service as archive
 
     doc = json.loads((Path(__file__).resolve().parent.parent / "docs" / "examples" / "kompetansealliansen-2019.json").read_text(encoding="utf-8"))
     ws = archive.import_archive(db, doc, make_user(db))
-    lead, short = tb.themes_for_report(db, ws.id)
+    lead, short = themes_report.themes_for_report(db, ws.id)
     assert lead.name == "Ledelse i endrings- og omstillingsprosesser" and lead.count == 5 and len(lead.personas) == 4
     assert short.name == "Korte kurs og samlingsbasert utdanning" and short.count == 2 and short.solutions == 2

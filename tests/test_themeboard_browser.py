@@ -83,14 +83,14 @@ def post_contributions(server: Server, code: str) -> dict[str, int]:
 
 def stored_board(server: Server, ws_id: int) -> dict[str, list[int]]:
     """What the database has: theme name -> member ids, in board order (read with the domain, not the page)."""
-    from sessions import store
-    from sessions import themeboard as tb
+    from sessions.core import store
+    from sessions.themes import board as themes_board
 
     engine = store.make_engine(server.env["DATABASE_URL"])
     try:
         db = store.make_session_factory(engine)()
         try:
-            return {t.name: list(t.member_ids) for t in tb.load_board(db, ws_id).themes}
+            return {t.name: list(t.member_ids) for t in themes_board.load_board(db, ws_id).themes}
         finally:
             db.close()
     finally:

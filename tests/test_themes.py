@@ -17,16 +17,8 @@ from types import ModuleType
 
 import pytest
 
-from sessions.themes import (
-    STOP_WORDS,
-    ThemeInput,
-    ThemeSuggestion,
-    normalise,
-    split_theme,
-    stem,
-    suggest_themes,
-    tokens,
-)
+from sessions.themes.suggest import ThemeInput, ThemeSuggestion, split_theme, suggest_themes
+from sessions.themes.text import STOP_WORDS, normalise, stem, tokens
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "themes_nb.json"
@@ -261,7 +253,7 @@ def test_output_does_not_depend_on_the_hash_seed() -> None:
     code = (
         "import json, sys\n"
         f"sys.path.insert(0, {str(ROOT)!r})\n"
-        "from sessions.themes import ThemeInput, suggest_themes\n"
+        "from sessions.themes.suggest import ThemeInput, suggest_themes\n"
         f"doc = json.load(open({str(DATA)!r}, encoding='utf-8'))\n"
         "items = [ThemeInput(r['id'], r['text'], r['persona'], r['kind']) for r in doc['items']]\n"
         "print(json.dumps([[list(s.member_ids), s.name, s.cohesion] for s in suggest_themes(items)]))\n"

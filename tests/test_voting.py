@@ -12,19 +12,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
-from sessions import moderation, participation, rounds, voting
-from sessions.errors import (
-    AlreadyVoted,
-    ContributionHidden,
-    DomainError,
-    NoDotsLeft,
-    NotFound,
-    OutsideVotingScope,
-    ValidationFailed,
-    VotingClosed,
-)
-from sessions.models import Round, Vote, utcnow
-from sessions.store import write_transaction
+from sessions.report import build as report_build
+from sessions.rounds import plan as rounds_plan
+from sessions.contributions import moderation
+from sessions.contributions import service as participation
+from sessions.rounds import service as rounds
+from sessions.rounds import voting
+from sessions.core.errors import AlreadyVoted, ContributionHidden, DomainError, NoDotsLeft, NotFound, OutsideVotingScope, ValidationFailed, VotingClosed
+from sessions.core.base import utcnow
+from sessions.rounds.models import Round, Vote
+from sessions.core.store import write_transaction
 
 
 @pytest.fixture
@@ -48,7 +45,7 @@ def posts(db, ws, people):  # type: ignore[no-untyped-def]
 
 
 def vote_round(db, ws, dots=3, scope="all", start=True):  # type: ignore[no-untyped-def]
-    r = rounds.add_round(db, ws, rounds.RoundSpec.parse("Prioritering", "", "5", [], True, dots, scope))
+    r = rounds_plan.add_round(db, ws, rounds_plan.RoundSpec.parse("Prioritering", "", "5", [], True, dots, scope))
     if start:
         rounds.start_round(db, ws, r.id)
     return r
@@ -109,7 +106,7 @@ class TestRules:
             voting.cast(db, people[0], posts[1].id)  # table 2's
 
     def test_votes_end_with_the_round_even_without_anybody_pressing_end(self, db, ws, people, posts):
-        r = rounds.add_round(db, ws, rounds.RoundSpec.parse("Prioritering", "", "5", [], True, 3, "all"))
+        r = rounds_plan.add_round(db, ws, rounds_plan.RoundSpec.parse("Prioritering", "", "5", [], True, 3, "all"))
         rounds.start_round(db, ws, r.id, now=utcnow() - dt.timedelta(minutes=5, seconds=1))
         with pytest.raises(VotingClosed):
             voting.cast(db, people[0], posts[0].id)
@@ -198,7 +195,7 @@ def test_the_dot_budget_holds_whatever_is_pressed(db, ws, people, posts, presses
 
 
 def test_the_report_carries_the_dots_and_never_the_hidden(db, ws, people, posts):
-    from sessions import archive, report
+    from sessions.archive import service as archive
 
     vote_round(db, ws)
     voting.cast(db, people[0], posts[0].id)
@@ -207,7 +204,7 @@ def test_the_report_carries_the_dots_and_never_the_hidden(db, ws, people, posts)
     moderation.merge(db, ws, posts[2].id, posts[0].id)
     moderation.hide(db, ws, posts[1].id)
     voting.cast(db, people[2], posts[3].id)
-    found = {c.id: c for c in report.build_report(db, ws.id).contributions}
+    found = {c.id: c for c in report_build.build_report(db, ws.id).contributions}
     assert posts[1].id not in found  # hidden
     assert posts[2].id not in found  # merged into posts[0]
     assert (found[posts[0].id].votes, found[posts[3].id].votes) == (2, 2)

@@ -389,7 +389,7 @@ class Facilitator:
 
 
 def _library_keys() -> list[str]:
-    from sessions.personas import load_library
+    from sessions.personas.library import load_library
 
     specs, errors = load_library(ROOT / "personas")
     assert not errors, errors

@@ -22,7 +22,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from sessions.report import Report
+from sessions.report.tree import Report
 
 from .labels import Labels
 

@@ -11,7 +11,8 @@ import shutil
 import subprocess
 from xml.sax.saxutils import escape
 
-from sessions.report import Report, local_time
+from sessions.report.service import local_time
+from sessions.report.tree import Report
 
 from .labels import Labels, fill
 

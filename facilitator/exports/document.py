@@ -15,8 +15,9 @@ from babel.dates import format_date, format_datetime
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from sessions.followup import FollowUpEntry, FollowUpSection
-from sessions.report import Report, TagTable, ThemeSection, local_time
+from sessions.followup.register import FollowUpEntry, FollowUpSection
+from sessions.report.service import local_time
+from sessions.report.tree import Report, TagTable, ThemeSection
 
 from . import charts
 from .labels import Labels, category_label, fill, kind_label, role_label, status_label

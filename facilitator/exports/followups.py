@@ -22,8 +22,8 @@ from typing import Any
 
 from markupsafe import Markup
 
-from sessions.followup import FollowUpEntry, FollowUpRegister, FollowUpSection
-from sessions.report import local_time
+from sessions.followup.register import FollowUpEntry, FollowUpRegister, FollowUpSection
+from sessions.report.service import local_time
 
 from .document import REPORT_CSS, local_datetime, long_date, standalone_env
 from .labels import Gettext, Labels, fill, labels

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sessions.report import Report
+from sessions.report.tree import Report
 
 from .document import (
     Table,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sessions.report import Report
+from sessions.report.tree import Report
 
 from .document import REPORT_CSS, render_print_html
 from .labels import Labels

@@ -15,7 +15,8 @@ import csv
 import io
 from typing import Any
 
-from sessions.report import Report, local_time
+from sessions.report.service import local_time
+from sessions.report.tree import Report
 
 from .document import Share, Table, followup_sections, role_table, tag_table, theme_table
 from .labels import Labels, kind_label, status_label

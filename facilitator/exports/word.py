@@ -18,7 +18,7 @@ from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls
 from docx.shared import Cm
 
-from sessions.report import Report
+from sessions.report.tree import Report
 
 from . import charts
 from .document import (

@@ -30,8 +30,9 @@ def handle(req: dict[str, Any]) -> bytes:
     from sqlalchemy import create_engine
     from sqlalchemy.pool import NullPool
 
-    from sessions import store
-    from sessions.report import build_report
+    import sessions.models  # noqa: F401
+    from sessions.core import store
+    from sessions.report.build import build_report
 
     from . import render
     from .labels import labels, translations
@@ -52,8 +53,9 @@ def handle_followups(req: dict[str, Any]) -> bytes:
     from sqlalchemy import create_engine
     from sqlalchemy.pool import NullPool
 
-    from sessions import store
-    from sessions.followup import followups_for_report
+    import sessions.models  # noqa: F401
+    from sessions.core import store
+    from sessions.followup.register import followups_for_report
 
     from .followups import followup_labels, render
     from .labels import translations

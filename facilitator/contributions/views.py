@@ -1,0 +1,234 @@
+"""Participant pages (phones): join by code or QR, pick a group, post, edit and delete one's own.
+
+One write path: the same POST endpoint serves a plain form (redirect back) and ``fetch`` with a
+client-generated id (JSON). Broadcasts happen only after the domain function has committed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, send_from_directory, url_for
+from flask_babel import gettext as _
+
+from sessions.contributions import service as participation
+from sessions.workshops import service as svc
+from sessions.core.errors import DomainError, NotFound, UnknownJoinCode
+from sessions.contributions.models import Participant
+
+from facilitator.realtime import publish as broadcast
+from facilitator.rounds import presenters
+from facilitator.rounds import views as control
+from facilitator import ratelimit
+from facilitator.auth import client_address, participant_for, remember_participant
+from facilitator.db import get_db
+from facilitator.errors import WebError, describe, wants_json
+
+bp = Blueprint("participant", __name__)
+
+
+def _participant_or_join(ws_id: int) -> Participant:
+    p = participant_for(ws_id)
+    if p is None:
+        raise WebError("not_joined", 403)
+    return p
+
+
+def new_client_id() -> str:
+    return uuid.uuid4().hex
+
+
+@bp.route("/join", methods=["GET"])
+def join_form():  # type: ignore[no-untyped-def]
+    return render_template("participant/join.html", code=request.args.get("code", ""), error=None)
+
+
+@bp.route("/j/<code>")
+def join_code(code: str):  # type: ignore[no-untyped-def]
+    """Where the QR code points: one tap (and an optional name) to join."""
+    db = get_db()
+    addr = client_address()
+    if ratelimit.exhausted("join_code_miss", addr):
+        return _join_error(_("Too many attempts. Wait a minute and try again."), "", 429)
+    try:
+        ws = svc.workshop_by_code(db, code)
+    except UnknownJoinCode as err:
+        ratelimit.allow("join_code_miss", addr)
+        return _join_error(describe(err)["message"], "", 404)
+    existing = participant_for(ws.id)
+    if existing is not None:
+        return redirect(url_for("participant.workshop", workshop_id=ws.id))
+    return render_template("participant/join_confirm.html", ws=ws)
+
+
+@bp.route("/join", methods=["POST"])
+def join():  # type: ignore[no-untyped-def]
+    code = request.form.get("code", "")
+    name = request.form.get("display_name") or None
+    addr = client_address()
+    if not ratelimit.allow("join", addr) or ratelimit.exhausted("join_code_miss", addr):
+        return _join_error(_("Too many attempts. Wait a minute and try again."), code, 429)
+    db = get_db()
+    try:
+        ws = svc.workshop_by_code(db, code)
+    except UnknownJoinCode as err:
+        ratelimit.allow("join_code_miss", addr)
+        return _join_error(describe(err)["message"], code, 404)
+    existing = participant_for(ws.id)
+    if existing is not None:
+        return redirect(url_for("participant.workshop", workshop_id=ws.id))
+    try:
+        participant, token = participation.join(db, code, name, role=request.form.get("role") or None)
+    except DomainError as err:
+        return _join_error(describe(err)["message"], code, err.status)
+    remember_participant(ws.id, token)
+    broadcast.participants_changed(ws.id, participation.participant_count(db, ws.id))
+    return redirect(url_for("participant.workshop", workshop_id=ws.id))
+
+
+def _join_error(message: str, code: str, status: int):  # type: ignore[no-untyped-def]
+    return render_template("participant/join.html", code=code, error=message), status
+
+
+@bp.route("/w/sw.js")
+def service_worker():  # type: ignore[no-untyped-def]
+    """The phone pages' service worker (static/js/sw.js): served under /w/ so that its scope is the phone
+    pages, which it lets open from a copy when the network is gone (see the file)."""
+    resp = send_from_directory(f"{current_app.static_folder}/js", "sw.js", mimetype="text/javascript", max_age=0)
+    resp.headers["Cache-Control"] = "no-cache"
+    return resp
+
+
+@bp.route("/w/<int:workshop_id>")
+def workshop(workshop_id: int):  # type: ignore[no-untyped-def]
+    db = get_db()
+    p = participant_for(workshop_id)
+    if p is None:
+        return redirect(url_for("participant.join_form"))
+    ws = svc.load_for_dashboard(db, workshop_id)
+    return render_template("participant/pick_group.html", ws=ws, participant=p)
+
+
+@bp.route("/w/<int:workshop_id>/group", methods=["POST"])
+def choose_group(workshop_id: int):  # type: ignore[no-untyped-def]
+    p = _participant_or_join(workshop_id)
+    try:
+        group_id = int(request.form.get("group_id", ""))
+    except ValueError:
+        flash(_("Choose a group."), "error")
+        return redirect(url_for("participant.workshop", workshop_id=workshop_id))
+    try:
+        participation.choose_group(get_db(), p, group_id)
+    except DomainError as err:
+        flash(describe(err)["message"], "error")
+        return redirect(url_for("participant.workshop", workshop_id=workshop_id))
+    return redirect(url_for("participant.group", workshop_id=workshop_id, group_id=group_id))
+
+
+@bp.route("/w/<int:workshop_id>/g/<int:group_id>")
+def group(workshop_id: int, group_id: int):  # type: ignore[no-untyped-def]
+    db = get_db()
+    p = participant_for(workshop_id)
+    if p is None:
+        return redirect(url_for("participant.join_form"))
+    ws = svc.load_for_dashboard(db, workshop_id)
+    grp = next((g for g in ws.groups if g.id == group_id), None)
+    if grp is None:
+        raise NotFound("no such group")
+    if p.group_id != grp.id:
+        # Following a link to another table moves the participant there.
+        try:
+            participation.choose_group(db, p, grp.id)
+        except DomainError as err:
+            flash(describe(err)["message"], "error")
+    items = participation.contributions(db, ws.id, group_id=grp.id)
+    return render_template(
+        "participant/group.html",
+        ws=ws,
+        group=grp,
+        persona=grp.persona,
+        contributions=items,
+        mine={c.id for c in items if c.participant_id == p.id},
+        seq=ws.last_seq,
+        client_id=new_client_id(),
+        participant=p,
+        **presenters.phone_context(db, ws, grp, p),
+    )
+
+
+def _answer(c: Any, status: int, ws_id: int, group_id: int, message: str):  # type: ignore[no-untyped-def]
+    if wants_json():
+        return jsonify(contribution=c.as_event()), status
+    flash(message, "success")
+    return redirect(url_for("participant.group", workshop_id=ws_id, group_id=group_id) + f"#c{c.id}")
+
+
+@bp.route("/w/<int:workshop_id>/contributions", methods=["POST"])
+def post_contribution(workshop_id: int):  # type: ignore[no-untyped-def]
+    """Post a contribution: plain form (redirect) or fetch with a client id (JSON, 201 or 200 on a retry)."""
+    p = _participant_or_join(workshop_id)
+    data: Any = request.get_json(silent=True) if request.is_json else request.form
+    if data is None or not hasattr(data, "get"):
+        raise WebError("bad_json", 400)
+    group_raw = data.get("group_id")
+    try:
+        group_id = int(group_raw) if group_raw not in (None, "") else -1
+    except (TypeError, ValueError):
+        group_id = -1
+    if not ratelimit.allow("post", f"p{p.id}"):
+        raise WebError("rate_limited", 429)
+    try:
+        c, created = participation.submit_contribution(
+            get_db(), p, group_id, data.get("kind"), data.get("text"), data.get("client_id"), data.get("typed_at")
+        )
+    except DomainError as err:
+        if wants_json():
+            raise
+        flash(describe(err)["message"], "error")
+        # Back to the participant's own table (opening another table's page would move them there).
+        target = p.group_id or (group_id if group_id > 0 else 0)
+        if target:
+            return redirect(url_for("participant.group", workshop_id=workshop_id, group_id=target))
+        return redirect(url_for("participant.workshop", workshop_id=workshop_id))
+    if created:
+        # A late post can arrive while every table votes on every contribution: then every phone gets it.
+        broadcast.contribution_changed(c, every_phone=c.late and control.voting.workshop_wide_ballot(get_db(), workshop_id))
+    return _answer(c, 201 if created else 200, workshop_id, c.group_id, _("Saved."))
+
+
+@bp.route("/w/<int:workshop_id>/contributions/<int:contribution_id>/edit", methods=["GET", "POST"])
+def edit_contribution(workshop_id: int, contribution_id: int):  # type: ignore[no-untyped-def]
+    p = _participant_or_join(workshop_id)
+    db = get_db()
+    if request.method == "GET":
+        c = next((c for c in participation.contributions(db, workshop_id) if c.id == contribution_id and c.participant_id == p.id), None)
+        if c is None:
+            raise NotFound("no such contribution")
+        return render_template("participant/edit.html", ws=svc.get_workshop(db, workshop_id), c=c)
+    data: Any = request.get_json(silent=True) if request.is_json else request.form
+    if data is None or not hasattr(data, "get"):
+        raise WebError("bad_json", 400)
+    try:
+        c = participation.edit_contribution(db, p, contribution_id, data.get("text"))
+    except DomainError as err:
+        if wants_json():
+            raise
+        flash(describe(err)["message"], "error")
+        return redirect(url_for("participant.edit_contribution", workshop_id=workshop_id, contribution_id=contribution_id))
+    broadcast.contribution_changed(c)
+    return _answer(c, 200, workshop_id, c.group_id, _("Saved."))
+
+
+@bp.route("/w/<int:workshop_id>/contributions/<int:contribution_id>/delete", methods=["POST"])
+def delete_contribution(workshop_id: int, contribution_id: int):  # type: ignore[no-untyped-def]
+    p = _participant_or_join(workshop_id)
+    try:
+        c = participation.delete_contribution(get_db(), p, contribution_id)
+    except DomainError as err:
+        if wants_json():
+            raise
+        flash(describe(err)["message"], "error")
+        return redirect(url_for("participant.workshop", workshop_id=workshop_id))
+    broadcast.contribution_changed(c)
+    return _answer(c, 200, workshop_id, c.group_id, _("Deleted."))

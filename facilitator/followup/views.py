@@ -1,0 +1,302 @@
+"""The follow-up register on the web: the register page, the follow-up report with its downloads, and the
+JSON API for the register (domain: ``sessions/followup.py``; formats: ``facilitator/exports/followups.py``).
+
+Facilitators of the workshop reach everything under ``/workshops/<id>/followups``: plain forms with the
+CSRF token (add a proposal, add an item of one's own, edit, delete). A bad field re-renders the page with
+the Norwegian message beside the field and what was typed (422); nothing is stored. ``fetch`` clients
+(``Accept: application/json``) get JSON instead of the redirect, and the error shape on failure.
+
+The follow-up report is for the next meeting. Share links for the workshop's report (``/r/<token>``) open it
+too, read-only (``/r/<token>/followups``): organisers who read the report also read what became of it.
+DOCX, PDF and XLSX are made in the report's export worker process (``"report": "followups"``).
+
+The API (``/api/v1/workshops/<id>/followups``) takes a facilitator's bearer token, like the rest of /api/v1.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale, get_translations
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from sessions.followup import models as followup_models
+from sessions.followup import register as followup_register
+from sessions.followup import service as svc
+from sessions.workshops import service as workshops_svc
+from sessions.core.errors import DomainError, ShareLinkExpired, ShareLinkRevoked, ValidationFailed
+from sessions.workshops.models import Workshop
+from sessions.report.service import today_in_norway
+from sessions.core.validation import MAX_TEXT
+
+from facilitator import api
+from facilitator.report import views as report_views
+from facilitator.auth import facilitator_required, facilitator_user
+from facilitator.db import get_db
+from facilitator.errors import describe, wants_json
+from facilitator.exports import FORMATS
+from facilitator.exports import followups as exports
+from facilitator.exports.labels import Labels
+from facilitator.security import csrf
+
+bp = Blueprint("followup", __name__)
+api_bp = Blueprint("followup_api", __name__, url_prefix="/api/v1")
+csrf.exempt(api_bp)
+
+# The statuses as the register page names them (bokmål UI; the report's headings keep the issue's wording).
+STATUS_LABELS = {
+    "open": _l("Not assessed yet"),
+    "achieved": _l("Achieved"),
+    "not_far_enough": _l("Not far enough"),
+    "next_focus": _l("Next focus"),
+}
+STATUS_ORDER = ("open", "achieved", "not_far_enough", "next_focus")
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.register_blueprint(api_bp)
+
+
+def _locale() -> str:
+    return str(get_locale() or "nb")
+
+
+def _labels() -> Labels:
+    return exports.followup_labels(get_translations(), _locale())
+
+
+def _ws(workshop_id: int) -> Workshop:
+    return workshops_svc.workshop_for_facilitator(get_db(), workshop_id, facilitator_user())
+
+
+# -- the register page -------------------------------------------------------------------------------
+
+
+def _render_register(ws: Workshop, *, error: dict[str, Any] | None = None, status: int = 200) -> Any:
+    db = get_db()
+    full = workshops_svc.load_for_dashboard(db, ws.id)
+    html = render_template(
+        "followup/page.html",
+        ws=full,
+        items=svc.followups(db, ws.id),
+        proposal_groups=svc.proposals_by_persona(db, ws.id),
+        suggestions=svc.responsible_suggestions(db, ws.id),
+        statuses=[(s, str(STATUS_LABELS[s])) for s in STATUS_ORDER],
+        status_labels={s: str(label) for s, label in STATUS_LABELS.items()},
+        today=today_in_norway(),
+        locale=_locale(),
+        open_id=request.args.get("open", type=int),
+        error=error,
+        max_text=MAX_TEXT,
+        max_responsible=followup_models.MAX_RESPONSIBLE,
+        max_note=followup_models.MAX_NOTE,
+    )
+    return html, status
+
+
+def _back(ws: Workshop, anchor: str = "", open_id: int | None = None) -> Any:
+    url = url_for("followup.register", workshop_id=ws.id, open=open_id) if open_id else url_for("followup.register", workshop_id=ws.id)
+    return redirect(url + (f"#{anchor}" if anchor else ""))
+
+
+def _refuse(ws: Workshop, form: str, err: DomainError) -> Any:
+    """A refused form: a bad field re-renders the page with the message beside it and the typed values
+    (422); anything else is a message on the page. JSON clients get the error shape."""
+    if wants_json():
+        raise err
+    message = describe(err)["message"]
+    if isinstance(err, ValidationFailed) and err.field in svc.FIELDS:
+        values = {k: request.form.get(k, "") for k in svc.FIELDS}
+        return _render_register(ws, error={"form": form, "field": err.field, "message": message, "typed": values}, status=422)
+    flash(message, "error")
+    return _back(ws, form)
+
+
+def _done(ws: Workshop, item: followup_models.FollowUp | None, message: str, status: int = 200, *, open_it: bool = False) -> Any:
+    if wants_json():
+        body: dict[str, Any] = {"ok": True, "message": message}
+        if item is not None:
+            body["followup"] = item.as_json(today_in_norway())
+        return jsonify(body), status
+    flash(message, "success")
+    if item is None:
+        return _back(ws, "register")
+    return _back(ws, f"f{item.id}", item.id if open_it else None)
+
+
+@bp.route("/workshops/<int:workshop_id>/followups")
+@facilitator_required
+def register(workshop_id: int):  # type: ignore[no-untyped-def]
+    return _render_register(_ws(workshop_id))
+
+
+@bp.route("/workshops/<int:workshop_id>/followups", methods=["POST"])
+@facilitator_required
+def add_item(workshop_id: int):  # type: ignore[no-untyped-def]
+    """An item of the organisers' own."""
+    ws = _ws(workshop_id)
+    try:
+        item = svc.add_item(get_db(), ws, svc.parse_changes(request.form, require_text=True))
+    except DomainError as err:
+        return _refuse(ws, "new", err)
+    return _done(ws, item, _("The item was added to the follow-up."), 201)
+
+
+@bp.route("/workshops/<int:workshop_id>/followups/from-proposal", methods=["POST"])
+@facilitator_required
+def add_proposal(workshop_id: int):  # type: ignore[no-untyped-def]
+    """A visible solution proposal becomes an item (its text copied); the item opens for role and deadline."""
+    ws = _ws(workshop_id)
+    try:
+        item = svc.add_from_contribution(get_db(), ws, request.form.get("contribution_id"))
+    except DomainError as err:
+        if wants_json():
+            raise
+        flash(describe(err)["message"], "error")
+        return _back(ws, "proposals")
+    return _done(ws, item, _("The proposal was added to the follow-up. Give it a responsible role and a deadline."), 201, open_it=True)
+
+
+@bp.route("/workshops/<int:workshop_id>/followups/<int:followup_id>", methods=["POST"])
+@facilitator_required
+def update(workshop_id: int, followup_id: int):  # type: ignore[no-untyped-def]
+    ws = _ws(workshop_id)
+    try:
+        item = svc.update_followup(get_db(), ws, followup_id, svc.parse_changes(request.form, require_text=True))
+    except DomainError as err:
+        return _refuse(ws, f"f{followup_id}", err)
+    return _done(ws, item, _("Saved."))
+
+
+@bp.route("/workshops/<int:workshop_id>/followups/<int:followup_id>/delete", methods=["POST"])
+@facilitator_required
+def delete(workshop_id: int, followup_id: int):  # type: ignore[no-untyped-def]
+    ws = _ws(workshop_id)
+    try:
+        svc.delete_followup(get_db(), ws, followup_id)
+    except DomainError as err:
+        if wants_json():
+            raise
+        flash(describe(err)["message"], "error")
+        return _back(ws, "register")
+    return _done(ws, None, _("The item was deleted from the follow-up."))
+
+
+# -- the follow-up report ----------------------------------------------------------------------------
+
+
+def _report_page(ws: Workshop, *, token: str | None) -> Any:
+    reg = followup_register.followups_for_report(get_db(), ws.id)
+    if token:
+        downloads = [(f, url_for("followup.shared_download", token=token, fmt=f)) for f in exports.FOLLOWUP_FORMATS]
+    else:
+        downloads = [(f, url_for("followup.download", workshop_id=ws.id, fmt=f)) for f in exports.FOLLOWUP_FORMATS]
+    resp = Response(
+        render_template(
+            "followup/report.html",
+            ws=ws,
+            token=token,
+            shared=token is not None,
+            downloads=downloads,
+            format_names=report_views.FORMAT_NAMES,
+            **exports.context(reg, _labels()),
+        )
+    )
+    resp.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return resp
+
+
+def _download(ws: Workshop, fmt: str) -> Any:
+    if FORMATS[fmt].heavy:
+        data = report_views.run_worker(fmt, ws.id, _locale(), report="followups")
+    else:
+        data = exports.render(fmt, followup_register.followups_for_report(get_db(), ws.id), _labels())
+    resp = Response(data, mimetype=FORMATS[fmt].mimetype)
+    resp.headers["Content-Disposition"] = f'attachment; filename="{exports.filename(ws.title, fmt)}"'
+    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return resp
+
+
+@bp.route("/workshops/<int:workshop_id>/followups/report")
+@facilitator_required
+def report(workshop_id: int):  # type: ignore[no-untyped-def]
+    return _report_page(_ws(workshop_id), token=None)
+
+
+@bp.route("/workshops/<int:workshop_id>/followups.<any(docx, pdf, md, csv, xlsx):fmt>")
+@facilitator_required
+def download(workshop_id: int, fmt: str):  # type: ignore[no-untyped-def]
+    return _download(_ws(workshop_id), fmt)
+
+
+@bp.route("/r/<token>/followups")
+def shared(token: str):  # type: ignore[no-untyped-def]
+    try:
+        ws = report_views._shared_ws(token)
+    except (ShareLinkRevoked, ShareLinkExpired) as err:
+        return report_views._gone(err)
+    return _report_page(ws, token=token)
+
+
+@bp.route("/r/<token>/followups.<any(docx, pdf, md, csv, xlsx):fmt>")
+def shared_download(token: str, fmt: str):  # type: ignore[no-untyped-def]
+    try:
+        ws = report_views._shared_ws(token)
+    except (ShareLinkRevoked, ShareLinkExpired) as err:
+        return report_views._gone(err)
+    return _download(ws, fmt)
+
+
+# -- the API -----------------------------------------------------------------------------------------
+
+
+def _api_ws(workshop_id: int) -> Workshop:
+    return workshops_svc.workshop_for_facilitator(get_db(), workshop_id, api._user())
+
+
+@api_bp.route("/workshops/<int:workshop_id>/followups", methods=["GET"])
+def list_followups(workshop_id: int):  # type: ignore[no-untyped-def]
+    ws = _api_ws(workshop_id)
+    today = today_in_norway()
+    return jsonify(followups=[item.as_json(today) for item in svc.followups(get_db(), ws.id)])
+
+
+@api_bp.route("/workshops/<int:workshop_id>/followups", methods=["POST"])
+def create_followup(workshop_id: int):  # type: ignore[no-untyped-def]
+    """From a proposal (``contribution_id``; ``text`` defaults to the proposal's) or the organisers' own."""
+    ws = _api_ws(workshop_id)
+    data = api._json_body()
+    if "contribution_id" in data:
+        item = svc.add_from_contribution(get_db(), ws, data.get("contribution_id"), svc.parse_changes(data))
+    else:
+        item = svc.add_item(get_db(), ws, svc.parse_changes(data, require_text=True))
+    return jsonify(item.as_json(today_in_norway())), 201
+
+
+@api_bp.route("/workshops/<int:workshop_id>/followups/<int:followup_id>", methods=["PATCH"])
+def update_followup(workshop_id: int, followup_id: int):  # type: ignore[no-untyped-def]
+    ws = _api_ws(workshop_id)
+    data = api._json_body()
+    item = svc.update_followup(get_db(), ws, followup_id, svc.parse_changes(data))
+    return jsonify(item.as_json(today_in_norway()))
+
+
+@api_bp.route("/workshops/<int:workshop_id>/followups/<int:followup_id>", methods=["DELETE"])
+def delete_followup(workshop_id: int, followup_id: int):  # type: ignore[no-untyped-def]
+    ws = _api_ws(workshop_id)
+    svc.delete_followup(get_db(), ws, followup_id)
+    return "", 204

@@ -1,0 +1,390 @@
+"""Tags and roles on the web: the vocabulary page, one-tap tagging, the JSON API for both.
+
+- ``/workshops/<id>/tags``: the facilitator edits the workshop's vocabulary (add, rename, move, remove; removing
+  a tag in use asks first and removes its uses), and sees the measure kinds by persona and the role groups.
+- ``POST /w/<id>/contributions/<cid>/tags``: a participant puts a tag on (or takes it off) one of their own
+  posts; ``POST /workshops/<id>/contributions/<cid>/tags``: a facilitator, on any contribution. Both take a
+  plain form (``add`` or ``remove`` = tag id; redirect back) or ``fetch`` JSON ``{"tag_id", "on"}``
+  (answered with the contribution), and broadcast the ``contribution`` event, which carries ``tags``.
+- ``/api/v1/workshops/<id>/tags...`` and ``.../contributions/<cid>/tags``: the same for API clients.
+
+One write path as elsewhere: the domain function (sessions/tags.py) validates and commits, then
+``broadcast.contribution_changed`` emits. Roles are only ever shown in aggregates (sessions/roles.py).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Flask, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+
+from sessions.core import errors as core_errors
+from sessions.tags import models as tags_models
+from sessions.tags import report as tags_report
+from sessions.contributions import roles
+from sessions.tags import service as tags
+from sessions.rounds import voting
+from sessions.workshops import service as svc
+from sessions.accounts.service import user_by_api_token
+from sessions.core.errors import DomainError
+from sessions.contributions.models import Contribution
+from sessions.workshops.models import Workshop
+
+from facilitator.realtime import publish as broadcast
+from facilitator import ratelimit
+from facilitator.auth import bearer_token, facilitator_required, facilitator_user, participant_for
+from facilitator.db import get_db
+from facilitator.errors import WebError, describe, wants_json
+from facilitator.security import csrf
+
+bp = Blueprint("tagging", __name__)
+api_bp = Blueprint("tags_api", __name__, url_prefix="/api/v1")
+csrf.exempt(api_bp)
+
+CATEGORY_LABELS: dict[str, Any] = {
+    "measure": _l("Kind of measure"),
+    "level": _l("Level"),
+    "need": _l("Need type"),
+}
+ROLE_LABELS: dict[str, Any] = {
+    "leder": _l("Leader"),
+    "mellomleder": _l("Middle manager"),
+    "ansatt": _l("Employee"),
+    "tillitsvalgt": _l("Union representative"),
+    "hr": _l("HR"),
+    "ekstern": _l("External"),
+    roles.OTHER: _l("Others / not given"),
+}
+
+
+def category_label(key: str) -> str:
+    return str(CATEGORY_LABELS.get(key, key))
+
+
+def role_label(key: str) -> str:
+    return str(ROLE_LABELS.get(key, key))
+
+
+def role_options() -> list[tuple[str, str]]:
+    """``(value, label)`` for the join form: "prefer not to say" first, then the roles."""
+    return [("", _("Prefer not to say"))] + [(key, role_label(key)) for key in roles.ROLES]
+
+
+class TagPicker:
+    """What a page needs to show tag toggles: the vocabulary by category, and the same as JSON for tags.js."""
+
+    def __init__(self, vocabulary: list[tags_models.Tag]) -> None:
+        self.categories = [
+            {"key": g.category, "label": category_label(g.category), "tags": [{"id": t.id, "label": t.label} for t in g.tags]}
+            for g in tags.grouped(vocabulary)
+            if g.tags
+        ]
+
+    def __bool__(self) -> bool:
+        return bool(self.categories)
+
+    def script(self) -> Markup:
+        """``<script type="application/json" id="tag-vocabulary">`` for tags.js (escaped like ``tojson``)."""
+        data = {
+            "categories": self.categories,
+            "strings": {
+                "summary": _("Add tags"),
+                "tags": _("Tags"),
+                "saved": _("Saved."),
+                "error": _("Something went wrong. Try again."),
+                "offline": _("Offline – reconnecting…"),
+            },
+        }
+        text = json.dumps(data, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+        return Markup('<script type="application/json" id="tag-vocabulary">') + Markup(text) + Markup("</script>")
+
+
+def tag_picker(workshop_id: int) -> TagPicker:
+    return TagPicker(tags.vocabulary(get_db(), workshop_id))
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.register_blueprint(api_bp)
+    app.jinja_env.globals["tag_picker"] = tag_picker
+    app.jinja_env.globals["tag_category_label"] = category_label
+    app.jinja_env.globals["role_label"] = role_label
+    app.jinja_env.globals["role_options"] = role_options
+
+
+# -- helpers -------------------------------------------------------------------------------------------
+
+
+def _data() -> Any:
+    data: Any = request.get_json(silent=True) if request.is_json else request.form
+    if data is None or not hasattr(data, "get"):
+        raise WebError("bad_json", 400)
+    return data
+
+
+def _toggle(data: Any) -> tuple[object, object]:
+    """``(tag_id, on)`` from a form (``add`` or ``remove`` = tag id) or JSON (``tag_id``, ``on``)."""
+    if data.get("add") not in (None, ""):
+        return data.get("add"), True
+    if data.get("remove") not in (None, ""):
+        return data.get("remove"), False
+    return data.get("tag_id"), data.get("on", True)
+
+
+def _broadcast(workshop_id: int, items: list[Contribution]) -> None:
+    if not items:
+        return
+    every_phone = voting.workshop_wide_ballot(get_db(), workshop_id)
+    for c in items:
+        broadcast.contribution_changed(c, every_phone=every_phone)
+
+
+def _ws(workshop_id: int) -> Workshop:
+    return svc.workshop_for_facilitator(get_db(), workshop_id, facilitator_user())
+
+
+# -- the vocabulary page -------------------------------------------------------------------------------
+
+
+@bp.route("/workshops/<int:workshop_id>/tags")
+@facilitator_required
+def vocabulary(workshop_id: int):  # type: ignore[no-untyped-def]
+    db = get_db()
+    ws = svc.load_for_dashboard(db, _ws(workshop_id).id)
+    vocab = tags.vocabulary(db, ws.id)
+    return render_template(
+        "tagging/vocabulary.html",
+        ws=ws,
+        categories=tags.grouped(vocab),
+        uses=tags.tag_uses(db, ws.id),
+        max_label=tags_models.MAX_LABEL,
+        measures=tags_report.measure_kinds_by_persona(db, ws.id),
+        differences=roles.role_differences(db, ws.id),
+    )
+
+
+def _back(ws_id: int, anchor: str = "") -> Any:
+    return redirect(url_for("tagging.vocabulary", workshop_id=ws_id) + (f"#{anchor}" if anchor else ""))
+
+
+def _vocab_write(ws_id: int, anchor: str, action: Any, success: str) -> Any:
+    try:
+        result = action()
+    except DomainError as err:
+        if wants_json():
+            raise
+        flash(describe(err)["message"], "error")
+        return _back(ws_id, anchor)
+    _broadcast(ws_id, result.changed)
+    if wants_json():
+        return jsonify(ok=True, message=success, tag=result.tag.as_dict(), changed=len(result.changed))
+    flash(success, "success")
+    return _back(ws_id, anchor)
+
+
+@bp.route("/workshops/<int:workshop_id>/tags", methods=["POST"])
+@facilitator_required
+def add(workshop_id: int):  # type: ignore[no-untyped-def]
+    ws = _ws(workshop_id)
+    data = _data()
+    category = data.get("category")
+
+    def action() -> tags.TagChange:
+        return tags.TagChange(tags.add_tag(get_db(), ws, category, data.get("label")))
+
+    return _vocab_write(ws.id, f"cat-{category}" if category in tags_models.CATEGORIES else "", action, _("The tag was added."))
+
+
+@bp.route("/workshops/<int:workshop_id>/tags/<int:tag_id>", methods=["POST"])
+@facilitator_required
+def rename(workshop_id: int, tag_id: int):  # type: ignore[no-untyped-def]
+    ws = _ws(workshop_id)
+    data = _data()
+    return _vocab_write(
+        ws.id, f"tag-{tag_id}", lambda: tags.rename_tag(get_db(), ws, tag_id, data.get("label")), _("The tag was renamed.")
+    )
+
+
+@bp.route("/workshops/<int:workshop_id>/tags/<int:tag_id>/move", methods=["POST"])
+@facilitator_required
+def move(workshop_id: int, tag_id: int):  # type: ignore[no-untyped-def]
+    ws = _ws(workshop_id)
+    offset = -1 if _data().get("direction") == "up" else 1
+    return _vocab_write(ws.id, f"tag-{tag_id}", lambda: tags.move_tag(get_db(), ws, tag_id, offset=offset), _("Saved."))
+
+
+@bp.route("/workshops/<int:workshop_id>/tags/<int:tag_id>/delete", methods=["POST"])
+@facilitator_required
+def remove(workshop_id: int, tag_id: int):  # type: ignore[no-untyped-def]
+    """Remove a tag. If contributions carry it and ``confirm`` is not set, a form asks first (JSON: 409)."""
+    ws = _ws(workshop_id)
+    data = _data()
+    db = get_db()
+    try:
+        result = tags.remove_tag(db, ws, tag_id, confirm=tags.parse_on(data.get("confirm") or False, "confirm"))
+    except core_errors.TagInUse as err:
+        if wants_json():
+            raise
+        return render_template(
+            "tagging/confirm_remove.html", ws=ws, tag_id=tag_id, label=err.params.get("label", ""), uses=err.params.get("uses", 0)
+        )
+    except DomainError as err:
+        if wants_json():
+            raise
+        flash(describe(err)["message"], "error")
+        return _back(ws.id)
+    _broadcast(ws.id, result.changed)
+    message = _("The tag was removed.")
+    if wants_json():
+        return jsonify(ok=True, message=message, removed=tag_id, changed=len(result.changed))
+    flash(message, "success")
+    return _back(ws.id)
+
+
+# -- tagging ---------------------------------------------------------------------------------------------
+
+
+@bp.route("/workshops/<int:workshop_id>/contributions/<int:contribution_id>/tags", methods=["POST"])
+@facilitator_required
+def tag_any(workshop_id: int, contribution_id: int):  # type: ignore[no-untyped-def]
+    """A facilitator tags any contribution of their workshop (also hidden ones, also after the workshop)."""
+    ws = _ws(workshop_id)
+    tag_id, on = _toggle(_data())
+    try:
+        result = tags.set_tag(get_db(), ws.id, contribution_id, tag_id, on)
+    except DomainError as err:
+        if wants_json():
+            raise
+        flash(describe(err)["message"], "error")
+        return redirect(url_for("admin.live", workshop_id=ws.id))
+    if result.changed:
+        _broadcast(ws.id, [result.contribution])
+    if wants_json():
+        return jsonify(ok=True, message=_("Saved."), contribution=result.contribution.as_event(staff=True))
+    flash(_("Saved."), "success")
+    return redirect(url_for("admin.live", workshop_id=ws.id) + f"#c{contribution_id}")
+
+
+@bp.route("/w/<int:workshop_id>/contributions/<int:contribution_id>/tags", methods=["POST"])
+def tag_own(workshop_id: int, contribution_id: int):  # type: ignore[no-untyped-def]
+    """A participant tags one of their own visible contributions while the workshop is open."""
+    p = participant_for(workshop_id)
+    if p is None:
+        raise WebError("not_joined", 403)
+    data = _data()
+    if not ratelimit.allow("tag", f"p{p.id}"):
+        raise WebError("rate_limited", 429)
+    tag_id, on = _toggle(data)
+    try:
+        result = tags.set_tag(get_db(), workshop_id, contribution_id, tag_id, on, participant=p)
+    except DomainError as err:
+        if wants_json():
+            raise
+        flash(describe(err)["message"], "error")
+        if p.group_id:
+            return redirect(url_for("participant.group", workshop_id=workshop_id, group_id=p.group_id))
+        return redirect(url_for("participant.workshop", workshop_id=workshop_id))
+    c = result.contribution
+    if result.changed:
+        _broadcast(workshop_id, [c])
+    if wants_json():
+        return jsonify(contribution=c.as_event())
+    flash(_("Saved."), "success")
+    return redirect(url_for("participant.group", workshop_id=workshop_id, group_id=c.group_id) + f"#c{c.id}")
+
+
+# -- the JSON API ----------------------------------------------------------------------------------------
+
+
+def _api_ws(workshop_id: int) -> Workshop:
+    from facilitator.api import _user
+
+    return svc.workshop_for_facilitator(get_db(), workshop_id, _user())
+
+
+def _api_body() -> dict[str, Any]:
+    from facilitator.api import _json_body
+
+    return _json_body()
+
+
+def _vocab_json(ws_id: int) -> dict[str, Any]:
+    db = get_db()
+    uses = tags.tag_uses(db, ws_id)
+    return {"categories": list(tags_models.CATEGORIES), "tags": [t.as_dict(uses.get(t.id, 0)) for t in tags.vocabulary(db, ws_id)]}
+
+
+@api_bp.route("/workshops/<int:workshop_id>/tags", methods=["GET"])
+def api_vocabulary(workshop_id: int):  # type: ignore[no-untyped-def]
+    ws = _api_ws(workshop_id)
+    return jsonify(_vocab_json(ws.id))
+
+
+@api_bp.route("/workshops/<int:workshop_id>/tags", methods=["POST"])
+def api_add(workshop_id: int):  # type: ignore[no-untyped-def]
+    ws = _api_ws(workshop_id)
+    data = _api_body()
+    tag = tags.add_tag(get_db(), ws, data.get("category"), data.get("label"))
+    return jsonify(tag.as_dict(0)), 201
+
+
+@api_bp.route("/workshops/<int:workshop_id>/tags/<int:tag_id>", methods=["PATCH"])
+def api_edit(workshop_id: int, tag_id: int):  # type: ignore[no-untyped-def]
+    """Rename (``label``) and/or move (``position``, 0-based within the category) a tag."""
+    ws = _api_ws(workshop_id)
+    data = _api_body()
+    db = get_db()
+    if "label" not in data and "position" not in data:
+        raise WebError("bad_json", 400)
+    if "position" in data:
+        tags.parse_position(data.get("position"))  # before anything is stored
+    changed: list[Contribution] = []
+    tag = None
+    if "label" in data:
+        result = tags.rename_tag(db, ws, tag_id, data.get("label"))
+        changed, tag = result.changed, result.tag
+    if "position" in data:
+        tag = tags.move_tag(db, ws, tag_id, position=data.get("position")).tag
+    _broadcast(ws.id, changed)
+    assert tag is not None
+    return jsonify(tag.as_dict(tags.tag_uses(db, ws.id).get(tag.id, 0)))
+
+
+@api_bp.route("/workshops/<int:workshop_id>/tags/<int:tag_id>", methods=["DELETE"])
+def api_remove(workshop_id: int, tag_id: int):  # type: ignore[no-untyped-def]
+    """Remove a tag; one in use needs ``?confirm=true`` (or ``{"confirm": true}``), else 409 ``tag_in_use``."""
+    ws = _api_ws(workshop_id)
+    body = request.get_json(silent=True) if request.data else None
+    confirm_raw = request.args.get("confirm")
+    if confirm_raw is None and isinstance(body, dict):
+        confirm_raw = body.get("confirm")
+    result = tags.remove_tag(get_db(), ws, tag_id, confirm=tags.parse_on(confirm_raw or False, "confirm"))
+    _broadcast(ws.id, result.changed)
+    return jsonify(removed=tag_id, uses_removed=result.removed_uses)
+
+
+@api_bp.route("/workshops/<int:workshop_id>/contributions/<int:contribution_id>/tags", methods=["PUT"])
+def api_set_tags(workshop_id: int, contribution_id: int):  # type: ignore[no-untyped-def]
+    """Replace a contribution's tags: a facilitator on any contribution, a participant on their own."""
+    from facilitator.api import _participant, _user
+
+    db = get_db()
+    token = bearer_token()
+    user = user_by_api_token(db, token) if token else None
+    if user is not None:
+        ws = svc.workshop_for_facilitator(db, workshop_id, _user())
+        result = tags.set_tags(db, ws.id, contribution_id, _api_body().get("tag_ids"))
+        staff = True
+    else:
+        p = _participant(workshop_id)
+        if not ratelimit.allow("tag", f"p{p.id}"):
+            raise WebError("rate_limited", 429)
+        result = tags.set_tags(db, workshop_id, contribution_id, _api_body().get("tag_ids"), participant=p)
+        staff = False
+    if result.changed:
+        _broadcast(workshop_id, [result.contribution])
+    return jsonify(result.contribution.as_event(staff=staff))

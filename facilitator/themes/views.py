@@ -1,0 +1,347 @@
+"""The theme board («Temaer»): the facilitator's page, its controls, and the board's JSON API.
+
+Every change is an HTTP POST by a facilitator *of that workshop* (anyone else gets 404, as for every
+facilitator page) → one function in ``sessions.themeboard`` → commit → one ``themes`` event to the
+workshop's staff room (``broadcast.themes_changed``), so a second facilitator's board and the dashboard
+follow without a reload. A plain form is answered with a redirect back to the board and a message (the
+page works without JavaScript); ``fetch`` with ``Accept: application/json`` gets
+``{"ok", "message", "board"}``. The suggester runs only when asked (``…/themes/suggestions``), in gevent's
+thread pool when the server runs under gevent, so live traffic keeps flowing while it works.
+
+The API (``/api/v1/workshops/<id>/themes`` …, bearer tokens, no CSRF) lists, creates, renames, moves and
+deletes themes and puts a contribution into one; see docs/api.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, Flask, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from sessions.themes import board as themes_board
+from sessions.themes import suggestions as themes_suggestions
+from sessions.contributions import service as participation
+from sessions.themes import service as board
+from sessions.workshops import service as svc
+from sessions.core.errors import DomainError, ValidationFailed
+from sessions.core.store import _off_loop
+
+from facilitator.realtime import publish as broadcast
+from facilitator.api import _facilitated, _json_body
+from facilitator.auth import facilitator_required, facilitator_user
+from facilitator.db import get_db
+from facilitator.errors import WebError, describe, wants_json
+from facilitator.security import csrf
+
+bp = Blueprint("themes", __name__)
+api_bp = Blueprint("themes_api", __name__, url_prefix="/api/v1")
+csrf.exempt(api_bp)
+
+
+# -- helpers -----------------------------------------------------------------------------------------
+
+
+def _ws(workshop_id: int) -> Any:
+    return svc.workshop_for_facilitator(get_db(), workshop_id, facilitator_user())
+
+
+def _data() -> Any:
+    data: Any = request.get_json(silent=True) if request.is_json else request.form
+    if data is None or not hasattr(data, "get"):
+        raise WebError("bad_json", 400)
+    return data
+
+
+def _id(value: Any, field: str) -> int | None:
+    """An id from a form (text) or JSON (a number); empty means none."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    raise ValidationFailed(field, "not_a_number")
+
+
+def _ids(data: Any, field: str) -> Any:
+    """A list of ids: repeated form fields (checkboxes) or a JSON list (validated by the domain)."""
+    if hasattr(data, "getlist"):
+        return data.getlist(field)
+    return data.get(field) or []
+
+
+def _text_or_none(data: Any, field: str) -> Any:
+    """A name from the request; missing means "the proposed one" (the domain validates what is given)."""
+    return data.get(field) if field in data else None
+
+
+def _page(ws_id: int, anchor: str = "") -> Any:
+    return redirect(url_for("themes.page", workshop_id=ws_id) + (f"#{anchor}" if anchor else ""))
+
+
+def _run(ws_id: int, action: Callable[[], board.BoardChange], message: Callable[[board.BoardChange], str], anchor: str = "") -> Any:
+    """One board change: domain → commit → one ``themes`` event; JSON for fetch, redirect + flash for a form."""
+    try:
+        change = action()
+    except DomainError as err:
+        if wants_json():
+            raise
+        flash(describe(err)["message"], "error")
+        return _page(ws_id, anchor)
+    payload = themes_board.board_payload(get_db(), ws_id)
+    if change.changed:
+        broadcast.themes_changed(payload)
+    text = message(change) if change.changed else _("Nothing changed.")
+    if wants_json():
+        return jsonify(ok=True, message=text, board=payload)
+    flash(text, "success")
+    return _page(ws_id, anchor)
+
+
+def run_suggester(fn: Callable[[], Any]) -> Any:
+    """The suggester is pure CPU work: under gevent it runs in the hub's thread pool, so the event loop
+    gets the interpreter between the worker's time slices and sockets keep being served."""
+    return _off_loop(fn)
+
+
+# -- the page ----------------------------------------------------------------------------------------
+
+
+@bp.route("/workshops/<int:workshop_id>/themes")
+@facilitator_required
+def page(workshop_id: int):  # type: ignore[no-untyped-def]
+    db = get_db()
+    ws = svc.load_for_dashboard(db, _ws(workshop_id).id)
+    seq = participation.last_seq(db, ws.id)  # read before the board: catch-up from here misses nothing
+    the_board = themes_board.load_board(db, ws.id)
+    items = {c.id: c for c in participation.contributions(db, ws.id)}
+    return render_template(
+        "control/themes.html",
+        ws=ws,
+        board=the_board,
+        items=items,
+        seq=seq,
+        persona_names={p.id: p.name for p in ws.personas},
+        group_names={g.id: g.name for g in ws.groups},
+    )
+
+
+# -- board controls ----------------------------------------------------------------------------------
+
+
+@bp.route("/workshops/<int:workshop_id>/themes", methods=["POST"])
+@facilitator_required
+def create(workshop_id: int):  # type: ignore[no-untyped-def]
+    """A new theme; with ``contribution_id`` (a card dropped on «New theme») that card goes straight into it.
+    Without a name, the theme is called «Theme N»."""
+    ws = _ws(workshop_id)
+    data = _data()
+    first = _id(data.get("contribution_id"), "contribution_id")
+    name = data.get("name")
+    if name is None or (isinstance(name, str) and not name.strip() and first is not None):
+        taken = {t.name.casefold() for t in themes_board.load_board(get_db(), ws.id).themes}
+        n = len(taken) + 1
+        while _("Theme %(n)s", n=n).casefold() in taken:
+            n += 1
+        name = _("Theme %(n)s", n=n)
+    return _run(
+        ws.id,
+        lambda: board.create_theme(get_db(), ws, name, [first] if first else None),
+        lambda ch: _("The theme “%(name)s” was created.", name=ch.theme.name),  # type: ignore[union-attr]
+    )
+
+
+@bp.route("/workshops/<int:workshop_id>/themes/<int:theme_id>", methods=["POST"])
+@facilitator_required
+def rename(workshop_id: int, theme_id: int):  # type: ignore[no-untyped-def]
+    ws = _ws(workshop_id)
+    name = _data().get("name")
+    return _run(
+        ws.id,
+        lambda: board.rename_theme(get_db(), ws, theme_id, name),
+        lambda ch: _("The theme is now called “%(name)s”.", name=ch.theme.name),  # type: ignore[union-attr]
+        f"theme-{theme_id}",
+    )
+
+
+@bp.route("/workshops/<int:workshop_id>/themes/<int:theme_id>/delete", methods=["POST"])
+@facilitator_required
+def delete(workshop_id: int, theme_id: int):  # type: ignore[no-untyped-def]
+    ws = _ws(workshop_id)
+    return _run(
+        ws.id,
+        lambda: board.delete_theme(get_db(), ws, theme_id),
+        lambda ch: _("The theme “%(name)s” was deleted. Its contributions are ungrouped again.", name=ch.theme.name),  # type: ignore[union-attr]
+    )
+
+
+@bp.route("/workshops/<int:workshop_id>/themes/<int:theme_id>/move", methods=["POST"])
+@facilitator_required
+def move(workshop_id: int, theme_id: int):  # type: ignore[no-untyped-def]
+    """``direction`` up or down (the board's buttons), or ``position`` (0 = first)."""
+    ws = _ws(workshop_id)
+    data = _data()
+    db = get_db()
+    direction = data.get("direction")
+
+    def action() -> board.BoardChange:
+        if direction in ("up", "down"):
+            return board.shift_theme(db, ws, theme_id, -1 if direction == "up" else 1)
+        return board.move_theme(db, ws, theme_id, _id(data.get("position"), "position"))
+
+    return _run(ws.id, action, lambda ch: _("The order of the themes was saved."), f"theme-{theme_id}")
+
+
+@bp.route("/workshops/<int:workshop_id>/themes/assign", methods=["POST"])
+@facilitator_required
+def assign(workshop_id: int):  # type: ignore[no-untyped-def]
+    """Put ``contribution_id`` into ``theme_id`` (empty: back to ungrouped). Drag and drop, the card's
+    «Move to» menu and the form without JavaScript all send this."""
+    ws = _ws(workshop_id)
+    data = _data()
+    cid = _id(data.get("contribution_id"), "contribution_id")
+    tid = _id(data.get("theme_id"), "theme_id")
+
+    def message(ch: board.BoardChange) -> str:
+        if ch.theme is None:
+            return _("Moved back to the ungrouped contributions.")
+        return _("Moved to “%(name)s”.", name=ch.theme.name)
+
+    return _run(ws.id, lambda: board.assign(get_db(), ws, cid, tid), message, f"c{cid}" if cid else "")
+
+
+# -- suggestions -------------------------------------------------------------------------------------
+
+
+@bp.route("/workshops/<int:workshop_id>/themes/suggestions", methods=["POST"])
+@facilitator_required
+def suggest(workshop_id: int):  # type: ignore[no-untyped-def]
+    """Run the suggester on the visible contributions in no theme (only when asked)."""
+    ws = _ws(workshop_id)
+
+    def message(ch: board.BoardChange) -> str:
+        n = int(ch.detail or 0)
+        if not n:
+            return _("No new suggestions. Group the contributions by hand, or ask again when more have come in.")
+        return ngettext("%(num)d suggestion. Accept, rename, split or reject it.", "%(num)d suggestions. Accept, rename, split or reject each.", n)
+
+    return _run(ws.id, lambda: themes_suggestions.refresh_suggestions(get_db(), ws, run_suggester), message, "suggestions")
+
+
+@bp.route(
+    "/workshops/<int:workshop_id>/themes/suggestions/<int:suggestion_id>/<any(accept, split, reject):action>",
+    methods=["POST"],
+)
+@facilitator_required
+def decide(workshop_id: int, suggestion_id: int, action: str):  # type: ignore[no-untyped-def]
+    """Accept a suggestion (``name``: the theme's name, changed or as proposed), split it (``split``: the
+    members for a second theme, ``second_name``) or reject it."""
+    ws = _ws(workshop_id)
+    data = _data()
+    db = get_db()
+    if action == "accept":
+        return _run(
+            ws.id,
+            lambda: themes_suggestions.accept_suggestion(db, ws, suggestion_id, _text_or_none(data, "name")),
+            lambda ch: _("Accepted as the theme “%(name)s”.", name=ch.theme.name),  # type: ignore[union-attr]
+            "suggestions",
+        )
+    if action == "split":
+        return _run(
+            ws.id,
+            lambda: themes_suggestions.split_suggestion(
+                db, ws, suggestion_id, _ids(data, "split"), _text_or_none(data, "name"), data.get("second_name")
+            ),
+            lambda ch: _("Split into the themes “%(first)s” and “%(second)s”.", first=ch.themes[0].name, second=ch.themes[1].name),
+            "suggestions",
+        )
+    return _run(
+        ws.id,
+        lambda: themes_suggestions.reject_suggestion(db, ws, suggestion_id),
+        lambda ch: _("Rejected. It will not be suggested again."),
+        "suggestions",
+    )
+
+
+# -- the JSON API ------------------------------------------------------------------------------------
+
+
+def _api_board(ws_id: int) -> dict[str, Any]:
+    b = themes_board.load_board(get_db(), ws_id)
+    return {**b.payload(), "ungrouped": list(b.ungrouped)}
+
+
+def _api_theme(ws_id: int, theme_id: int) -> dict[str, Any]:
+    b = themes_board.load_board(get_db(), ws_id)
+    view = b.theme(theme_id)
+    return {"theme": view.as_dict() if view else None, "revision": b.revision}
+
+
+def _after(ws_id: int, change: board.BoardChange) -> None:
+    if change.changed:
+        broadcast.themes_changed(themes_board.board_payload(get_db(), ws_id))
+
+
+@api_bp.route("/workshops/<int:workshop_id>/themes", methods=["GET"])
+def api_list(workshop_id: int):  # type: ignore[no-untyped-def]
+    ws = _facilitated(workshop_id)
+    return jsonify(_api_board(ws.id))
+
+
+@api_bp.route("/workshops/<int:workshop_id>/themes", methods=["POST"])
+def api_create(workshop_id: int):  # type: ignore[no-untyped-def]
+    ws = _facilitated(workshop_id)
+    data = _json_body()
+    change = board.create_theme(get_db(), ws, data.get("name"), data.get("contribution_ids"))
+    _after(ws.id, change)
+    assert change.theme is not None
+    return jsonify(_api_theme(ws.id, change.theme.id)), 201
+
+
+@api_bp.route("/workshops/<int:workshop_id>/themes/<int:theme_id>", methods=["PATCH"])
+def api_update(workshop_id: int, theme_id: int):  # type: ignore[no-untyped-def]
+    """``name`` renames, ``position`` (0 = first) moves; both may be given (checked before anything is stored)."""
+    ws = _facilitated(workshop_id)
+    data = _json_body()
+    if "name" not in data and "position" not in data:
+        raise ValidationFailed("name", "required")
+    fields = {k: data[k] for k in ("name", "position") if k in data}
+    change = board.update_theme(get_db(), ws, theme_id, **fields)
+    _after(ws.id, change)
+    return jsonify(_api_theme(ws.id, theme_id))
+
+
+@api_bp.route("/workshops/<int:workshop_id>/themes/<int:theme_id>", methods=["DELETE"])
+def api_delete(workshop_id: int, theme_id: int):  # type: ignore[no-untyped-def]
+    ws = _facilitated(workshop_id)
+    change = board.delete_theme(get_db(), ws, theme_id)
+    _after(ws.id, change)
+    return jsonify(deleted=theme_id, revision=change.revision)
+
+
+@api_bp.route("/workshops/<int:workshop_id>/contributions/<int:contribution_id>/theme", methods=["PUT"])
+def api_assign(workshop_id: int, contribution_id: int):  # type: ignore[no-untyped-def]
+    """``{"theme_id": 5}`` puts the contribution into theme 5 (out of any other); ``null`` ungroups it."""
+    ws = _facilitated(workshop_id)
+    data = _json_body()
+    if "theme_id" not in data:
+        raise ValidationFailed("theme_id", "required")
+    tid = data.get("theme_id")
+    if tid is not None and (not isinstance(tid, int) or isinstance(tid, bool)):
+        raise ValidationFailed("theme_id", "not_a_number")
+    change = board.assign(get_db(), ws, contribution_id, tid)
+    _after(ws.id, change)
+    return jsonify(contribution_id=contribution_id, theme_id=tid, revision=change.revision)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.register_blueprint(api_bp)
+
+    @app.template_global()
+    def theme_board_for(workshop_id: int) -> themes_board.Board:
+        """The board for the dashboard's themes panel (templates/control/_themes_panel.html)."""
+        return themes_board.load_board(get_db(), workshop_id)

@@ -1,0 +1,134 @@
+"""The follow-up register in the workshop archive."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import (
+    select,
+)
+from sqlalchemy.orm import Session
+
+from sessions.contributions.models import Contribution, ContributionKind
+from sessions.core.errors import ValidationFailed
+from sessions.core.validation import MAX_TEXT, clean_text
+from sessions.followup.models import MAX_FOLLOWUPS, FollowUp
+from sessions.followup.service import followups, parse_changes
+from sessions.workshops.models import Workshop, WorkshopPersona
+
+# -- the workshop archive (sessions/archive.py) -----------------------------------------------------
+
+
+def _time(value: dt.datetime) -> str:
+    return value.isoformat(timespec="microseconds") + "Z"
+
+
+def export_for_archive(db: Session, workshop_id: int, contribution_ids: Sequence[int], persona_keys: Mapping[int, str]) -> list[dict[str, Any]]:
+    """The register as archive entries. ``contribution_ids`` are the archive's contributions in order:
+    an item names its proposal by the index there (None when the proposal is not in the archive)."""
+    index = {cid: i for i, cid in enumerate(contribution_ids)}
+    taken: set[int] = set()
+    out = []
+    for item in followups(db, workshop_id):
+        source = index.get(item.source_id) if item.source_id is not None else None
+        if source in taken:
+            source = None
+        if source is not None:
+            taken.add(source)
+        out.append(
+            {
+                "text": item.text,
+                "source": source,
+                "source_text": item.source_text,
+                "persona": persona_keys.get(item.persona_id) if item.persona_id else None,
+                "responsible": item.responsible,
+                "deadline": item.deadline.isoformat() if item.deadline else None,
+                "status": item.status.value,
+                "note": item.note,
+                "created_at": _time(item.created_at),
+                "updated_at": _time(item.updated_at),
+            }
+        )
+    return out
+
+
+def _bad(where: str, reason: str = "bad_archive") -> ValidationFailed:
+    return ValidationFailed("archive", reason, where=where)
+
+
+def _archive_time(value: Any, where: str) -> dt.datetime:
+    if not isinstance(value, str):
+        raise _bad(where)
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise _bad(where) from None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return parsed
+
+
+def parse_archive(value: Any, kinds: Sequence[str], persona_keys: set[str]) -> list[dict[str, Any]]:
+    """Validate the archive's ``followups`` (missing: none). ``kinds`` are the archive's contributions'
+    kinds in order. Returns plain values for :func:`import_from_archive`; raises ValidationFailed
+    (field ``archive``) for anything wrong, before anything is stored."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) > MAX_FOLLOWUPS:
+        raise _bad("followups")
+    out: list[dict[str, Any]] = []
+    sources: set[int] = set()
+    for i, entry in enumerate(value):
+        where = f"followups[{i}]"
+        if not isinstance(entry, dict):
+            raise _bad(where)
+        try:
+            fields = parse_changes(
+                {k: entry.get(k, "") for k in ("text", "responsible", "deadline", "status", "note")}, require_text=True
+            )
+            source_text = clean_text(entry.get("source_text", ""), "source_text", max_len=MAX_TEXT, required=False)
+        except ValidationFailed as err:
+            raise _bad(f"{where}.{err.field}", err.reason) from None
+        source = entry.get("source")
+        if source is not None:
+            if not isinstance(source, int) or isinstance(source, bool) or not 0 <= source < len(kinds) or source in sources:
+                raise _bad(f"{where}.source")
+            if kinds[source] != ContributionKind.solution.value:
+                raise _bad(f"{where}.source")  # only proposals are followed up
+            sources.add(source)
+        persona = entry.get("persona")
+        if persona is not None and persona not in persona_keys:
+            raise _bad(f"{where}.persona")
+        fields.update(
+            source=source,
+            source_text=source_text,
+            persona=persona,
+            created_at=_archive_time(entry.get("created_at"), f"{where}.created_at"),
+            updated_at=_archive_time(entry.get("updated_at"), f"{where}.updated_at"),
+        )
+        out.append(fields)
+    return out
+
+
+def import_from_archive(db: Session, ws: Workshop, parsed: Sequence[dict[str, Any]], personas: Mapping[str, WorkshopPersona]) -> None:
+    """Add the parsed items to ``ws`` inside the archive import's transaction (its contributions are
+    added already, numbered 1.. in archive order)."""
+    if not parsed:
+        return
+    db.flush()
+    ids = db.scalars(select(Contribution.id).where(Contribution.workshop_id == ws.id).order_by(Contribution.seq)).all()
+    for position, fields in enumerate(parsed, start=1):
+        f = dict(fields)
+        source = f.pop("source")
+        persona = f.pop("persona")
+        db.add(
+            FollowUp(
+                workshop_id=ws.id,
+                source_id=ids[source] if source is not None else None,
+                persona_id=personas[persona].id if persona is not None else None,
+                position=position,
+                **f,
+            )
+        )

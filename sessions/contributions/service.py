@@ -1,0 +1,248 @@
+"""Participation: joining with the code, choosing a group, and posting, editing and deleting contributions.
+
+Each write function validates, checks the workshop's state (raising a named ``DomainError``) and commits
+through :func:`sessions.store.write_transaction`. The web layer broadcasts only afterwards. Every change to a
+contribution takes the workshop's next sequence number, so clients can catch up from the last one they saw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from sessions.contributions.models import Contribution, Participant
+from sessions.contributions.roles import parse_role
+from sessions.core.base import utcnow
+from sessions.core.errors import (
+    NotFound,
+    NotInGroup,
+    NotYourContribution,
+    RoundClosed,
+    ValidationFailed,
+    WorkshopNotOpen,
+)
+from sessions.core.store import write_transaction
+from sessions.core.validation import (
+    CLIENT_ID_RE,
+    MAX_DISPLAY_NAME,
+    MAX_ID,
+    MAX_TEXT,
+    clean_text,
+    hash_token,
+    is_id,
+    new_token,
+    parse_kind,
+)
+from sessions.rounds import service as rounds
+from sessions.workshops.models import Workshop
+from sessions.workshops.service import group_of, workshop_by_code
+
+
+def _next_seq(db: Session, workshop_id: int) -> int:
+    """Take the workshop's next sequence number (row-locked on PostgreSQL, under the write lock on SQLite)."""
+    return db.execute(
+        update(Workshop)
+        .where(Workshop.id == workshop_id)
+        .values(last_seq=Workshop.last_seq + 1)
+        .returning(Workshop.last_seq)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+
+
+def join(
+    db: Session, code: object, display_name: object = None, group_id: object = None, role: object = None
+) -> tuple[Participant, str]:
+    """Join an open workshop by its code (optionally straight into a group, optionally with a self-declared
+    role, see sessions/roles.py).
+
+    Returns the participant and their bearer token; nothing is stored when any part is invalid.
+    """
+    name = clean_text(display_name, "display_name", max_len=MAX_DISPLAY_NAME, required=False, multiline=False) or None
+    the_role = parse_role(role)
+    ws = workshop_by_code(db, code)
+    if not ws.joinable:
+        raise WorkshopNotOpen(state=ws.status.value)
+    token, token_hash = new_token()
+    with write_transaction(db):
+        ws = db.get_one(Workshop, ws.id)
+        group = group_of(db, ws, group_id) if group_id is not None else None
+        p = Participant(
+            workshop_id=ws.id, display_name=name, role=the_role, token_hash=token_hash, group_id=group.id if group else None
+        )
+        db.add(p)
+    return p, token
+
+
+def participant_by_token(db: Session, token: object) -> Participant | None:
+    if not isinstance(token, str) or not (20 <= len(token) <= 100):
+        return None
+    return db.scalar(select(Participant).where(Participant.token_hash == hash_token(token)))
+
+
+def choose_group(db: Session, participant: Participant, group_id: object) -> Participant:
+    with write_transaction(db):
+        p = db.get_one(Participant, participant.id)
+        ws = db.get_one(Workshop, p.workshop_id)
+        if ws.is_closed:
+            raise WorkshopNotOpen(state=ws.status.value)
+        g = group_of(db, ws, group_id)
+        p.group_id = g.id
+    return p
+
+
+def participant_count(db: Session, workshop_id: int) -> int:
+    return db.scalar(select(func.count()).select_from(Participant).where(Participant.workshop_id == workshop_id)) or 0
+
+
+def submit_contribution(
+    db: Session,
+    participant: Participant,
+    group_id: object,
+    kind: object,
+    text: object,
+    client_id: object,
+    typed_at: object = None,
+) -> tuple[Contribution, bool]:
+    """Post a need or a solution for a group's persona.
+
+    Idempotent on ``client_id``: the same participant sending the same id again gets the first
+    contribution back and ``created`` False, so a retry after a lost answer never duplicates.
+
+    With a workshop plan, the round decides what is accepted (``sessions.rounds.posting_slot``);
+    ``typed_at`` (the phone's time of writing, in server time) lets a post that was typed before its
+    round closed arrive within the grace period, marked late.
+    """
+    if not isinstance(client_id, str) or not CLIENT_ID_RE.match(client_id):
+        raise ValidationFailed("client_id", "bad_client_id")
+    # A retry sends the same body, so it is validated like the first request: an invalid request is
+    # refused even when its client_id names a stored contribution (found by fuzzing the API).
+    if not isinstance(group_id, int) or isinstance(group_id, bool):
+        raise ValidationFailed("group_id", "not_a_number")
+    the_kind = parse_kind(kind)
+    body = clean_text(text, "text", max_len=MAX_TEXT)
+    typed = rounds.parse_client_time(typed_at, utcnow())
+    existing = _by_client_id(db, participant.id, client_id)
+    if existing is not None:
+        return existing, False
+    try:
+        with write_transaction(db):
+            p = db.get_one(Participant, participant.id)
+            ws = db.get_one(Workshop, p.workshop_id)
+            g = group_of(db, ws, group_id)
+            if not ws.accepting_contributions:
+                raise WorkshopNotOpen(state=ws.status.value)
+            again = _by_client_id(db, p.id, client_id)
+            if again is not None:
+                return again, False
+            if p.group_id is not None and p.group_id != g.id:
+                # A phone only receives its own group's events: posting elsewhere would vanish from its view.
+                raise NotInGroup(group_id=g.id)
+            slot = rounds.posting_slot(db, ws, g, the_kind, typed, utcnow())
+            c = Contribution(
+                workshop_id=ws.id,
+                group_id=g.id,
+                persona_id=slot.persona_id,
+                round_id=slot.round_id,
+                late=slot.late,
+                participant_id=p.id,
+                author_name=p.display_name,
+                kind=the_kind,
+                text=body,
+                client_id=client_id,
+                seq=_next_seq(db, ws.id),
+                created_at=utcnow(),
+            )
+            db.add(c)
+            if p.group_id is None:
+                p.group_id = g.id
+    except IntegrityError:
+        # Two copies of the same post raced; the other one won. Hand that one back.
+        existing = _by_client_id(db, participant.id, client_id)
+        if existing is None:
+            raise
+        return existing, False
+    return c, True
+
+
+def _by_client_id(db: Session, participant_id: int, client_id: str) -> Contribution | None:
+    return db.scalar(
+        select(Contribution).where(Contribution.participant_id == participant_id, Contribution.client_id == client_id)
+    )
+
+
+def _own_contribution(db: Session, participant: Participant, contribution_id: object) -> tuple[Workshop, Contribution]:
+    if not isinstance(contribution_id, int) or isinstance(contribution_id, bool):
+        raise ValidationFailed("contribution_id", "not_a_number")
+    c = db.get(Contribution, contribution_id) if is_id(contribution_id) else None
+    if c is None or c.workshop_id != participant.workshop_id or c.deleted or c.hidden or c.merged_into_id is not None:
+        raise NotFound("no such contribution")
+    if c.participant_id != participant.id:
+        raise NotYourContribution()
+    ws = db.get_one(Workshop, c.workshop_id)
+    if not ws.accepting_contributions:
+        raise WorkshopNotOpen(state=ws.status.value)
+    if not rounds.editing_allowed(db, ws.id):
+        # Texts stay as they were voted on.
+        raise RoundClosed(reason="voting")
+    return ws, c
+
+
+def edit_contribution(db: Session, participant: Participant, contribution_id: object, text: object) -> Contribution:
+    body = clean_text(text, "text", max_len=MAX_TEXT)
+    with write_transaction(db):
+        ws, c = _own_contribution(db, participant, contribution_id)
+        if c.text != body:
+            c.text = body
+            c.updated_at = utcnow()
+            c.seq = _next_seq(db, ws.id)
+    return c
+
+
+def delete_contribution(db: Session, participant: Participant, contribution_id: object) -> Contribution:
+    """Delete one's own contribution. A tombstone stays so that clients catching up remove it too; its text
+    (and the text from before a facilitator's edit) is cleared, so nothing of what was written is kept."""
+    with write_transaction(db):
+        ws, c = _own_contribution(db, participant, contribution_id)
+        c.deleted = True
+        c.text = ""
+        c.original_text = None
+        c.updated_at = utcnow()
+        c.seq = _next_seq(db, ws.id)
+    return c
+
+
+def contributions(
+    db: Session, workshop_id: int, group_id: int | None = None, *, include_hidden: bool = False
+) -> Sequence[Contribution]:
+    """Visible contributions, oldest first, optionally for one group. The one place that decides visibility.
+
+    Deleted ones never; duplicates merged into another never as cards of their own (the kept one carries
+    them in ``merged``); hidden ones only for facilitators (``include_hidden``).
+    """
+    q = select(Contribution).where(
+        Contribution.workshop_id == workshop_id,
+        Contribution.deleted.is_(False),
+        Contribution.merged_into_id.is_(None),
+    )
+    if not include_hidden:
+        q = q.where(Contribution.hidden.is_(False))
+    if group_id is not None:
+        q = q.where(Contribution.group_id == group_id)
+    return db.scalars(q.options(selectinload(Contribution.merged)).order_by(Contribution.seq)).all()
+
+
+def changes_since(db: Session, workshop_id: int, since: object, group_id: int | None = None, limit: int = 5000) -> Sequence[Contribution]:
+    """Everything that changed after sequence number ``since`` (tombstones included), in order."""
+    if not isinstance(since, int) or isinstance(since, bool) or not 0 <= since <= MAX_ID:
+        raise ValidationFailed("since", "bad_since")
+    q = select(Contribution).where(Contribution.workshop_id == workshop_id, Contribution.seq > since)
+    if group_id is not None:
+        q = q.where(Contribution.group_id == group_id)
+    return db.scalars(q.options(selectinload(Contribution.merged)).order_by(Contribution.seq).limit(limit)).all()
+
+
+def last_seq(db: Session, workshop_id: int) -> int:
+    return db.scalar(select(Workshop.last_seq).where(Workshop.id == workshop_id)) or 0

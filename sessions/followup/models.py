@@ -1,0 +1,109 @@
+"""The follow-up register's table: one item per proposal (or the organisers' own), with status and deadline."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import (
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from sessions.core.base import Base, utcnow
+from sessions.workshops.models import WorkshopPersona
+
+MAX_RESPONSIBLE = 120
+MAX_NOTE = 5_000
+MAX_FOLLOWUPS = 500
+
+# Roles the form suggests for "responsible" (a datalist: free text is fine). Roles, never names.
+RESPONSIBLE_SUGGESTIONS = (
+    "kommunalsjef helse",
+    "kommunalsjef oppvekst",
+    "kommunedirektør",
+    "HR",
+    "rektor",
+    "styrer",
+    "tillitsvalgte",
+    "KS",
+    "fylkeskommunen",
+    "statsforvalteren",
+    "regionalt kompetansenettverk",
+    "høgskolen / universitetet",
+)
+
+
+class FollowUpStatus(str, enum.Enum):
+    open = "open"  # not assessed yet
+    achieved = "achieved"  # Oppnådd
+    not_far_enough = "not_far_enough"  # Ikkje kome langt nok
+    next_focus = "next_focus"  # Fokus vidare
+
+
+# The order of the follow-up report's sections: the three assessments organisers use, then the rest.
+REPORT_ORDER = (FollowUpStatus.achieved, FollowUpStatus.not_far_enough, FollowUpStatus.next_focus, FollowUpStatus.open)
+
+
+class FollowUp(Base):
+    """One item of a workshop's follow-up register (see the module docstring for the rules)."""
+
+    __tablename__ = "followups"
+    __table_args__ = (UniqueConstraint("source_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
+    # The proposal it was made from (None: written by the organisers, or the proposal row is gone).
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("contributions.id", ondelete="SET NULL"), default=None)
+    # The proposal's text when it was added ("" for an item of the organisers' own).
+    source_text: Mapped[str] = mapped_column(Text, default="")
+    persona_id: Mapped[int | None] = mapped_column(ForeignKey("workshop_personas.id", ondelete="SET NULL"), default=None)
+    text: Mapped[str] = mapped_column(Text)
+    responsible: Mapped[str] = mapped_column(String(MAX_RESPONSIBLE), default="")
+    deadline: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    status: Mapped[FollowUpStatus] = mapped_column(
+        Enum(FollowUpStatus, native_enum=False, length=16), default=FollowUpStatus.open
+    )
+    note: Mapped[str] = mapped_column(Text, default="")  # Markdown
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    persona: Mapped[WorkshopPersona | None] = relationship()
+
+    @property
+    def from_proposal(self) -> bool:
+        return bool(self.source_text)
+
+    def overdue(self, today: dt.date) -> bool:
+        """Past its deadline and not achieved."""
+        return self.deadline is not None and self.deadline < today and self.status != FollowUpStatus.achieved
+
+    def as_json(self, today: dt.date) -> dict[str, Any]:
+        """The API's representation (docs/api.md, ``FollowUp`` in openapi.json)."""
+        return {
+            "id": self.id,
+            "workshop_id": self.workshop_id,
+            "text": self.text,
+            "responsible": self.responsible,
+            "deadline": self.deadline.isoformat() if self.deadline else None,
+            "status": self.status.value,
+            "note": self.note,
+            "persona_id": self.persona_id,
+            "persona_name": self.persona.name if self.persona is not None else None,
+            "source_id": self.source_id,
+            "source_text": self.source_text or None,
+            "position": self.position,
+            "overdue": self.overdue(today),
+            "created_at": self.created_at.isoformat() + "Z",
+            "updated_at": self.updated_at.isoformat() + "Z",
+        }
+

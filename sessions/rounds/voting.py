@@ -1,0 +1,197 @@
+"""Dot-voting: in a voting round each participant has ``round.dots`` dots to put on contributions.
+
+Rules (each refusal is a named error and changes nothing):
+
+- only while a voting round is live (running with time left, or paused): ``voting_closed``;
+- at most one dot per contribution and participant: ``already_voted``;
+- never more dots than the round's budget: ``no_dots_left`` (take one back to move it);
+- never on a hidden contribution: ``contribution_hidden``; deleted and merged-away ones do not exist
+  for voting: ``not_found``;
+- with scope ``group``, only on the participant's own table's contributions: ``not_in_voting_scope``.
+
+A dot can be taken back (and put elsewhere) until the round ends. Dots on a contribution that is hidden
+later stop counting, for the tally and for the budget. Dots on a duplicate that was merged count for the
+contribution it was merged into. Tallies are for facilitators, and for the wall once the ranking is
+revealed; phones never see them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, aliased
+
+from sessions.contributions.models import Contribution, Participant
+from sessions.core.base import utcnow
+from sessions.core.errors import (
+    AlreadyVoted,
+    ContributionHidden,
+    NoDotsLeft,
+    NotFound,
+    OutsideVotingScope,
+    ValidationFailed,
+    VotingClosed,
+)
+from sessions.core.store import write_transaction
+from sessions.core.validation import is_id
+from sessions.rounds.models import Round, Vote, VoteScope
+from sessions.rounds.service import current_round
+
+
+@dataclass(frozen=True)
+class Ballot:
+    """A participant's dots in a voting round."""
+
+    round_id: int
+    dots: int
+    used: int
+    voted: frozenset[int]  # contribution ids (the kept one, for merged duplicates)
+
+    @property
+    def left(self) -> int:
+        return max(self.dots - self.used, 0)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"round_id": self.round_id, "dots": self.dots, "used": self.used, "left": self.left, "voted": sorted(self.voted)}
+
+
+def _voting_round(db: Session, workshop_id: int, now: dt.datetime) -> Round:
+    r = current_round(db, workshop_id, now)
+    if r is None or not r.voting:
+        raise VotingClosed()
+    return r
+
+
+def _lock_participant(db: Session, participant_id: int) -> Participant:
+    """Row lock on PostgreSQL so two quick taps cannot both pass the budget check (SQLite writers queue)."""
+    p = db.scalar(select(Participant).where(Participant.id == participant_id).with_for_update())
+    if p is None:
+        raise NotFound("no such participant")
+    return p
+
+
+def _used(db: Session, round_id: int, participant_id: int) -> int:
+    return (
+        db.scalar(
+            select(func.count())
+            .select_from(Vote)
+            .join(Contribution, Contribution.id == Vote.contribution_id)
+            .where(Vote.round_id == round_id, Vote.participant_id == participant_id, Contribution.hidden.is_(False))
+        )
+        or 0
+    )
+
+
+def _votable(db: Session, p: Participant, r: Round, contribution_id: object) -> Contribution:
+    if not isinstance(contribution_id, int) or isinstance(contribution_id, bool):
+        raise ValidationFailed("contribution_id", "not_a_number")
+    c = db.get(Contribution, contribution_id) if is_id(contribution_id) else None
+    if c is None or c.workshop_id != p.workshop_id or c.deleted or c.merged_into_id is not None:
+        raise NotFound("no such contribution")
+    if c.hidden:
+        raise ContributionHidden()
+    if r.scope == VoteScope.group and c.group_id != p.group_id:
+        raise OutsideVotingScope()
+    return c
+
+
+def _mine_on(db: Session, r: Round, p: Participant, c: Contribution) -> Vote | None:
+    """The participant's dot on ``c`` or on a duplicate merged into it."""
+    return db.scalar(
+        select(Vote)
+        .join(Contribution, Contribution.id == Vote.contribution_id)
+        .where(
+            Vote.round_id == r.id,
+            Vote.participant_id == p.id,
+            (Vote.contribution_id == c.id) | (Contribution.merged_into_id == c.id),
+        )
+        .limit(1)
+    )
+
+
+def cast(db: Session, participant: Participant, contribution_id: object, now: dt.datetime | None = None) -> Ballot:
+    """Put one dot on a contribution. Returns the participant's ballot afterwards."""
+    now = now or utcnow()
+    try:
+        with write_transaction(db):
+            p = _lock_participant(db, participant.id)
+            r = _voting_round(db, p.workshop_id, now)
+            c = _votable(db, p, r, contribution_id)
+            if _mine_on(db, r, p, c) is not None:
+                raise AlreadyVoted()
+            if _used(db, r.id, p.id) >= r.dots:
+                raise NoDotsLeft(dots=r.dots)
+            db.add(Vote(workshop_id=p.workshop_id, round_id=r.id, participant_id=p.id, contribution_id=c.id, created_at=now))
+    except IntegrityError:
+        # The same dot twice at the same moment: the unique constraint kept one.
+        raise AlreadyVoted() from None
+    return ballot(db, participant, now)
+
+
+def withdraw(db: Session, participant: Participant, contribution_id: object, now: dt.datetime | None = None) -> Ballot:
+    """Take a dot back (to put it elsewhere) while the voting round is live."""
+    now = now or utcnow()
+    with write_transaction(db):
+        p = _lock_participant(db, participant.id)
+        r = _voting_round(db, p.workshop_id, now)
+        if not isinstance(contribution_id, int) or isinstance(contribution_id, bool):
+            raise ValidationFailed("contribution_id", "not_a_number")
+        c = db.get(Contribution, contribution_id) if is_id(contribution_id) else None
+        if c is None or c.workshop_id != p.workshop_id:
+            raise NotFound("no such contribution")
+        mine = _mine_on(db, r, p, c)
+        if mine is None:
+            raise NotFound("no dot on this contribution")
+        db.delete(mine)
+    return ballot(db, participant, now)
+
+
+def ballot(db: Session, participant: Participant, now: dt.datetime | None = None, r: Round | None = None) -> Ballot:
+    """The participant's dots in the live voting round (an empty ballot of 0 dots when there is none)."""
+    r = r or current_round(db, participant.workshop_id, now or utcnow())
+    if r is None or not r.voting:
+        return Ballot(0, 0, 0, frozenset())
+    rows = db.execute(
+        select(Vote.contribution_id, Contribution.merged_into_id, Contribution.hidden)
+        .join(Contribution, Contribution.id == Vote.contribution_id)
+        .where(Vote.round_id == r.id, Vote.participant_id == participant.id)
+    ).all()
+    voted = frozenset((into or cid) for cid, into, hidden in rows if not hidden)
+    used = sum(1 for _cid, _into, hidden in rows if not hidden)
+    return Ballot(r.id, r.dots, used, voted)
+
+
+def vote_counts(db: Session, workshop_id: int) -> dict[int, int]:
+    """Dots per visible contribution over all of the workshop's voting rounds.
+
+    Dots on a merged duplicate count for the contribution it was merged into; dots on hidden or deleted
+    contributions do not count. Contributions without dots are left out.
+    """
+    root = aliased(Contribution)
+    voted = aliased(Contribution)
+    target = func.coalesce(voted.merged_into_id, voted.id)
+    rows = db.execute(
+        select(target, func.count(Vote.id))
+        .select_from(Vote)
+        .join(voted, voted.id == Vote.contribution_id)
+        .join(root, root.id == target)
+        .where(
+            Vote.workshop_id == workshop_id,
+            voted.hidden.is_(False),
+            voted.deleted.is_(False),
+            root.hidden.is_(False),
+            root.deleted.is_(False),
+            root.merged_into_id.is_(None),
+        )
+        .group_by(target)
+    ).all()
+    return {int(cid): int(n) for cid, n in rows}
+
+
+def workshop_wide_ballot(db: Session, workshop_id: int, now: dt.datetime | None = None) -> bool:
+    """True while a voting round over all contributions is live: phones then see every table's."""
+    r = current_round(db, workshop_id, now or utcnow())
+    return r is not None and r.voting and r.scope == VoteScope.all

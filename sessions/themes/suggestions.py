@@ -1,0 +1,263 @@
+"""Theme suggestions on the board: run the suggester on ungrouped contributions, accept, split, reject."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    delete,
+    select,
+)
+from sqlalchemy.orm import Session
+
+from sessions.contributions.models import Contribution
+from sessions.core.base import utcnow
+from sessions.core.errors import NotFound, SuggestionGone, ValidationFailed
+from sessions.core.store import write_transaction
+from sessions.core.validation import is_id
+from sessions.themes.board import _memberships, _visible
+from sessions.themes.models import (
+    MAX_THEME_NAME,
+    MIN_SUGGESTION_MEMBERS,
+    REJECTED_OVERLAP,
+    SuggestedTheme,
+    SuggestionStatus,
+    Theme,
+    ThemeMember,
+    ThemeOrigin,
+)
+from sessions.themes.service import (
+    BoardChange,
+    T,
+    _check_name_free,
+    _check_room,
+    _lock_board,
+    _parse_ids,
+    _put,
+    _theme_name,
+    _themes,
+)
+from sessions.workshops.models import WorkshopPersona
+
+# -- suggestions -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SuggestionInput:
+    """What the suggester needs: the visible, ungrouped contributions, the personas' names, rejected sets."""
+
+    items: tuple[Any, ...]  # sessions.themes.ThemeInput
+    persona_names: tuple[str, ...]
+    rejected: tuple[frozenset[int], ...]
+
+
+def suggestion_input(db: Session, workshop_id: int) -> SuggestionInput:
+    from sessions.themes.suggest import ThemeInput
+
+    visible = _visible(db, workshop_id)
+    grouped = {cid for _tid, cid in _memberships(db, workshop_id)}
+    personas = {p.id: p for p in db.scalars(select(WorkshopPersona).where(WorkshopPersona.workshop_id == workshop_id))}
+    items = tuple(
+        ThemeInput(
+            id=c.id,
+            text=c.text,
+            persona=personas[c.persona_id].key if c.persona_id in personas else f"p{c.persona_id}",
+            kind=c.kind.value,
+        )
+        for c in visible.values()
+        if c.id not in grouped
+    )
+    rejected = tuple(
+        frozenset(ids)
+        for ids in db.scalars(
+            select(SuggestedTheme.member_ids).where(
+                SuggestedTheme.workshop_id == workshop_id, SuggestedTheme.status == SuggestionStatus.rejected
+            )
+        )
+    )
+    return SuggestionInput(items, tuple(sorted(p.name for p in personas.values())), rejected)
+
+
+def overlap(a: frozenset[int], b: frozenset[int]) -> float:
+    """Jaccard similarity of two member sets."""
+    union = a | b
+    return len(a & b) / len(union) if union else 0.0
+
+
+def compute_suggestions(data: SuggestionInput) -> list[Any]:
+    """Run the suggester (pure, CPU-bound: the web layer may run it off the event loop) and leave out
+    suggestions that a facilitator rejected before."""
+    from sessions.themes.suggest import suggest_themes
+
+    found = suggest_themes(data.items, persona_names=data.persona_names)
+    return [
+        s
+        for s in found
+        if not any(overlap(frozenset(int(i) for i in s.member_ids), r) >= REJECTED_OVERLAP for r in data.rejected)
+    ]
+
+
+def _proposed_name(name: str) -> str:
+    name = name.strip()[:MAX_THEME_NAME]
+    return name[:1].upper() + name[1:]
+
+
+def replace_suggestions(db: Session, ws: Any, found: Sequence[Any]) -> BoardChange:
+    """Store a new batch of suggestions in place of the pending ones.
+
+    Pending suggestions of the previous batch become ``superseded`` (a facilitator acting on one from an
+    old page gets ``suggestion_gone``); older non-rejected rows are dropped; rejected ones stay for good.
+    """
+    now = utcnow()
+    with write_transaction(db):
+        board = _lock_board(db, ws.id)
+        board.batch += 1
+        db.execute(
+            delete(SuggestedTheme).where(
+                SuggestedTheme.workshop_id == ws.id,
+                SuggestedTheme.batch < board.batch - 1,
+                SuggestedTheme.status != SuggestionStatus.rejected,
+            )
+        )
+        for old in db.scalars(
+            select(SuggestedTheme).where(SuggestedTheme.workshop_id == ws.id, SuggestedTheme.status == SuggestionStatus.pending)
+        ):
+            old.status = SuggestionStatus.superseded
+        for i, s in enumerate(found):
+            db.add(
+                SuggestedTheme(
+                    workshop_id=ws.id,
+                    batch=board.batch,
+                    position=i,
+                    name=_proposed_name(s.name),
+                    member_ids=[int(m) for m in s.member_ids],
+                    status=SuggestionStatus.pending,
+                    created_at=now,
+                )
+            )
+        board.suggested_at = now
+        board.revision += 1
+    return BoardChange(True, board.revision, (), str(len(found)))
+
+
+def refresh_suggestions(db: Session, ws: Any, run: Callable[[Callable[[], T]], T] | None = None) -> BoardChange:
+    """Suggest themes among the visible contributions that are in no theme (on request, never by itself).
+
+    ``run`` executes the CPU-bound part (e.g. in a thread pool under gevent); by default it runs here.
+    """
+    data = suggestion_input(db, ws.id)
+    if db.in_transaction():
+        db.rollback()  # no read snapshot held open while the suggester runs
+    found = (run or (lambda f: f()))(lambda: compute_suggestions(data))
+    return replace_suggestions(db, ws, found)
+
+
+def _pending(db: Session, workshop_id: int, suggestion_id: object) -> SuggestedTheme:
+    s = db.get(SuggestedTheme, suggestion_id) if is_id(suggestion_id) else None
+    if s is None or s.workshop_id != workshop_id:
+        raise NotFound("no such suggestion")
+    if s.status != SuggestionStatus.pending:
+        raise SuggestionGone(reason=s.status.value)
+    return s
+
+
+def _free_members(db: Session, workshop_id: int, s: SuggestedTheme) -> list[Contribution]:
+    """The suggestion's members that are still visible and in no theme, in the suggested order."""
+    out = []
+    for cid in s.member_ids:
+        c = db.get(Contribution, cid)
+        if (
+            c is not None
+            and c.workshop_id == workshop_id
+            and not (c.deleted or c.hidden or c.merged_into_id is not None)
+            and db.get(ThemeMember, cid) is None
+        ):
+            out.append(c)
+    return out
+
+
+def accept_suggestion(db: Session, ws: Any, suggestion_id: object, name: object = None) -> BoardChange:
+    """Make a theme of a suggestion, named ``name`` (None: the proposed name), with its members that are
+    still visible and ungrouped. ``suggestion_gone`` if it was handled or replaced, or too few remain."""
+    the_name = None if name is None else _theme_name(name)
+    now = utcnow()
+    with write_transaction(db):
+        board = _lock_board(db, ws.id)
+        s = _pending(db, ws.id, suggestion_id)
+        members = _free_members(db, ws.id, s)
+        if len(members) < MIN_SUGGESTION_MEMBERS:
+            raise SuggestionGone(reason="stale")
+        the_name = the_name or s.name
+        existing = _themes(db, ws.id)
+        _check_room(existing)
+        _check_name_free(existing, the_name)
+        theme = Theme(workshop_id=ws.id, name=the_name, position=len(existing), origin=ThemeOrigin.suggested, created_at=now)
+        db.add(theme)
+        db.flush()
+        for c in members:
+            _put(db, theme, c, now)
+        s.status = SuggestionStatus.accepted
+        s.decided_at = now
+        board.revision += 1
+    return BoardChange(True, board.revision, (theme,))
+
+
+def split_suggestion(
+    db: Session, ws: Any, suggestion_id: object, split_ids: object, name: object = None, second_name: object = None
+) -> BoardChange:
+    """Accept a suggestion as two themes: ``split_ids`` (some of its members) go into the second one.
+
+    ``name`` names the first theme (None: the proposed name), ``second_name`` the second (None or empty:
+    the first name with " (2)"). Both themes need at least one member.
+    """
+    ids = _parse_ids(split_ids, "split")
+    first_name = None if name is None else _theme_name(name)
+    second = None if second_name in (None, "") else _theme_name(second_name, "second_theme_name")
+    now = utcnow()
+    with write_transaction(db):
+        board = _lock_board(db, ws.id)
+        s = _pending(db, ws.id, suggestion_id)
+        if any(i not in s.member_ids for i in ids):
+            raise ValidationFailed("split", "not_in_suggestion")
+        members = _free_members(db, ws.id, s)
+        part_two = [c for c in members if c.id in ids]
+        part_one = [c for c in members if c.id not in ids]
+        if not part_one or not part_two:
+            raise ValidationFailed("split", "split_needs_both")
+        first_name = first_name or s.name
+        second = second or f"{first_name[: MAX_THEME_NAME - 4]} (2)"
+        if second.casefold() == first_name.casefold():
+            raise ValidationFailed("second_theme_name", "theme_exists", name=second)
+        existing = _themes(db, ws.id)
+        _check_room(existing, 2)
+        _check_name_free(existing, first_name)
+        _check_name_free(existing, second, "second_theme_name")
+        made = []
+        for offset, (the_name, part) in enumerate(((first_name, part_one), (second, part_two))):
+            theme = Theme(
+                workshop_id=ws.id, name=the_name, position=len(existing) + offset, origin=ThemeOrigin.suggested, created_at=now
+            )
+            db.add(theme)
+            db.flush()
+            for c in part:
+                _put(db, theme, c, now)
+            made.append(theme)
+        s.status = SuggestionStatus.accepted
+        s.decided_at = now
+        board.revision += 1
+    return BoardChange(True, board.revision, tuple(made))
+
+
+def reject_suggestion(db: Session, ws: Any, suggestion_id: object) -> BoardChange:
+    """Reject a suggestion: it is kept as rejected, and later refreshes leave out anything like it."""
+    with write_transaction(db):
+        board = _lock_board(db, ws.id)
+        s = _pending(db, ws.id, suggestion_id)
+        s.status = SuggestionStatus.rejected
+        s.decided_at = utcnow()
+        board.revision += 1
+    return BoardChange(True, board.revision)
+
+
