@@ -235,6 +235,11 @@ def _offline_round_trip(served: dict[str, Any], browser: Any, *, outage: float, 
         expect(page).to_have_url(re.compile(rf"/w/{ws['id']}/g/{mate.group_id}$"))
         expect(page.locator(ONLINE)).to_be_visible()
         expect(page.locator("[data-outbox][data-offline=kept]")).to_have_count(1)
+        # The copy holds every script the page loads, pv.js (which the others need) among them.
+        copy = page.evaluate(f"""() => caches.open('pv-phone-{ws['id']}').then(c => c.keys())
+                                   .then(keys => keys.map(r => new URL(r.url).pathname))""")
+        scripts = page.evaluate("() => Array.from(document.scripts, s => s.src && new URL(s.src).pathname).filter(Boolean)")
+        assert "/static/js/pv.js" in scripts and set(scripts) <= set(copy), (scripts, copy)
         strings = json.loads(page.locator("#i18n").text_content() or "{}")
         # The bokmål wording the issue asks for ("venter på nett"), shown on each waiting post.
         assert strings["waiting"].startswith("Venter på nett"), strings["waiting"]

@@ -1,9 +1,9 @@
 /* Dashboard: moderation on each card (hide, show again, edit, merge, undo a merge, spotlight).
  *
- * Each button POSTs with fetch (JSON, CSRF header) to /workshops/<id>/contributions/<cid>/<action> or
- * /workshops/<id>/spotlight. The server broadcasts the change to the phones, the walls and every
- * dashboard; the answer is applied here at once too (cards are deduplicated by id and seq). The author of
- * a contribution is never known here.
+ * Each button POSTs with fetch (JSON, CSRF header: PV.postJSON in pv.js) to
+ * /workshops/<id>/contributions/<cid>/<action> or /workshops/<id>/spotlight. The server broadcasts the
+ * change to the phones, the walls and every dashboard; the answer is applied here at once too (cards are
+ * deduplicated by id and seq). The author of a contribution is never known here.
  */
 (function () {
   "use strict";
@@ -11,26 +11,19 @@
   var board = document.querySelector("[data-live][data-moderate-base]");
   if (!board) return;
   var base = board.dataset.moderateBase;
-  var strings = JSON.parse(document.getElementById("i18n").textContent);
-  Object.assign(strings, JSON.parse((document.getElementById("i18n-rounds") || { textContent: "{}" }).textContent));
-  var csrf = document.querySelector('meta[name="csrf-token"]').content;
+  var strings = PV.json("i18n", {});
+  Object.assign(strings, PV.json("i18n-rounds", {}));
   var statusEl = document.querySelector("[data-control-status]");
 
   function say(text) {
-    if (statusEl) statusEl.textContent = text || "";
+    PV.say(statusEl, text);
   }
 
   function post(url, body) {
-    return fetch(url, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf },
-      body: JSON.stringify(body || {})
-    })
-      .then(function (resp) { return resp.json().then(function (data) { return { ok: resp.ok, data: data }; }); })
+    return PV.postJSON(url, body)
       .then(function (r) {
         if (!r.ok) {
-          say((r.data.error && r.data.error.message) || strings.error);
+          say(PV.errorMessage(r.data, strings.error));
           return null;
         }
         (r.data.contributions || []).forEach(function (c) { window.pvLive.apply(c); });
@@ -52,14 +45,8 @@
     field.id = "mod-" + card.dataset.id;
     label.setAttribute("for", field.id);
     label.textContent = labelText;
-    var ok = document.createElement("button");
-    ok.type = "button";
-    ok.className = "button small primary";
-    ok.textContent = buttonText;
-    var cancel = document.createElement("button");
-    cancel.type = "button";
-    cancel.className = "button small secondary";
-    cancel.textContent = strings.cancel;
+    var ok = PV.button("button small primary", buttonText);
+    var cancel = PV.button("button small secondary", strings.cancel);
     var row = document.createElement("div");
     row.className = "actions";
     row.append(ok, cancel);

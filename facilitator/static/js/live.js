@@ -17,15 +17,12 @@
   var role = board.dataset.role;
   var editBase = board.dataset.editBase || null;
   var template = document.getElementById("tpl-contribution");
-  var strings = JSON.parse((document.getElementById("i18n") || { textContent: "{}" }).textContent);
-  var moreStrings = document.getElementById("i18n-rounds");
-  if (moreStrings) Object.assign(strings, JSON.parse(moreStrings.textContent));
+  var strings = PV.json("i18n", {});
+  Object.assign(strings, PV.json("i18n-rounds", {}));
   var statusEl = document.querySelector("[data-connection]");
-  var groupNamesEl = board.hasAttribute("data-show-group") && document.getElementById("group-names");
-  var groupNames = groupNamesEl ? JSON.parse(groupNamesEl.textContent) : null;
+  var groupNames = board.hasAttribute("data-show-group") ? PV.json("group-names", null) : null;
   // The dashboard names the persona on each card: with rotation a table's cards may be for several personas.
-  var personaNamesEl = board.hasAttribute("data-show-persona") && document.getElementById("persona-names");
-  var personaNames = personaNamesEl ? JSON.parse(personaNamesEl.textContent) : null;
+  var personaNames = board.hasAttribute("data-show-persona") ? PV.json("persona-names", null) : null;
   var mineKey = "pv-mine-" + workshopId;
   var mine = new Set(JSON.parse(board.dataset.mine || "[]"));
   try {
@@ -33,9 +30,7 @@
   } catch (e) { /* storage may be unavailable */ }
 
   function setStatus(text, state) {
-    if (!statusEl) return;
-    statusEl.textContent = text;
-    statusEl.dataset.state = state;
+    PV.say(statusEl, text, state);
   }
 
   function laneFor(c) {
@@ -70,8 +65,7 @@
       actions.querySelector('[data-action="edit"]').setAttribute("href", editBase + "/" + c.id + "/edit");
       actions.querySelector('[data-action="delete"]').setAttribute("action", editBase + "/" + c.id + "/delete");
       var csrf = actions.querySelector('input[name="csrf_token"]');
-      var meta = document.querySelector('meta[name="csrf-token"]');
-      if (csrf && meta) csrf.value = meta.content;
+      if (csrf) csrf.value = PV.csrf();
     }
   }
 
@@ -103,12 +97,9 @@
         text.textContent = m.text;
         li.appendChild(text);
         if (tools) {
-          var undo = document.createElement("button");
-          undo.type = "button";
-          undo.className = "link-button";
+          var undo = PV.button("link-button", strings.unmerge || "Undo merge");
           undo.dataset.moderate = "unmerge";
           undo.dataset.target = m.id;
-          undo.textContent = strings.unmerge || "Undo merge";
           li.append(" ", undo);
         }
         merged.appendChild(li);
@@ -238,7 +229,7 @@
   function watch() {
     socket.emit("watch", { workshop_id: workshopId, since: seq }, function (ack) {
       if (!ack || !ack.ok) {
-        setStatus((ack && ack.error && ack.error.message) || strings.error, "error");
+        setStatus(PV.errorMessage(ack, strings.error), "error");
         return;
       }
       ack.changes.forEach(apply);

@@ -12,8 +12,7 @@
   if (!board) return;
   var workshopId = Number(board.dataset.workshop);
   var outboxKey = "pv-outbox-" + workshopId;
-  var strings = JSON.parse(document.getElementById("i18n").textContent);
-  var csrf = document.querySelector('meta[name="csrf-token"]').content;
+  var strings = PV.json("i18n", {});
   var outboxEl = document.querySelector("[data-outbox]");
   var statusEl = document.querySelector("[data-form-status]");
   var sending = false;
@@ -56,17 +55,7 @@
   }
 
   function say(text) {
-    if (statusEl) statusEl.textContent = text;
-  }
-
-  function request(url, body, signal) {
-    return fetch(url, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf },
-      body: JSON.stringify(body),
-      signal: signal
-    });
+    PV.say(statusEl, text);
   }
 
   /* The post got no answer at all: the live connection may be just as dead without knowing it yet (on a
@@ -94,11 +83,8 @@
     // id, so if the first copy did arrive after all the server answers the retry with that contribution.
     var abort = window.AbortController ? new AbortController() : null;
     var timer = abort ? window.setTimeout(function () { abort.abort(); }, SEND_WAIT) : null;
-    request(item.url, { group_id: item.group_id, kind: item.kind, text: item.text, client_id: item.client_id, typed_at: item.typed_at },
-            abort ? abort.signal : undefined)
-      .then(function (resp) {
-        return resp.json().catch(function () { return {}; }).then(function (data) { return { resp: resp, data: data }; });
-      })
+    PV.postJSON(item.url, { group_id: item.group_id, kind: item.kind, text: item.text, client_id: item.client_id, typed_at: item.typed_at },
+                { lenient: true, signal: abort ? abort.signal : undefined })
       .then(function (r) {
         window.clearTimeout(timer);
         var rest = loadOutbox().filter(function (x) { return x.client_id !== item.client_id; });
@@ -117,7 +103,7 @@
           saveOutbox(rest);
           var ta = form && form.querySelector("textarea");
           if (ta && !ta.value) ta.value = item.text;
-          say((r.data.error && r.data.error.message) || strings.error);
+          say(PV.errorMessage(r.data, strings.error));
         }
       })
       .catch(function (err) {
@@ -210,24 +196,17 @@
     area.maxLength = 1000;
     area.rows = 3;
     area.value = textEl.textContent;
-    var save = document.createElement("button");
-    save.type = "button";
-    save.className = "button small primary";
-    save.textContent = strings.save;
-    var cancel = document.createElement("button");
-    cancel.type = "button";
-    cancel.className = "button small secondary";
-    cancel.textContent = strings.cancel;
+    var save = PV.button("button small primary", strings.save);
+    var cancel = PV.button("button small secondary", strings.cancel);
     box.append(label, area, save, cancel);
     card.appendChild(box);
     area.focus();
     cancel.addEventListener("click", function () { box.remove(); edit.focus(); });
     save.addEventListener("click", function () {
-      request(edit.getAttribute("href"), { text: area.value })
-        .then(function (resp) { return resp.json().then(function (data) { return { resp: resp, data: data }; }); })
+      PV.postJSON(edit.getAttribute("href"), { text: area.value })
         .then(function (r) {
-          if (r.resp.ok) { window.pvLive.apply(r.data.contribution); box.remove(); say(strings.saved); }
-          else say((r.data.error && r.data.error.message) || strings.error);
+          if (r.ok) { window.pvLive.apply(r.data.contribution); box.remove(); say(strings.saved); }
+          else say(PV.errorMessage(r.data, strings.error));
         })
         // Edits are not queued like posts: say so rather than promise to send it later.
         .catch(function () { say(strings.error); });
@@ -239,11 +218,10 @@
     if (!del) return;
     ev.preventDefault();
     if (!window.confirm(strings.confirm_delete)) return;
-    request(del.getAttribute("action"), {})
-      .then(function (resp) { return resp.json().then(function (data) { return { resp: resp, data: data }; }); })
+    PV.postJSON(del.getAttribute("action"), {})
       .then(function (r) {
-        if (r.resp.ok) { window.pvLive.apply(r.data.contribution); say(strings.deleted); }
-        else say((r.data.error && r.data.error.message) || strings.error);
+        if (r.ok) { window.pvLive.apply(r.data.contribution); say(strings.deleted); }
+        else say(PV.errorMessage(r.data, strings.error));
       })
       .catch(function () { say(strings.error); });
   });

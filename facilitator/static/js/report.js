@@ -19,9 +19,7 @@
   var again = false;
 
   function say(text, state) {
-    if (!statusEl) return;
-    statusEl.textContent = text;
-    statusEl.dataset.state = state;
+    PV.say(statusEl, text, state);
   }
 
   function refresh() {
@@ -61,7 +59,7 @@
 
   socket.on("connect", function () {
     socket.emit("watch", { workshop_id: workshopId, since: seq }, function (ack) {
-      if (!ack || !ack.ok) { say((ack && ack.error && ack.error.message) || "", "error"); return; }
+      if (!ack || !ack.ok) { say(PV.errorMessage(ack, ""), "error"); return; }
       box.dataset.synced = "1";
       if (ack.changes.length || ack.status !== box.dataset.status) soon();
       document.dispatchEvent(new CustomEvent("pv:report-watching"));

@@ -14,7 +14,6 @@
   var fields = ["organisers", "summary", "method_note", "invite_note"];
   var key = form.dataset.draftKey;
   var stateEl = form.querySelector("[data-save-state]");
-  var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
   var timer = null;
   var inFlight = false;
   var pending = false;
@@ -30,8 +29,7 @@
   }
 
   function say(text, state) {
-    stateEl.textContent = text;
-    stateEl.dataset.state = state;
+    PV.say(stateEl, text, state);
   }
 
   function keepDraft() {
@@ -51,24 +49,16 @@
     inFlight = true;
     var sent = values();
     say(form.dataset.textSaving, "saving");
-    fetch(form.action, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf },
-      body: JSON.stringify(sent)
-    })
-      .then(function (resp) {
-        return resp.json().then(function (body) { return { ok: resp.ok, body: body }; });
-      })
+    PV.postJSON(form.action, sent)
       .then(function (res) {
-        if (!res.ok || !res.body.ok) {
-          say((res.body && res.body.error && res.body.error.message) || form.dataset.textError, "error");
+        if (!res.ok || !res.data.ok) {
+          say(PV.errorMessage(res.data, form.dataset.textError), "error");
           return;
         }
-        form.dataset.revision = res.body.revision;
-        Object.keys(res.body.preview).forEach(function (name) {
+        form.dataset.revision = res.data.revision;
+        Object.keys(res.data.preview).forEach(function (name) {
           var el = document.getElementById(name + "-preview");
-          if (el && same(sent, values())) el.innerHTML = res.body.preview[name]; // sanitized by the server
+          if (el && same(sent, values())) el.innerHTML = res.data.preview[name]; // sanitized by the server
         });
         dropDraft(sent);
         var time = new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });

@@ -20,11 +20,10 @@
   var initial = JSON.parse(stateEl.textContent);
   var role = initial.role;
   var extra = initial.extra || {};
-  var strings = JSON.parse((document.getElementById("i18n-rounds") || { textContent: "{}" }).textContent);
-  var base = JSON.parse((document.getElementById("i18n") || { textContent: "{}" }).textContent);
+  var strings = PV.json("i18n-rounds", {});
+  var base = PV.json("i18n", {});
   var board = document.querySelector("[data-live]");
   var workshopId = board ? Number(board.dataset.workshop) : 0;
-  var csrfMeta = document.querySelector('meta[name="csrf-token"]');
 
   var snap = null; // the latest `round` payload
   var wall = initial.live.wall || null;
@@ -165,20 +164,14 @@
     var id = Number(card.dataset.id);
     var add = button.getAttribute("aria-pressed") !== "true";
     button.disabled = true;
-    fetch(extra.votes_url, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrfMeta.content },
-      body: JSON.stringify({ contribution_id: id, dot: add })
-    })
-      .then(function (resp) { return resp.json().then(function (data) { return { ok: resp.ok, data: data }; }); })
+    PV.postJSON(extra.votes_url, { contribution_id: id, dot: add })
       .then(function (r) {
         if (r.ok) {
           ballot = r.data.ballot;
           renderBallot();
         } else if (ballotStatus) {
           ballotStatus.hidden = false;
-          ballotStatus.textContent = (r.data.error && r.data.error.message) || base.error;
+          ballotStatus.textContent = PV.errorMessage(r.data, base.error);
         }
       })
       .catch(function () { if (ballotStatus) ballotStatus.textContent = base.waiting; })

@@ -13,12 +13,10 @@
 
   var board = document.querySelector("[data-live]");
   if (!board) return;
-  var vocabEl = document.getElementById("tag-vocabulary");
-  var vocab = vocabEl ? JSON.parse(vocabEl.textContent) : null;
+  var vocab = PV.json("tag-vocabulary", null);
   var base = board.dataset.tagBase || null;
   var role = board.dataset.role;
   var strings = (vocab && vocab.strings) || {};
-  var csrfMeta = document.querySelector('meta[name="csrf-token"]');
 
   function cardFor(id) {
     return board.querySelector('.card[data-id="' + Number(id) + '"]');
@@ -64,7 +62,7 @@
     var csrf = document.createElement("input");
     csrf.type = "hidden";
     csrf.name = "csrf_token";
-    csrf.value = csrfMeta ? csrfMeta.content : "";
+    csrf.value = PV.csrf();
     form.appendChild(csrf);
     vocab.categories.forEach(function (cat) {
       var fs = document.createElement("fieldset");
@@ -139,8 +137,7 @@
   });
 
   function say(form, text) {
-    var status = form.querySelector("[data-tag-status]");
-    if (status) status.textContent = text || "";
+    PV.say(form.querySelector("[data-tag-status]"), text);
   }
 
   board.addEventListener("click", function (ev) {
@@ -154,19 +151,7 @@
     button.setAttribute("aria-pressed", on ? "true" : "false");
     button.name = on ? "remove" : "add";
     button.setAttribute("aria-busy", "true");
-    fetch(form.getAttribute("action"), {
-      method: "POST",
-      credentials: "same-origin",
-      headers: {
-        "Content-Type": "application/json",
-        "Accept": "application/json",
-        "X-CSRFToken": csrfMeta ? csrfMeta.content : ""
-      },
-      body: JSON.stringify({ tag_id: Number(button.dataset.tagId), on: on })
-    })
-      .then(function (resp) {
-        return resp.json().catch(function () { return {}; }).then(function (data) { return { ok: resp.ok, data: data }; });
-      })
+    PV.postJSON(form.getAttribute("action"), { tag_id: Number(button.dataset.tagId), on: on }, { lenient: true })
       .then(function (r) {
         button.removeAttribute("aria-busy");
         var card = button.closest(".card");
@@ -177,7 +162,7 @@
           say(form, strings.saved);
         } else {
           if (card) syncPicker(card, chipIds(card));
-          say(form, (r.data.error && r.data.error.message) || strings.error);
+          say(form, PV.errorMessage(r.data, strings.error));
         }
       })
       .catch(function () {

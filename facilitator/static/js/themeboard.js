@@ -15,11 +15,6 @@
 (function () {
   "use strict";
 
-  function json(id, fallback) {
-    var el = document.getElementById(id);
-    return el ? JSON.parse(el.textContent) : fallback;
-  }
-
   function fromTemplate(id, replacements) {
     var tpl = document.getElementById(id);
     var html = tpl.innerHTML;
@@ -42,10 +37,10 @@
     var base = root.dataset.base;
     var seq = Number(root.dataset.seq || 0);
     var revision = Number(root.dataset.revision || 0);
-    var strings = json("i18n-themes", {});
-    var personaNames = json("persona-names", {});
-    var groupNames = json("group-names", {});
-    var csrf = document.querySelector('meta[name="csrf-token"]').content;
+    var strings = PV.json("i18n-themes", {});
+    var personaNames = PV.json("persona-names", {});
+    var groupNames = PV.json("group-names", {});
+    var csrf = PV.csrf();
     var statusEl = document.querySelector("[data-board-status]");
     var connectionEl = document.querySelector("[data-connection]");
     var suggestionsBox = document.querySelector("[data-suggestions]");
@@ -223,16 +218,10 @@
 
     function send(url, body) {
       announce(strings.working);
-      return fetch(url, {
-        method: "POST",
-        credentials: "same-origin",
-        headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf },
-        body: JSON.stringify(body || {})
-      })
-        .then(function (resp) { return resp.json().then(function (data) { return { ok: resp.ok, data: data }; }); })
+      return PV.postJSON(url, body)
         .then(function (r) {
           if (!r.ok) {
-            announce((r.data.error && r.data.error.message) || strings.error);
+            announce(PV.errorMessage(r.data, strings.error));
             return null;
           }
           applyBoard(r.data.board);
@@ -383,22 +372,20 @@
 
     window.pvThemes = { applyBoard: applyBoard, applyContribution: applyContribution, socket: null };
 
+    function setConnection(text, state) {
+      PV.say(connectionEl, text, state);
+    }
+
     if (typeof window.io !== "function") {
-      if (connectionEl) { connectionEl.textContent = strings.offline; connectionEl.dataset.state = "offline"; }
+      setConnection(strings.offline, "offline");
       return;
     }
     var socket = window.io({ reconnectionDelayMax: 5000 });
     window.pvThemes.socket = socket;
 
-    function setConnection(text, state) {
-      if (!connectionEl) return;
-      connectionEl.textContent = text;
-      connectionEl.dataset.state = state;
-    }
-
     function watch() {
       socket.emit("watch", { workshop_id: workshopId, since: seq }, function (ack) {
-        if (!ack || !ack.ok) { setConnection((ack && ack.error && ack.error.message) || strings.error, "error"); return; }
+        if (!ack || !ack.ok) { setConnection(PV.errorMessage(ack, strings.error), "error"); return; }
         ack.changes.forEach(applyContribution);
         if (ack.seq > seq) seq = ack.seq;
         if (ack.more) { watch(); return; }
@@ -428,7 +415,7 @@
     var list = panel.querySelector("[data-themes-list]");
     var empty = panel.querySelector("[data-themes-empty]");
     var total = panel.querySelector("[data-themes-total]");
-    var personaNames = json("persona-names", {});
+    var personaNames = PV.json("persona-names", {});
 
     /* A member counts while the dashboard shows its card and it is not hidden. */
     function recount() {
