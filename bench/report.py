@@ -202,9 +202,9 @@ def measure_formats(
     from facilitator.exports import render
     from facilitator.exports.document import context, standalone_env
     from facilitator.exports.labels import labels, translations
+    from sessions.accounts.models import User
     from sessions.archive import service as archive
     from sessions.core import store
-    from sessions.accounts.models import User
     from sessions.report.build import build_report
     from sessions.report.service import create_share_link
 

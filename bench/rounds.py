@@ -33,12 +33,12 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from helpers import client_id, join_participant, make_user, make_workshop  # noqa: E402
 
-from sessions.rounds import plan as rounds_plan
 from sessions.contributions import service as participation
-from sessions.rounds import service as rounds
 from sessions.core import store
-from sessions.rounds import voting
 from sessions.personas.library import load_library
+from sessions.rounds import plan as rounds_plan
+from sessions.rounds import service as rounds
+from sessions.rounds import voting
 
 
 def _ms(samples: list[float]) -> dict[str, float]:

@@ -34,12 +34,12 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from helpers import client_id, join_participant, make_user, make_workshop  # noqa: E402
 
-from sessions.themes import board as themes_board
-from sessions.themes import suggestions as themes_suggestions
 from sessions.contributions import service as participation
 from sessions.core import store
-from sessions.themes import service as tb
 from sessions.personas.library import load_library
+from sessions.themes import board as themes_board
+from sessions.themes import service as tb
+from sessions.themes import suggestions as themes_suggestions
 
 
 def _ms(samples: list[float]) -> dict[str, float]:

@@ -39,8 +39,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sessions.themes import text as themes_text
 from sessions.themes import suggest as themes
+from sessions.themes import text as themes_text
 from sessions.themes.suggest import ThemeInput, ThemeSuggestion, suggest_themes
 
 DATA = ROOT / "tests" / "data" / "themes_nb.json"

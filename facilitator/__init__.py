@@ -20,7 +20,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def __getattr__(name: str) -> Any:
     if name == "socketio":
-        from facilitator.realtime.sockets import socketio
+        from facilitator.extensions import socketio
 
         return socketio
     raise AttributeError(name)

@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from facilitator import db
     from facilitator.app import create_app
-    from facilitator.realtime.sockets import socketio
+    from facilitator.extensions import socketio
 
     app = create_app()
     db.migrate(app)

@@ -11,23 +11,22 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, jsonify, request
 
-from sessions.contributions import service as participation
-from sessions.workshops import service as svc
-from sessions.accounts.service import user_by_api_token
-from sessions.core.errors import NotFound, UnknownJoinCode, ValidationFailed
-from sessions.accounts.models import User
-from sessions.contributions.models import Participant
-from sessions.workshops.models import Workshop
-from sessions.rounds.voting import workshop_wide_ballot
-
-from facilitator.realtime import publish as broadcast
 from facilitator import ratelimit
-from facilitator.workshops.views import join_url
 from facilitator.auth import bearer_token
+from facilitator.contributions import views as contributions
 from facilitator.db import get_db
 from facilitator.errors import WebError
-from facilitator.workshops.personas import library
+from facilitator.realtime.publish import publish
 from facilitator.security import csrf
+from facilitator.workshops.personas import library
+from facilitator.workshops.views import join_url
+from sessions.accounts.models import User
+from sessions.accounts.service import user_by_api_token
+from sessions.contributions import service as participation
+from sessions.contributions.models import Participant
+from sessions.core.errors import NotFound, ValidationFailed
+from sessions.workshops import service as svc
+from sessions.workshops.models import Workshop
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -142,33 +141,26 @@ def get_workshop(workshop_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/workshops/<int:workshop_id>/open", methods=["POST"])
 def open_workshop(workshop_id: int):  # type: ignore[no-untyped-def]
     ws = svc.open_workshop(get_db(), _facilitated(workshop_id))
-    broadcast.workshop_changed(ws)
+    publish(ws)
     return jsonify(_workshop_json(svc.load_for_dashboard(get_db(), ws.id)))
 
 
 @bp.route("/workshops/<int:workshop_id>/close", methods=["POST"])
 def close_workshop(workshop_id: int):  # type: ignore[no-untyped-def]
     ws = svc.close_workshop(get_db(), _facilitated(workshop_id))
-    broadcast.workshop_changed(ws)
+    publish(ws)
     return jsonify(_workshop_json(svc.load_for_dashboard(get_db(), ws.id)))
 
 
 @bp.route("/join", methods=["POST"])
 def join():  # type: ignore[no-untyped-def]
     data = _json_body()
-    addr = request.remote_addr or "unknown"
-    if not ratelimit.allow("join", addr) or ratelimit.exhausted("join_code_miss", addr):
+    if not contributions.join_allowed():
         raise WebError("rate_limited", 429)
-    try:
-        participant, token = participation.join(
-            get_db(), data.get("code"), data.get("display_name"), data.get("group_id"), data.get("role")
-        )
-    except UnknownJoinCode:
-        ratelimit.allow("join_code_miss", addr)
-        raise
-    db = get_db()
-    broadcast.participants_changed(participant.workshop_id, participation.participant_count(db, participant.workshop_id))
-    ws = svc.load_for_dashboard(db, participant.workshop_id)
+    participant, token = contributions.join_workshop(
+        data.get("code"), data.get("display_name"), group_id=data.get("group_id"), role=data.get("role")
+    )
+    ws = svc.load_for_dashboard(get_db(), participant.workshop_id)
     body = _workshop_json(ws)
     body.pop("join_url", None)
     return jsonify(token=token, participant_id=participant.id, group_id=participant.group_id, workshop=body), 201
@@ -187,13 +179,7 @@ def choose_group(workshop_id: int):  # type: ignore[no-untyped-def]
 def post_contribution(workshop_id: int):  # type: ignore[no-untyped-def]
     p = _participant(workshop_id)
     data = _json_body()
-    if not ratelimit.allow("post", f"p{p.id}"):
-        raise WebError("rate_limited", 429)
-    c, created = participation.submit_contribution(
-        get_db(), p, data.get("group_id"), data.get("kind"), data.get("text"), data.get("client_id"), data.get("typed_at")
-    )
-    if created:
-        broadcast.contribution_changed(c, every_phone=c.late and workshop_wide_ballot(get_db(), workshop_id))
+    c, created = contributions.submit(p, data, data.get("group_id"))
     return jsonify(c.as_event()), (201 if created else 200)
 
 
@@ -201,16 +187,14 @@ def post_contribution(workshop_id: int):  # type: ignore[no-untyped-def]
 def patch_contribution(workshop_id: int, contribution_id: int):  # type: ignore[no-untyped-def]
     p = _participant(workshop_id)
     data = _json_body()
-    c = participation.edit_contribution(get_db(), p, contribution_id, data.get("text"))
-    broadcast.contribution_changed(c)
+    c = contributions.edit(p, contribution_id, data)
     return jsonify(c.as_event())
 
 
 @bp.route("/workshops/<int:workshop_id>/contributions/<int:contribution_id>", methods=["DELETE"])
 def delete_contribution(workshop_id: int, contribution_id: int):  # type: ignore[no-untyped-def]
     p = _participant(workshop_id)
-    c = participation.delete_contribution(get_db(), p, contribution_id)
-    broadcast.contribution_changed(c)
+    c = contributions.delete(p, contribution_id)
     return jsonify(c.as_event())
 
 

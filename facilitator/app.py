@@ -8,27 +8,29 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from facilitator.workshops import views as admin
-from facilitator import api
-from facilitator import auth
-from facilitator import cli
-from facilitator import config
-from facilitator.rounds import views as control
-from facilitator import db
-from facilitator import errors
-from facilitator.followup import views as followup
-from facilitator import i18n
-from facilitator import pages
+from facilitator import (
+    api,
+    auth,
+    cli,
+    config,
+    db,
+    errors,
+    i18n,
+    pages,
+    ratelimit,
+    security,
+)
 from facilitator.contributions import views as participant
-from facilitator.workshops import personas as persona_library
+from facilitator.followup import views as followup
 from facilitator.privacy import views as privacy
-from facilitator import ratelimit
 from facilitator.realtime import sockets as realtime
 from facilitator.report import views as report
-from facilitator import security
+from facilitator.rounds import views as control
+from facilitator.rounds import wall
 from facilitator.tags import views as tagging
 from facilitator.themes import views as themeboard
-from facilitator.rounds import wall
+from facilitator.workshops import personas as persona_library
+from facilitator.workshops import views as admin
 
 ROOT = Path(__file__).resolve().parent.parent
 

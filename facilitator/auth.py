@@ -32,14 +32,13 @@ from flask_login import (
     logout_user,
 )
 
+from facilitator import ratelimit
+from facilitator.db import get_db
+from facilitator.errors import WebError
 from sessions.accounts import service as accounts
 from sessions.accounts.models import User
 from sessions.contributions.models import Participant
 from sessions.contributions.service import participant_by_token
-
-from facilitator import ratelimit
-from facilitator.db import get_db
-from facilitator.errors import WebError
 
 login_manager = LoginManager()
 bp = Blueprint("auth", __name__)

@@ -11,14 +11,13 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from sessions.accounts import service as accounts
-from sessions.workshops import service as svc
-from sessions.core.errors import DomainError
-from sessions.workshops.models import Workshop
-from sessions.personas.library import load_library
-
 from facilitator import db as dbmod
 from facilitator.db import get_db
+from sessions.accounts import service as accounts
+from sessions.core.errors import DomainError
+from sessions.personas.library import load_library
+from sessions.workshops import service as svc
+from sessions.workshops.models import Workshop
 
 users_cli = AppGroup("users", help="Facilitator accounts.")
 personas_cli = AppGroup("personas", help="The persona library in personas/.")

@@ -198,8 +198,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def app(app_config: dict[str, Any], clean_env: None) -> Iterator[Any]:
-    from facilitator import create_app
-    from facilitator import ratelimit
+    from facilitator import create_app, ratelimit
 
     application = create_app(app_config)
     with application.app_context():

@@ -44,16 +44,16 @@ from helpers import (
 )
 from sqlalchemy import select
 
-from sessions.rounds import plan as rounds_plan
-from sessions.themes import models as themes_models
-from sessions.themes import suggestions as themes_suggestions
-from sessions.followup import service as followup_svc
-from sessions.contributions import service as participation
-from sessions.tags import service as tags
-from sessions.themes import service as themeboard
-from sessions.report import service as report_svc
 from sessions.accounts.service import issue_api_token
+from sessions.contributions import service as participation
+from sessions.followup import service as followup_svc
 from sessions.models import Base
+from sessions.report import service as report_svc
+from sessions.rounds import plan as rounds_plan
+from sessions.tags import service as tags
+from sessions.themes import models as themes_models
+from sessions.themes import service as themeboard
+from sessions.themes import suggestions as themes_suggestions
 
 # -- the matrix --------------------------------------------------------------------------------
 

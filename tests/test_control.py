@@ -12,15 +12,31 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from helpers import bearer, client_id, join_participant, login, make_user, post_form, post_json
-from test_realtime import events, other_owner, other_ws, phone_client, post_from, sio, watch  # noqa: F401
+from helpers import (
+    bearer,
+    client_id,
+    join_participant,
+    login,
+    make_user,
+    post_form,
+    post_json,
+)
+from test_realtime import (  # noqa: F401
+    events,
+    other_owner,
+    other_ws,
+    phone_client,
+    post_from,
+    sio,
+    watch,
+)
 
-from sessions.rounds import plan as rounds_plan
-from sessions.rounds import service as rounds
-from sessions.rounds import voting
 from sessions.accounts.service import issue_api_token
 from sessions.contributions.models import Contribution
 from sessions.core.base import utcnow
+from sessions.rounds import plan as rounds_plan
+from sessions.rounds import service as rounds
+from sessions.rounds import voting
 from sessions.rounds.models import Round, RoundStatus, Vote
 
 # -- helpers -------------------------------------------------------------------------------------
@@ -113,8 +129,8 @@ class TestAccess:
         assert stored(app_db) == before
 
     def test_a_co_facilitator_may(self, make_client, app_db, workshop, with_plan):
-        from sessions.workshops.models import WorkshopFacilitator
         from sessions.core.store import write_transaction
+        from sessions.workshops.models import WorkshopFacilitator
 
         co = make_user(app_db, "medfasilitator@kommune.no")
         with write_transaction(app_db):

@@ -18,12 +18,12 @@ from typing import Any
 import pytest
 
 from facilitator import create_app
+from facilitator.errors import MESSAGES
 from facilitator.realtime import sockets as realtime
 from facilitator.realtime.publish import SERVER_EVENTS
-from facilitator.errors import MESSAGES
 from facilitator.realtime.sockets import CLIENT_EVENTS, socketio
-from sessions.core.errors import DomainError
 from sessions.contributions.models import Contribution, ContributionKind
+from sessions.core.errors import DomainError
 
 ROOT = Path(__file__).resolve().parent.parent
 API_MD = ROOT / "docs" / "api.md"

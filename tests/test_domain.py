@@ -13,9 +13,17 @@ from helpers import client_id, join_participant, make_user, make_workshop
 from sqlalchemy import func, select
 
 from sessions.contributions import service as participation
-from sessions.workshops import service as svc
-from sessions.core.errors import IllegalTransition, NotFound, NotYourContribution, UnknownJoinCode, ValidationFailed, WorkshopNotOpen, WrongWorkshop
 from sessions.contributions.models import Contribution
+from sessions.core.errors import (
+    IllegalTransition,
+    NotFound,
+    NotYourContribution,
+    UnknownJoinCode,
+    ValidationFailed,
+    WorkshopNotOpen,
+    WrongWorkshop,
+)
+from sessions.workshops import service as svc
 from sessions.workshops.models import Workshop, WorkshopStatus
 
 

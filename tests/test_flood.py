@@ -86,7 +86,7 @@ def assert_rate_limited(resp: Any) -> None:
 
 
 def wall_socket(app: Any, ws: Any) -> Any:
-    from facilitator.realtime.sockets import socketio
+    from facilitator.extensions import socketio
 
     sock = socketio.test_client(app, auth={"wall": ws.wall_token})
     assert sock.is_connected()
@@ -239,7 +239,7 @@ class SqlCounter:
 def test_watch_spam_from_one_connection_is_limited_and_others_are_not(
     limits_on: Any, client: Any, workshop: Any
 ) -> None:
-    from facilitator.realtime.sockets import socketio
+    from facilitator.extensions import socketio
 
     token, _ = api_join(client, workshop, "Spammer")
     other_token, _ = api_join(client, workshop, "Vanlig")
@@ -265,7 +265,7 @@ def test_watch_spam_from_one_connection_is_limited_and_others_are_not(
 
 def test_other_socket_events_cost_no_database_work(limits_on: Any, client: Any, workshop: Any) -> None:
     """Events without a handler, and junk payloads, are dropped before any database work."""
-    from facilitator.realtime.sockets import socketio
+    from facilitator.extensions import socketio
 
     token, _ = api_join(client, workshop)
     sock = socketio.test_client(limits_on, auth={"token": token})
@@ -284,7 +284,7 @@ def test_other_socket_events_cost_no_database_work(limits_on: Any, client: Any, 
 def test_watch_limit_is_per_connection_not_per_participant(limits_on: Any, client: Any, workshop: Any) -> None:
     """A phone whose connection was limited gets a fresh budget when it reconnects (a new connection),
     so a participant on flaky Wi-Fi is never locked out by its own reconnects."""
-    from facilitator.realtime.sockets import socketio
+    from facilitator.extensions import socketio
 
     token, _ = api_join(client, workshop)
     first = socketio.test_client(limits_on, auth={"token": token})

@@ -15,20 +15,35 @@ import re
 from typing import Any
 
 import pytest
-from helpers import bearer, client_id, join_participant, login, make_user, make_workshop, post_form
+from helpers import (
+    bearer,
+    client_id,
+    join_participant,
+    login,
+    make_user,
+    make_workshop,
+    post_form,
+)
 
-from sessions.followup import register as followup_register
-from sessions.rounds import plan as rounds_plan
 from sessions.archive import service as archive
 from sessions.contributions import moderation
 from sessions.contributions import service as participation
-from sessions.rounds import voting
-from sessions.followup import service as svc
-from sessions.report import service as report_svc
-from sessions.rounds import service as rounds
-from sessions.core.errors import AlreadyFollowedUp, ContributionHidden, NotAProposal, NotFound, ValidationFailed, WrongWorkshop
-from sessions.followup.models import FollowUp, FollowUpStatus
 from sessions.contributions.models import Contribution
+from sessions.core.errors import (
+    AlreadyFollowedUp,
+    ContributionHidden,
+    NotAProposal,
+    NotFound,
+    ValidationFailed,
+    WrongWorkshop,
+)
+from sessions.followup import register as followup_register
+from sessions.followup import service as svc
+from sessions.followup.models import FollowUp, FollowUpStatus
+from sessions.report import service as report_svc
+from sessions.rounds import plan as rounds_plan
+from sessions.rounds import service as rounds
+from sessions.rounds import voting
 
 TODAY = dt.date(2026, 6, 1)
 FIXED_NOW = dt.datetime(2026, 6, 1, 10, 0, 0)

@@ -37,8 +37,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from sqlalchemy import inspect, select
 
-from sessions.contributions import service as participation
 from sessions.accounts.service import issue_api_token
+from sessions.contributions import service as participation
 from sessions.models import Base
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -27,11 +27,11 @@ from helpers import (
 )
 from sqlalchemy import func, select
 
+from sessions.accounts.models import User
 from sessions.contributions import service as participation
+from sessions.contributions.models import Contribution, Participant
 from sessions.core import validation
 from sessions.workshops import service as svc
-from sessions.accounts.models import User
-from sessions.contributions.models import Contribution, Participant
 from sessions.workshops.models import Group, Workshop, WorkshopPersona, WorkshopStatus
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,8 +6,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from sessions.models import Base
 from sessions.core.store import alembic_config, make_engine, upgrade
+from sessions.models import Base
 
 
 def test_one_head():

@@ -6,13 +6,20 @@ from __future__ import annotations
 import pytest
 from helpers import client_id, join_participant, make_user, make_workshop
 
-from sessions.rounds import plan as rounds_plan
 from sessions.contributions import moderation
 from sessions.contributions import service as participation
+from sessions.contributions.models import Contribution
+from sessions.core.errors import (
+    CannotMerge,
+    ContributionHidden,
+    IllegalTransition,
+    NotFound,
+    ValidationFailed,
+    WrongWorkshop,
+)
+from sessions.rounds import plan as rounds_plan
 from sessions.rounds import service as rounds
 from sessions.rounds import voting
-from sessions.core.errors import CannotMerge, ContributionHidden, IllegalTransition, NotFound, ValidationFailed, WrongWorkshop
-from sessions.contributions.models import Contribution
 from sessions.rounds.models import WallView
 
 

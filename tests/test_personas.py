@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from sessions.personas import checks as personas_checks
-from sessions.personas import schema as personas_schema
 from sessions.personas import library as P
+from sessions.personas import schema as personas_schema
 from sessions.personas.checks import validate_persona_dict
 from sessions.personas.library import load_library, parse_persona
 from sessions.personas.schema import PersonaFileError, PersonaSpec

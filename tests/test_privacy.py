@@ -19,24 +19,43 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import client_id, join_participant, make_user, make_workshop, post_form, post_json
-from sqlalchemy import JSON, Boolean, Date, DateTime, Enum, Integer, String, Text, insert, select, update
+from helpers import (
+    client_id,
+    join_participant,
+    make_user,
+    make_workshop,
+    post_form,
+    post_json,
+)
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Enum,
+    Integer,
+    String,
+    Text,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.engine import make_url
 
-from sessions.rounds import plan as rounds_plan
 from sessions.contributions import moderation
 from sessions.contributions import service as participation
-from sessions.privacy import service as privacy
-from sessions.rounds import service as rounds
-from sessions.core import store
-from sessions.rounds import voting
-from sessions.report import service as report_svc
-from sessions.core.errors import NotFound, ValidationFailed
 from sessions.contributions.models import Contribution, Participant
+from sessions.core import store
 from sessions.core.base import Base, utcnow
+from sessions.core.errors import NotFound, ValidationFailed
+from sessions.core.store import write_transaction
+from sessions.privacy import service as privacy
+from sessions.report import service as report_svc
+from sessions.rounds import plan as rounds_plan
+from sessions.rounds import service as rounds
+from sessions.rounds import voting
 from sessions.rounds.models import LiveState
 from sessions.workshops.models import Workshop, WorkshopStatus
-from sessions.core.store import write_transaction
 
 # Tables that hold no workshop's data (facilitator accounts).
 GLOBAL_TABLES = {"users"}
@@ -541,7 +560,7 @@ def test_retention_values() -> None:
 
 @pytest.fixture
 def sio(app: Any):  # type: ignore[no-untyped-def]
-    from facilitator.realtime.sockets import socketio
+    from facilitator.extensions import socketio
 
     made: list[Any] = []
 

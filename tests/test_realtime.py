@@ -21,8 +21,8 @@ from helpers import (
     post_json,
 )
 
-from sessions.contributions import service as participation
 from sessions.accounts.service import issue_api_token
+from sessions.contributions import service as participation
 
 # -- helpers -------------------------------------------------------------------------------
 
@@ -30,7 +30,7 @@ from sessions.accounts.service import issue_api_token
 @pytest.fixture
 def sio(app: Any):  # type: ignore[no-untyped-def]
     """``sio(flask_client=None, auth=None)`` -> a connected (or refused) Socket.IO test client."""
-    from facilitator.realtime.sockets import socketio
+    from facilitator.extensions import socketio
 
     made: list[Any] = []
 

@@ -20,15 +20,29 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import bearer, client_id, join_participant, login, make_user, make_workshop, post_form, post_json
+from helpers import (
+    bearer,
+    client_id,
+    join_participant,
+    login,
+    make_user,
+    make_workshop,
+    post_form,
+    post_json,
+)
 
-from sessions.report import build as report_build
 from sessions.archive import service as archive
-from sessions.followup import service as followup
 from sessions.contributions import service as participation
-from sessions.report import service as svc
-from sessions.core.errors import NotFound, ShareLinkExpired, ShareLinkRevoked, ValidationFailed
 from sessions.contributions.models import Contribution
+from sessions.core.errors import (
+    NotFound,
+    ShareLinkExpired,
+    ShareLinkRevoked,
+    ValidationFailed,
+)
+from sessions.followup import service as followup
+from sessions.report import build as report_build
+from sessions.report import service as svc
 from sessions.report.models import ReportTexts, ShareLink
 from sessions.workshops.models import Workshop
 
@@ -442,11 +456,11 @@ class TestMarkup:
         ],
     )
     def test_nothing_runs_or_loads(self, source):
+        from html.parser import HTMLParser
+
         import nh3
 
         from facilitator.exports.markup import render_html
-
-        from html.parser import HTMLParser
 
         seen: list[tuple[str, list[tuple[str, str | None]]]] = []
 
@@ -684,7 +698,7 @@ class TestEditorEndpoint:
 
 class TestLiveReport:
     def test_a_share_link_watches_and_gets_new_contributions(self, app, logged_in, app_db, workshop, make_client):
-        from facilitator.realtime.sockets import socketio
+        from facilitator.extensions import socketio
 
         url = _share(logged_in, workshop)
         token = url.rsplit("/", 1)[1]
@@ -706,7 +720,7 @@ class TestLiveReport:
         sock.disconnect()
 
     def test_revoked_or_foreign_tokens_cannot_connect_or_watch(self, app, logged_in, app_db, workshop, library):
-        from facilitator.realtime.sockets import socketio
+        from facilitator.extensions import socketio
 
         token = _share(logged_in, workshop).rsplit("/", 1)[1]
         other = make_workshop(app_db, make_user(app_db, "x@kommune.no"), library, n_groups=1, title="Annen")

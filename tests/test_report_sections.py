@@ -25,15 +25,14 @@ from typing import Any
 import pytest
 from helpers import client_id, make_user, make_workshop, post_form
 
+from sessions.archive import service as archive
+from sessions.contributions import moderation, roles
+from sessions.contributions import service as participation
+from sessions.followup import service as followup
 from sessions.report import build as report_build
 from sessions.tags import report as tags_report
-from sessions.themes import report as themes_report
-from sessions.archive import service as archive
-from sessions.followup import service as followup
-from sessions.contributions import moderation
-from sessions.contributions import service as participation
-from sessions.contributions import roles
 from sessions.tags import service as tags
+from sessions.themes import report as themes_report
 from sessions.themes import service as themeboard
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -13,13 +13,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from sessions.contributions import moderation
+from sessions.contributions import moderation, roles
 from sessions.contributions import service as participation
-from sessions.contributions import roles
-from sessions.tags import service as tags
-from sessions.core.errors import ValidationFailed
 from sessions.contributions.models import Participant
-from sessions.contributions.roles import OTHER, ROLES, RoleTally, choose_groups, role_differences
+from sessions.contributions.roles import (
+    OTHER,
+    ROLES,
+    RoleTally,
+    choose_groups,
+    role_differences,
+)
+from sessions.core.errors import ValidationFailed
+from sessions.tags import service as tags
 
 # -- parsing ---------------------------------------------------------------------------------------------
 

@@ -13,12 +13,18 @@ from helpers import client_id, join_participant, make_user, make_workshop
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sessions.rounds import plan as rounds_plan
 from sessions.contributions import service as participation
-from sessions.rounds import service as rounds
-from sessions.core.errors import IllegalTransition, KindNotOpen, RoundClosed, ValidationFailed, WorkshopNotOpen
 from sessions.contributions.models import Contribution
 from sessions.core.base import utcnow
+from sessions.core.errors import (
+    IllegalTransition,
+    KindNotOpen,
+    RoundClosed,
+    ValidationFailed,
+    WorkshopNotOpen,
+)
+from sessions.rounds import plan as rounds_plan
+from sessions.rounds import service as rounds
 from sessions.rounds.models import Round, RoundStatus, VoteScope
 
 T0 = dt.datetime(2030, 5, 20, 9, 0, 0)

@@ -444,8 +444,8 @@ def test_resync_goes_to_the_workshops_clients_only(app: Any, app_db: Any, facili
     own id; ``resync_everywhere`` only the workshops whose rooms missed an event."""
     from helpers import make_workshop
 
+    from facilitator.extensions import socketio as sio
     from facilitator.realtime import publish as broadcast
-    from facilitator.realtime.sockets import socketio as sio
 
     other = make_workshop(app_db, facilitator, library, n_groups=1, title="Annen samling")
     walls = {}

@@ -9,19 +9,36 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from helpers import bearer, client_id, csrf_token, join_participant, login, make_user, make_workshop, post_form, post_json
+from helpers import (
+    bearer,
+    client_id,
+    csrf_token,
+    join_participant,
+    login,
+    make_user,
+    make_workshop,
+    post_form,
+    post_json,
+)
 from sqlalchemy import select
 
-from sessions.tags import models as tags_models
-from sessions.tags import report as tags_report
 from sessions.contributions import moderation
 from sessions.contributions import service as participation
-from sessions.tags import service as tags
-from sessions.core.errors import NotFound, NotYourContribution, ValidationFailed, WorkshopNotOpen
 from sessions.contributions.models import Contribution
+from sessions.core.errors import (
+    NotFound,
+    NotYourContribution,
+    TagExists,
+    TagInUse,
+    UnknownTag,
+    ValidationFailed,
+    WorkshopNotOpen,
+)
 from sessions.models import Base
 from sessions.report.build import build_report
-from sessions.core.errors import TagExists, TagInUse, UnknownTag
+from sessions.tags import models as tags_models
+from sessions.tags import report as tags_report
+from sessions.tags import service as tags
 from sessions.tags.models import ContributionTag, Tag
 
 # -- helpers -----------------------------------------------------------------------------------------------
@@ -657,7 +674,7 @@ class TestVocabularyPage:
 
 @pytest.fixture
 def sio(app: Any):  # type: ignore[no-untyped-def]
-    from facilitator.realtime.sockets import socketio
+    from facilitator.extensions import socketio
 
     made: list[Any] = []
 

@@ -11,20 +11,34 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from helpers import bearer, client_id, csrf_token, join_participant, make_user, make_workshop, post_form, post_json
+from helpers import (
+    bearer,
+    client_id,
+    csrf_token,
+    join_participant,
+    make_user,
+    make_workshop,
+    post_form,
+    post_json,
+)
 from sqlalchemy import select
 
+from sessions.accounts.service import issue_api_token
+from sessions.contributions import moderation
+from sessions.contributions import service as participation
+from sessions.core.errors import (
+    ContributionHidden,
+    NotFound,
+    SuggestionGone,
+    ValidationFailed,
+)
+from sessions.models import Base
 from sessions.report import build as report_build
 from sessions.themes import board as themes_board
 from sessions.themes import models as themes_models
 from sessions.themes import report as themes_report
-from sessions.themes import suggestions as themes_suggestions
-from sessions.contributions import moderation
-from sessions.contributions import service as participation
 from sessions.themes import service as tb
-from sessions.accounts.service import issue_api_token
-from sessions.core.errors import ContributionHidden, NotFound, SuggestionGone, ValidationFailed
-from sessions.models import Base
+from sessions.themes import suggestions as themes_suggestions
 
 # Contributions for three personas (tables 1-3): two cross-persona clusters and some loose ones.
 MENTOR = [
@@ -542,7 +556,7 @@ def test_the_api(hw: World, client: Any, app_db: Any) -> None:
 
 @pytest.fixture
 def sio(app: Any):  # type: ignore[no-untyped-def]
-    from facilitator.realtime.sockets import socketio
+    from facilitator.extensions import socketio
 
     made: list[Any] = []
 

@@ -17,7 +17,12 @@ from types import ModuleType
 
 import pytest
 
-from sessions.themes.suggest import ThemeInput, ThemeSuggestion, split_theme, suggest_themes
+from sessions.themes.suggest import (
+    ThemeInput,
+    ThemeSuggestion,
+    split_theme,
+    suggest_themes,
+)
 from sessions.themes.text import STOP_WORDS, normalise, stem, tokens
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,16 +12,25 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
-from sessions.report import build as report_build
-from sessions.rounds import plan as rounds_plan
 from sessions.contributions import moderation
 from sessions.contributions import service as participation
+from sessions.core.base import utcnow
+from sessions.core.errors import (
+    AlreadyVoted,
+    ContributionHidden,
+    DomainError,
+    NoDotsLeft,
+    NotFound,
+    OutsideVotingScope,
+    ValidationFailed,
+    VotingClosed,
+)
+from sessions.core.store import write_transaction
+from sessions.report import build as report_build
+from sessions.rounds import plan as rounds_plan
 from sessions.rounds import service as rounds
 from sessions.rounds import voting
-from sessions.core.errors import AlreadyVoted, ContributionHidden, DomainError, NoDotsLeft, NotFound, OutsideVotingScope, ValidationFailed, VotingClosed
-from sessions.core.base import utcnow
 from sessions.rounds.models import Round, Vote
-from sessions.core.store import write_transaction
 
 
 @pytest.fixture

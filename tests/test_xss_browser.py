@@ -37,11 +37,11 @@ import io
 import json
 import re
 import zipfile
-from xml.etree import ElementTree
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
+from xml.etree import ElementTree
 
 import pytest
 

@@ -9,21 +9,29 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, send_from_directory, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask_babel import gettext as _
 
-from sessions.contributions import service as participation
-from sessions.workshops import service as svc
-from sessions.core.errors import DomainError, NotFound, UnknownJoinCode
-from sessions.contributions.models import Participant
-
-from facilitator.realtime import publish as broadcast
-from facilitator.rounds import presenters
-from facilitator.rounds import views as control
 from facilitator import ratelimit
 from facilitator.auth import client_address, participant_for, remember_participant
 from facilitator.db import get_db
 from facilitator.errors import WebError, describe, wants_json
+from facilitator.realtime.publish import publish
+from facilitator.rounds import presenters
+from sessions.contributions import service as participation
+from sessions.contributions.models import Contribution, Participant
+from sessions.core.errors import DomainError, NotFound, UnknownJoinCode
+from sessions.workshops import service as svc
 
 bp = Blueprint("participant", __name__)
 
@@ -33,6 +41,50 @@ def _participant_or_join(ws_id: int) -> Participant:
     if p is None:
         raise WebError("not_joined", 403)
     return p
+
+
+# -- the writes both transports share (this blueprint's forms/fetch and the JSON API, facilitator/api.py) --
+
+
+def join_allowed() -> bool:
+    """Joins are rate-limited per address, and a wrong code counts against it (see ``join_workshop``)."""
+    addr = client_address()
+    return ratelimit.allow("join", addr) and not ratelimit.exhausted("join_code_miss", addr)
+
+
+def join_workshop(code: object, name: object, *, group_id: object = None, role: object = None) -> tuple[Participant, str]:
+    """Join with the code (after ``join_allowed``), then tell the rooms."""
+    try:
+        participant, token = participation.join(get_db(), code, name, group_id, role)
+    except UnknownJoinCode:
+        ratelimit.allow("join_code_miss", client_address())
+        raise
+    publish(participant)
+    return participant, token
+
+
+def submit(p: Participant, data: Any, group_id: object) -> tuple[Contribution, bool]:
+    """Post (or, for a retry with the same client id, find) a contribution; a new one goes to the rooms."""
+    if not ratelimit.allow("post", f"p{p.id}"):
+        raise WebError("rate_limited", 429)
+    c, created = participation.submit_contribution(
+        get_db(), p, group_id, data.get("kind"), data.get("text"), data.get("client_id"), data.get("typed_at")
+    )
+    if created:
+        publish(c)
+    return c, created
+
+
+def edit(p: Participant, contribution_id: int, data: Any) -> Contribution:
+    c = participation.edit_contribution(get_db(), p, contribution_id, data.get("text"))
+    publish(c)
+    return c
+
+
+def delete(p: Participant, contribution_id: int) -> Contribution:
+    c = participation.delete_contribution(get_db(), p, contribution_id)
+    publish(c)
+    return c
 
 
 def new_client_id() -> str:
@@ -66,24 +118,20 @@ def join_code(code: str):  # type: ignore[no-untyped-def]
 def join():  # type: ignore[no-untyped-def]
     code = request.form.get("code", "")
     name = request.form.get("display_name") or None
-    addr = client_address()
-    if not ratelimit.allow("join", addr) or ratelimit.exhausted("join_code_miss", addr):
+    if not join_allowed():
         return _join_error(_("Too many attempts. Wait a minute and try again."), code, 429)
-    db = get_db()
     try:
-        ws = svc.workshop_by_code(db, code)
+        ws = svc.workshop_by_code(get_db(), code)
     except UnknownJoinCode as err:
-        ratelimit.allow("join_code_miss", addr)
+        ratelimit.allow("join_code_miss", client_address())
         return _join_error(describe(err)["message"], code, 404)
-    existing = participant_for(ws.id)
-    if existing is not None:
+    if participant_for(ws.id) is not None:
         return redirect(url_for("participant.workshop", workshop_id=ws.id))
     try:
-        participant, token = participation.join(db, code, name, role=request.form.get("role") or None)
+        participant, token = join_workshop(code, name, role=request.form.get("role") or None)
     except DomainError as err:
         return _join_error(describe(err)["message"], code, err.status)
     remember_participant(ws.id, token)
-    broadcast.participants_changed(ws.id, participation.participant_count(db, ws.id))
     return redirect(url_for("participant.workshop", workshop_id=ws.id))
 
 
@@ -176,12 +224,8 @@ def post_contribution(workshop_id: int):  # type: ignore[no-untyped-def]
         group_id = int(group_raw) if group_raw not in (None, "") else -1
     except (TypeError, ValueError):
         group_id = -1
-    if not ratelimit.allow("post", f"p{p.id}"):
-        raise WebError("rate_limited", 429)
     try:
-        c, created = participation.submit_contribution(
-            get_db(), p, group_id, data.get("kind"), data.get("text"), data.get("client_id"), data.get("typed_at")
-        )
+        c, created = submit(p, data, group_id)
     except DomainError as err:
         if wants_json():
             raise
@@ -191,9 +235,6 @@ def post_contribution(workshop_id: int):  # type: ignore[no-untyped-def]
         if target:
             return redirect(url_for("participant.group", workshop_id=workshop_id, group_id=target))
         return redirect(url_for("participant.workshop", workshop_id=workshop_id))
-    if created:
-        # A late post can arrive while every table votes on every contribution: then every phone gets it.
-        broadcast.contribution_changed(c, every_phone=c.late and control.voting.workshop_wide_ballot(get_db(), workshop_id))
     return _answer(c, 201 if created else 200, workshop_id, c.group_id, _("Saved."))
 
 
@@ -210,13 +251,12 @@ def edit_contribution(workshop_id: int, contribution_id: int):  # type: ignore[n
     if data is None or not hasattr(data, "get"):
         raise WebError("bad_json", 400)
     try:
-        c = participation.edit_contribution(db, p, contribution_id, data.get("text"))
+        c = edit(p, contribution_id, data)
     except DomainError as err:
         if wants_json():
             raise
         flash(describe(err)["message"], "error")
         return redirect(url_for("participant.edit_contribution", workshop_id=workshop_id, contribution_id=contribution_id))
-    broadcast.contribution_changed(c)
     return _answer(c, 200, workshop_id, c.group_id, _("Saved."))
 
 
@@ -224,11 +264,10 @@ def edit_contribution(workshop_id: int, contribution_id: int):  # type: ignore[n
 def delete_contribution(workshop_id: int, contribution_id: int):  # type: ignore[no-untyped-def]
     p = _participant_or_join(workshop_id)
     try:
-        c = participation.delete_contribution(get_db(), p, contribution_id)
+        c = delete(p, contribution_id)
     except DomainError as err:
         if wants_json():
             raise
         flash(describe(err)["message"], "error")
         return redirect(url_for("participant.workshop", workshop_id=workshop_id))
-    broadcast.contribution_changed(c)
     return _answer(c, 200, workshop_id, c.group_id, _("Deleted."))

@@ -23,7 +23,10 @@ def _no_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
 
 
 def render_pdf(report: Report, lab: Labels) -> bytes:
-    from weasyprint import CSS, HTML  # imported here: it takes half a second, and only the worker needs it
+    from weasyprint import (  # imported here: it takes half a second, and only the worker needs it
+        CSS,
+        HTML,
+    )
 
     html = render_print_html(report, lab)
     css = CSS(string=REPORT_CSS.read_text(encoding="utf-8"), url_fetcher=_no_fetch)

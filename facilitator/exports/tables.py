@@ -18,7 +18,14 @@ from typing import Any
 from sessions.report.service import local_time
 from sessions.report.tree import Report
 
-from .document import Share, Table, followup_sections, role_table, tag_table, theme_table
+from .document import (
+    Share,
+    Table,
+    followup_sections,
+    role_table,
+    tag_table,
+    theme_table,
+)
 from .labels import Labels, kind_label, status_label
 from .markup import plain
 

@@ -32,24 +32,28 @@ from flask_babel import get_locale, get_translations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from sessions.followup import models as followup_models
-from sessions.followup import register as followup_register
-from sessions.followup import service as svc
-from sessions.workshops import service as workshops_svc
-from sessions.core.errors import DomainError, ShareLinkExpired, ShareLinkRevoked, ValidationFailed
-from sessions.workshops.models import Workshop
-from sessions.report.service import today_in_norway
-from sessions.core.validation import MAX_TEXT
-
 from facilitator import api
-from facilitator.report import views as report_views
 from facilitator.auth import facilitator_required, facilitator_user
 from facilitator.db import get_db
 from facilitator.errors import describe, wants_json
 from facilitator.exports import FORMATS
 from facilitator.exports import followups as exports
 from facilitator.exports.labels import Labels
+from facilitator.report import views as report_views
 from facilitator.security import csrf
+from sessions.core.errors import (
+    DomainError,
+    ShareLinkExpired,
+    ShareLinkRevoked,
+    ValidationFailed,
+)
+from sessions.core.validation import MAX_TEXT
+from sessions.followup import models as followup_models
+from sessions.followup import register as followup_register
+from sessions.followup import service as svc
+from sessions.report.service import today_in_norway
+from sessions.workshops import service as workshops_svc
+from sessions.workshops.models import Workshop
 
 bp = Blueprint("followup", __name__)
 api_bp = Blueprint("followup_api", __name__, url_prefix="/api/v1")

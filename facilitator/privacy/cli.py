@@ -10,14 +10,14 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from sessions.privacy import service as privacy
-from sessions.core import store
-from sessions.core.errors import DomainError
-from sessions.core.base import utcnow
-from sessions.workshops.models import Workshop
-
-from facilitator.realtime import publish as broadcast
 from facilitator.db import get_db
+from facilitator.realtime.publish import publish
+from sessions.core import store
+from sessions.core.base import utcnow
+from sessions.core.changes import WorkshopDeleted
+from sessions.core.errors import DomainError
+from sessions.privacy import service as privacy
+from sessions.workshops.models import Workshop
 
 privacy_cli = AppGroup("privacy", help="Retention and deletion of personal data.")
 
@@ -83,7 +83,7 @@ def delete_workshop(workshop_id: int, yes: bool) -> None:
     rows = privacy.delete_workshop(db, workshop_id)
     if rows is None:
         raise click.ClickException(f"no workshop {workshop_id}")
-    broadcast.workshop_deleted(workshop_id)
+    publish(WorkshopDeleted(workshop_id))
     db.close()
     store.purge_deleted(current_app.extensions["pv_engine"])
     click.echo(f"deleted workshop {workshop_id}: " + ", ".join(f"{t} {n}" for t, n in sorted(rows.items())))

@@ -24,24 +24,33 @@ import unicodedata
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import format_date
 from flask_babel import gettext as _
 
-from sessions.contributions import service as participation
-from sessions.privacy import service as privacy
-from sessions.core import store
-from sessions.report import service as report_svc
-from sessions.workshops import service as svc
-from sessions.core.errors import DomainError
-from sessions.core.base import utcnow
-from sessions.workshops.models import Workshop
-
-from facilitator.realtime import publish as broadcast
-from facilitator.rounds import views as control
 from facilitator.auth import facilitator_required, facilitator_user, participant_for
 from facilitator.db import get_db
 from facilitator.errors import WebError, describe
+from facilitator.realtime.publish import publish
+from sessions.contributions import service as participation
+from sessions.core import store
+from sessions.core.base import utcnow
+from sessions.core.changes import WorkshopDeleted
+from sessions.core.errors import DomainError
+from sessions.privacy import service as privacy
+from sessions.report import service as report_svc
+from sessions.workshops import service as svc
+from sessions.workshops.models import Workshop
 
 bp = Blueprint("privacy", __name__)
 log = logging.getLogger(__name__)
@@ -148,16 +157,8 @@ def forget_participant(workshop_id: int):  # type: ignore[no-untyped-def]
 def announce_erasure(erasure: privacy.Erasure) -> None:
     """After forgetting a participant: tombstones and changed cards to every screen, tallies, the wall's
     spotlight, the participant count; then clear old copies from SQLite's WAL."""
-    db = get_db()
-    ws_id = erasure.workshop_id
-    every_phone = control.voting.workshop_wide_ballot(db, ws_id)
-    for c in erasure.changed:
-        broadcast.contribution_changed(c, every_phone=every_phone)
-    if erasure.spotlight_cleared:
-        broadcast.wall_changed(control.moderation.wall_payload(control.moderation.current_wall(db, ws_id), None))
-    control._tallies(ws_id)  # noqa: SLF001 - the one place that knows who sees tallies
-    broadcast.participants_changed(ws_id, participation.participant_count(db, ws_id))
-    db.close()  # no read snapshot of ours may hold the checkpoint up
+    publish(erasure)
+    get_db().close()  # no read snapshot of ours may hold the checkpoint up
     store.purge_deleted(current_app.extensions["pv_engine"])
 
 
@@ -189,7 +190,7 @@ def delete_workshop(workshop_id: int):  # type: ignore[no-untyped-def]
             title, ws_id, user_id = ws.title, ws.id, facilitator_user_id()
             rows = privacy.delete_workshop(get_db(), ws_id)
             if rows is not None:
-                broadcast.workshop_deleted(ws_id)
+                publish(WorkshopDeleted(ws_id))
                 get_db().close()  # no read snapshot of ours may hold the checkpoint up
                 store.purge_deleted(current_app.extensions["pv_engine"])
                 log.info("workshop %s deleted by facilitator %s (%s rows)", ws_id, user_id, sum(rows.values()))
@@ -273,7 +274,7 @@ def sweep_now(app: Flask, now: dt.datetime | None = None) -> list[privacy.Swept]
         finally:
             db.close()
         for item in swept:
-            broadcast.workshop_deleted(item.workshop_id)
+            publish(WorkshopDeleted(item.workshop_id))
             log.info("retention: workshop %s deleted (%s rows)", item.workshop_id, sum(item.rows.values()))
     return swept
 

@@ -1,4 +1,9 @@
-"""Every server-to-client Socket.IO event is emitted here, after the commit, to the rooms that need it.
+"""The ONE place that turns a domain change into Socket.IO events, after the commit, for the rooms that need it.
+
+A view calls a domain write, which commits and returns what it changed; the view hands that value to
+:func:`publish`, which decides who hears about it and with which payload (never a whole row). Nothing else
+emits to a workshop's rooms. ``publish`` returns the payloads it built, so a view can answer ``fetch`` with
+the same data without reading it again.
 
 Rooms (see docs/api.md, "Socket.IO events"):
   ``w{id}:staff``     the workshop's facilitators (dashboard)
@@ -10,12 +15,26 @@ Rooms (see docs/api.md, "Socket.IO events"):
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterable
 from typing import Any
 
-from sessions.contributions.models import Contribution
+from facilitator.db import get_db
+from facilitator.extensions import socketio
+from sessions.contributions import service as participation
+from sessions.contributions.models import Contribution, Participant
+from sessions.contributions.moderation import Moderated, current_wall, wall_payload
+from sessions.core.changes import PlanChanged, VotesChanged, WorkshopDeleted
+from sessions.privacy.service import Erasure
+from sessions.rounds import service as rounds
+from sessions.rounds import voting
+from sessions.rounds.models import LiveState, WallView
+from sessions.rounds.service import Transition
+from sessions.tags.service import TagChange, Tagged
+from sessions.themes.board import board_payload
+from sessions.themes.service import BoardChange
 from sessions.workshops.models import Workshop
-
-from facilitator.realtime.sockets import socketio
+from sessions.workshops.service import get_workshop
 
 # name -> (rooms, payload keys); docs/api.md's event table is checked against this by a test.
 SERVER_EVENTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -56,54 +75,156 @@ def phones_room(workshop_id: int) -> str:
     return f"w{workshop_id}:phones"
 
 
-def contribution_changed(c: Contribution, *, every_phone: bool = False) -> None:
-    """A contribution was created, edited, deleted or moderated: its group's phones (every phone while all
-    tables vote on all contributions), the walls, and the facilitators (who also see hidden texts)."""
-    phones = phones_room(c.workshop_id) if every_phone else group_room(c.workshop_id, c.group_id)
-    socketio.emit("contribution", c.as_event(), to=[phones, wall_room(c.workshop_id)])
-    socketio.emit("contribution", c.as_event(staff=True), to=staff_room(c.workshop_id))
+@functools.singledispatch
+def publish(change: Any) -> dict[str, Any]:
+    """Tell the rooms that need it about ``change`` (committed already); return the payloads built."""
+    raise TypeError(f"publish() does not know {type(change).__name__}")
 
 
-def participants_changed(workshop_id: int, count: int) -> None:
-    socketio.emit(
-        "participants",
-        {"workshop_id": workshop_id, "count": count},
-        to=[wall_room(workshop_id), staff_room(workshop_id)],
-    )
+@publish.register
+def _(change: Contribution) -> dict[str, Any]:
+    """Created, edited or deleted by its author."""
+    _contributions(change.workshop_id, [change])
+    return {}
 
 
-def workshop_changed(ws: Workshop) -> None:
-    payload: dict[str, Any] = {"workshop_id": ws.id, "status": ws.status.value}
-    socketio.emit("workshop", payload, to=all_room(ws.id))
+@publish.register
+def _(change: Moderated) -> dict[str, Any]:
+    """Hidden, shown, edited, merged or unmerged by a facilitator; the spotlight goes if its card went."""
+    if not change.changed and change.live is None:
+        return {"contributions": []}
+    ws_id = (change.changed[0].workshop_id if change.changed else change.live.workshop_id)  # type: ignore[union-attr]
+    _contributions(ws_id, change.changed)
+    if change.live is not None:
+        _wall(wall_payload(change.live, None))
+    if change.changed:
+        _tallies(ws_id)
+    return {"contributions": [c.as_event(staff=True) for c in change.changed]}
 
 
-def workshop_deleted(workshop_id: int) -> None:
-    """The workshop and everything in it was deleted (facilitator/privacy.py): every screen leaves it."""
-    socketio.emit("workshop", {"workshop_id": workshop_id, "status": "deleted"}, to=all_room(workshop_id))
+@publish.register
+def _(change: TagChange) -> dict[str, Any]:
+    """A tag renamed or removed: every contribution that carried it."""
+    if change.changed:
+        _contributions(change.changed[0].workshop_id, change.changed)
+    return {}
 
 
-def round_changed(snapshot: dict[str, Any]) -> None:
-    """A round started, paused, resumed, was extended or ended (or the plan changed): every client."""
-    socketio.emit("round", snapshot, to=all_room(snapshot["workshop_id"]))
+@publish.register
+def _(change: Tagged) -> dict[str, Any]:
+    if change.changed:
+        _contributions(change.contribution.workshop_id, [change.contribution])
+    return {}
 
 
-def wall_changed(payload: dict[str, Any]) -> None:
+@publish.register
+def _(change: Erasure) -> dict[str, Any]:
+    """A participant was forgotten: tombstones and changed cards, tallies, the spotlight, the count."""
+    _contributions(change.workshop_id, change.changed)
+    if change.spotlight_cleared:
+        _wall(wall_payload(current_wall(get_db(), change.workshop_id), None))
+    _tallies(change.workshop_id)
+    _participant_count(change.workshop_id)
+    return {}
+
+
+@publish.register
+def _(change: Participant) -> dict[str, Any]:
+    """Someone joined: the walls and the facilitators see how many are in."""
+    _participant_count(change.workshop_id)
+    return {}
+
+
+@publish.register
+def _(change: Workshop) -> dict[str, Any]:
+    """Opened or closed: every screen."""
+    socketio.emit("workshop", {"workshop_id": change.id, "status": change.status.value}, to=all_room(change.id))
+    return {}
+
+
+@publish.register
+def _(change: WorkshopDeleted) -> dict[str, Any]:
+    socketio.emit("workshop", {"workshop_id": change.workshop_id, "status": "deleted"}, to=all_room(change.workshop_id))
+    return {}
+
+
+@publish.register
+def _(change: Transition) -> dict[str, Any]:
+    """A round started, paused, resumed, was extended or ended: every client."""
+    return _round(change.round.workshop_id)
+
+
+@publish.register
+def _(change: PlanChanged) -> dict[str, Any]:
+    return _round(change.workshop_id)
+
+
+@publish.register
+def _(change: LiveState) -> dict[str, Any]:
     """The wall's view or spotlight changed: the walls and the facilitators (who see what the wall shows)."""
+    counts = voting.vote_counts(get_db(), change.workshop_id) if change.wall_view == WallView.ranking else None
+    payload = wall_payload(change, counts)
+    _wall(payload)
+    return {"wall": payload}
+
+
+@publish.register
+def _(change: VotesChanged) -> dict[str, Any]:
+    _tallies(change.workshop_id)
+    return {}
+
+
+@publish.register
+def _(change: BoardChange) -> dict[str, Any]:
+    """The theme board changed: the facilitators (board and dashboard) get the whole board with its revision."""
+    payload = board_payload(get_db(), change.workshop_id)
+    if change.changed:
+        socketio.emit("themes", payload, to=staff_room(change.workshop_id))
+    return {"board": payload}
+
+
+# -- the events ------------------------------------------------------------------------------------------
+
+
+def _contributions(workshop_id: int, items: Iterable[Contribution]) -> None:
+    """Each contribution to its group's phones (every phone while all tables vote on all contributions), the
+    walls, and the facilitators (who also see hidden texts and the original of an edited one)."""
+    items = list(items)
+    if not items:
+        return
+    every_phone = voting.workshop_wide_ballot(get_db(), workshop_id)
+    for c in items:
+        phones = phones_room(c.workshop_id) if every_phone else group_room(c.workshop_id, c.group_id)
+        socketio.emit("contribution", c.as_event(), to=[phones, wall_room(c.workshop_id)])
+        socketio.emit("contribution", c.as_event(staff=True), to=staff_room(c.workshop_id))
+
+
+def _participant_count(workshop_id: int) -> None:
+    count = participation.participant_count(get_db(), workshop_id)
+    socketio.emit("participants", {"workshop_id": workshop_id, "count": count}, to=[wall_room(workshop_id), staff_room(workshop_id)])
+
+
+def _round(workshop_id: int) -> dict[str, Any]:
+    db = get_db()
+    snap = rounds.snapshot(db, get_workshop(db, workshop_id))
+    socketio.emit("round", snap, to=all_room(workshop_id))
+    return {"round": snap}
+
+
+def _tallies(workshop_id: int) -> None:
+    """The dots per contribution: the facilitators; the walls only while they show the ranking."""
+    db = get_db()
+    shown = current_wall(db, workshop_id).wall_view == WallView.ranking
+    payload = {"workshop_id": workshop_id, "votes": {str(k): v for k, v in voting.vote_counts(db, workshop_id).items()}}
+    socketio.emit("votes", payload, to=[staff_room(workshop_id)] + ([wall_room(workshop_id)] if shown else []))
+
+
+def _wall(payload: dict[str, Any]) -> None:
     ws_id = payload["workshop_id"]
     socketio.emit("wall", payload, to=[wall_room(ws_id), staff_room(ws_id)])
 
 
-def votes_changed(workshop_id: int, counts: dict[int, int], *, ranking_shown: bool) -> None:
-    """Dots were cast or taken back: the facilitators; the walls only while they show the ranking."""
-    payload = {"workshop_id": workshop_id, "votes": {str(k): v for k, v in counts.items()}}
-    rooms = [staff_room(workshop_id)] + ([wall_room(workshop_id)] if ranking_shown else [])
-    socketio.emit("votes", payload, to=rooms)
-
-
-def themes_changed(payload: dict[str, Any]) -> None:
-    """The theme board changed (a theme made, renamed, moved or deleted, a card moved, suggestions made or
-    decided): the facilitators (the board and the dashboard). The whole board, with its revision."""
-    socketio.emit("themes", payload, to=staff_room(payload["workshop_id"]))
+# -- after a message-queue gap -------------------------------------------------------------------------
 
 
 def resync_here() -> None:

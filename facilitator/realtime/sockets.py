@@ -1,6 +1,6 @@
 """Socket.IO: authenticate on connect, subscribe with ``watch``, catch up from a sequence number.
 
-Socket.IO only fans out; every write is an HTTP POST (see broadcast.py for what is emitted).
+Socket.IO only fans out; every write is an HTTP POST (realtime/publish.py emits what follows a write).
 """
 
 from __future__ import annotations
@@ -12,26 +12,41 @@ from urllib.parse import urlsplit
 
 from flask import Flask, request, session
 from flask_login import current_user
-from flask_socketio import SocketIO, join_room, leave_room
+from flask_socketio import join_room, leave_room
 from flask_socketio import rooms as current_rooms
 from socketio import packet as sio_packet
-
-from sessions.accounts import service as accounts
-from sessions.core.errors import DomainError, NotFound, ValidationFailed
-from sessions.accounts.models import User
-from sessions.contributions.models import Participant
-from sessions.contributions.service import changes_since, participant_by_token
-from sessions.contributions.service import last_seq as workshop_last_seq
-from sessions.core.validation import MAX_ID
-from sessions.report.service import workshop_for_share_token
-from sessions.workshops.service import get_workshop, is_facilitator, workshop_by_wall_token
 
 from facilitator import ratelimit
 from facilitator.db import get_db
 from facilitator.errors import WebError, ack_error
+from facilitator.extensions import socketio
+from facilitator.realtime.publish import (
+    all_room,
+    group_room,
+    phones_room,
+    resync_everywhere,
+    resync_here,
+    staff_room,
+    wall_room,
+)
+from facilitator.realtime.queue import ResyncingRedisManager
+from facilitator.rounds.presenters import live_for
+from sessions.accounts import service as accounts
+from sessions.accounts.models import User
+from sessions.contributions.models import Participant
+from sessions.contributions.service import changes_since, participant_by_token
+from sessions.contributions.service import last_seq as workshop_last_seq
+from sessions.core.errors import DomainError, NotFound, ValidationFailed
+from sessions.core.validation import MAX_ID
+from sessions.report.service import workshop_for_share_token
+from sessions.rounds.voting import workshop_wide_ballot
+from sessions.workshops.service import (
+    get_workshop,
+    is_facilitator,
+    workshop_by_wall_token,
+)
 
 log = logging.getLogger(__name__)
-socketio = SocketIO()
 IDENTITY_KEY = "pv.identity"
 
 # name -> (sender, what follows); docs/api.md's event table is checked against this by a test.
@@ -53,14 +68,11 @@ def init_app(app: Flask) -> None:
         options["async_mode"] = app.config["SOCKETIO_ASYNC_MODE"]
     if app.config.get("REDIS_URL"):
         # Several processes: Redis pub/sub carries the emits; clients resync after a gap (messagequeue.py).
-        from facilitator.realtime import publish as broadcast
-        from facilitator.realtime.queue import ResyncingRedisManager
-
         options["client_manager"] = ResyncingRedisManager(
             app.config["REDIS_URL"],
             channel="personaverkstad",
-            on_subscribed=broadcast.resync_here,
-            on_publish_recovered=broadcast.resync_everywhere,
+            on_subscribed=resync_here,
+            on_publish_recovered=resync_everywhere,
         )
     socketio.init_app(app, **options)
     _limit_websocket_messages(app.config["SOCKETIO_MAX_MESSAGE"])
@@ -260,8 +272,6 @@ def on_watch(data: Any = None) -> dict[str, Any]:
         seq = changes[-1].seq
     else:
         seq = max([seq, *(c.seq for c in changes)])
-    from facilitator.rounds.presenters import live_for
-
     staff = role == "facilitator"
     return {
         "ok": True,
@@ -275,10 +285,6 @@ def on_watch(data: Any = None) -> dict[str, Any]:
 
 
 def _rooms_for(db: Any, ident: dict[str, Any], ws: Any) -> tuple[list[str], int | None, str]:
-    from sessions.rounds.voting import workshop_wide_ballot
-
-    from facilitator.realtime.publish import all_room, group_room, phones_room, staff_room, wall_room
-
     if ident.get("user_id") is not None:
         user = db.get(User, ident["user_id"])
         if is_facilitator(db, ws, user):

@@ -12,15 +12,14 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
-from sessions.accounts import service as accounts
-from sessions.archive import service as archive
-from sessions.core.errors import DomainError
-from sessions.accounts.models import User
-from sessions.report.build import build_report
-
 from facilitator.db import get_db
 from facilitator.exports import filename, render
 from facilitator.exports.labels import LANGUAGES, labels, translations
+from sessions.accounts import service as accounts
+from sessions.accounts.models import User
+from sessions.archive import service as archive
+from sessions.core.errors import DomainError
+from sessions.report.build import build_report
 
 workshops_cli = AppGroup("workshops", help="Workshops: import an archive made with `report --format json`.")
 

@@ -35,21 +35,20 @@ from flask import (
 from flask_babel import get_locale, get_translations
 from flask_babel import gettext as _
 
-from sessions.report import build as report_build
-from sessions.archive import service as archive
-from sessions.report import service as svc
-from sessions.workshops import service as workshops_svc
-from sessions.core.errors import DomainError, ShareLinkExpired, ShareLinkRevoked
-from sessions.workshops.models import Workshop
-
 from facilitator.auth import facilitator_required, facilitator_user
 from facilitator.db import get_db
 from facilitator.errors import WebError, describe, wants_json
-from facilitator.exports.pool import ExportBusy, ExportFailed, ExportPool
 from facilitator.exports import FORMATS, REPORT_FORMATS, filename, render
 from facilitator.exports import document as document_mod
 from facilitator.exports.labels import Labels, labels
 from facilitator.exports.markup import render_html
+from facilitator.exports.pool import ExportBusy, ExportFailed, ExportPool
+from sessions.archive import service as archive
+from sessions.core.errors import DomainError, ShareLinkExpired, ShareLinkRevoked
+from sessions.report import build as report_build
+from sessions.report import service as svc
+from sessions.workshops import service as workshops_svc
+from sessions.workshops.models import Workshop
 
 bp = Blueprint("report", __name__)
 ROOT = Path(__file__).resolve().parent.parent

@@ -2,7 +2,7 @@
 
 Every control is an HTTP POST by a facilitator *of that workshop* (anyone else gets 404, as for every
 facilitator page) → one domain function (``sessions.rounds``, ``sessions.moderation``,
-``sessions.voting``) → commit → one function in ``broadcast.py``. A plain form is answered with a
+``sessions.rounds.voting``) → commit → ``publish`` (realtime/publish.py). A plain form is answered with a
 redirect back (and a flash); ``fetch`` with ``Accept: application/json`` gets JSON. Nothing here runs
 a timer: the deadline is stored and every client counts down to it.
 
@@ -18,11 +18,11 @@ from typing import Any
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from facilitator import ratelimit
-from facilitator.auth import facilitator_required, facilitator_user, participant_for
+from facilitator import ratelimit, web
+from facilitator.auth import facilitator_required, participant_for
 from facilitator.db import get_db
 from facilitator.errors import WebError, describe, wants_json
-from facilitator.realtime import publish as broadcast
+from facilitator.realtime.publish import publish
 from facilitator.rounds import presenters
 from facilitator.rounds.presenters import (
     ROUND_TYPES,
@@ -33,91 +33,28 @@ from facilitator.rounds.presenters import (
 )
 from sessions.contributions import moderation
 from sessions.core.base import utcnow
+from sessions.core.changes import PlanChanged, VotesChanged
 from sessions.core.errors import DomainError, ValidationFailed
 from sessions.rounds import plan as rounds_plan
 from sessions.rounds import service as rounds
 from sessions.rounds import voting
-from sessions.rounds.models import VoteScope, WallView
+from sessions.rounds.models import VoteScope
 from sessions.workshops import service as svc
-from sessions.workshops.models import Workshop
 
 bp = Blueprint("control", __name__)
 
-def _ws(workshop_id: int) -> Workshop:
-    return svc.workshop_for_facilitator(get_db(), workshop_id, facilitator_user())
 
-
-def _data() -> Any:
-    data: Any = request.get_json(silent=True) if request.is_json else request.form
-    if data is None or not hasattr(data, "get"):
-        raise WebError("bad_json", 400)
-    return data
-
-
-def _back(ws_id: int) -> Any:
+def _back(ws_id: int) -> Callable[[], Any]:
     """Back to the page the form came from: the plan or the live dashboard."""
     where = request.form.get("back") if not request.is_json else None
     if where == "plan":
-        return redirect(url_for("control.plan", workshop_id=ws_id))
-    return redirect(url_for("admin.live", workshop_id=ws_id))
+        return lambda: redirect(url_for("control.plan", workshop_id=ws_id))
+    return lambda: redirect(url_for("admin.live", workshop_id=ws_id))
 
 
-def _run(ws_id: int, action: Callable[[], Any], success: str, after: Callable[[Any], dict[str, Any] | None]) -> Any:
-    """One control: the domain change, then the broadcast; JSON for fetch, redirect and flash for a form."""
-    try:
-        result = action()
-    except DomainError as err:
-        if wants_json():
-            raise
-        flash(describe(err)["message"], "error")
-        return _back(ws_id)
-    body = after(result) or {}
-    if wants_json():
-        return jsonify(ok=True, message=success, **body)
-    flash(success, "success")
-    return _back(ws_id)
-
-
-def _round_broadcast(ws_id: int) -> Callable[[Any], dict[str, Any]]:
-    def after(_result: Any) -> dict[str, Any]:
-        db = get_db()
-        snap = rounds.snapshot(db, svc.get_workshop(db, ws_id))
-        broadcast.round_changed(snap)
-        return {"round": snap}
-
-    return after
-
-
-def _moderation_broadcast(ws_id: int) -> Callable[[moderation.Moderated], dict[str, Any]]:
-    def after(result: moderation.Moderated) -> dict[str, Any]:
-        db = get_db()
-        every_phone = voting.workshop_wide_ballot(db, ws_id)
-        for c in result.changed:
-            broadcast.contribution_changed(c, every_phone=every_phone)
-        if result.live is not None:
-            broadcast.wall_changed(moderation.wall_payload(result.live, None))
-        if result.changed:
-            _tallies(ws_id)
-        return {"contributions": [c.as_event(staff=True) for c in result.changed]}
-
-    return after
-
-
-def _tallies(ws_id: int) -> None:
-    db = get_db()
-    state = moderation.current_wall(db, ws_id)
-    broadcast.votes_changed(ws_id, voting.vote_counts(db, ws_id), ranking_shown=state.wall_view == WallView.ranking)
-
-
-def _wall_broadcast(ws_id: int) -> Callable[[Any], dict[str, Any]]:
-    def after(state: Any) -> dict[str, Any]:
-        db = get_db()
-        counts = voting.vote_counts(db, ws_id) if state.wall_view == WallView.ranking else None
-        payload = moderation.wall_payload(state, counts)
-        broadcast.wall_changed(payload)
-        return {"wall": payload}
-
-    return after
+def _run(ws_id: int, action: Callable[[], Any], success: str, *, plan: bool = False) -> Any:
+    """One control (see web.run); ``plan``: the change is the plan of rounds, whatever the domain returned."""
+    return web.run(action, success=success, back=_back(ws_id), change=(lambda _r: PlanChanged(ws_id)) if plan else None)
 
 
 def _spec(data: Any) -> rounds_plan.RoundSpec:
@@ -154,7 +91,7 @@ def _id(value: Any, field: str) -> int | None:
 @facilitator_required
 def plan(workshop_id: int):  # type: ignore[no-untyped-def]
     db = get_db()
-    ws = svc.load_for_dashboard(db, _ws(workshop_id).id)
+    ws = svc.load_for_dashboard(db, web.facilitated(workshop_id).id)
     started, table = rounds.history(db, ws.id)
     return render_template(
         "control/plan.html",
@@ -172,53 +109,53 @@ def plan(workshop_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/workshops/<int:workshop_id>/rounds", methods=["POST"])
 @facilitator_required
 def add_round(workshop_id: int):  # type: ignore[no-untyped-def]
-    ws = _ws(workshop_id)
-    data = _data()
-    return _run(ws.id, lambda: rounds_plan.add_round(get_db(), ws, _spec(data)), _("The round was added."), _round_broadcast(ws.id))
+    ws = web.facilitated(workshop_id)
+    data = web.request_data()
+    return _run(ws.id, lambda: rounds_plan.add_round(get_db(), ws, _spec(data)), _("The round was added."), plan=True)
 
 
 @bp.route("/workshops/<int:workshop_id>/rounds/default", methods=["POST"])
 @facilitator_required
 def default_plan(workshop_id: int):  # type: ignore[no-untyped-def]
-    ws = _ws(workshop_id)
-    return _run(ws.id, lambda: rounds_plan.add_default_plan(get_db(), ws), _("The default plan was added."), _round_broadcast(ws.id))
+    ws = web.facilitated(workshop_id)
+    return _run(ws.id, lambda: rounds_plan.add_default_plan(get_db(), ws), _("The default plan was added."), plan=True)
 
 
 @bp.route("/workshops/<int:workshop_id>/rounds/<int:round_id>", methods=["POST"])
 @facilitator_required
 def update_round(workshop_id: int, round_id: int):  # type: ignore[no-untyped-def]
-    ws = _ws(workshop_id)
-    data = _data()
-    return _run(
-        ws.id, lambda: rounds_plan.update_round(get_db(), ws, round_id, _spec(data)), _("The round was saved."), _round_broadcast(ws.id)
-    )
+    ws = web.facilitated(workshop_id)
+    data = web.request_data()
+    return _run(ws.id, lambda: rounds_plan.update_round(get_db(), ws, round_id, _spec(data)), _("The round was saved."), plan=True)
 
 
 @bp.route("/workshops/<int:workshop_id>/rounds/<int:round_id>/delete", methods=["POST"])
 @facilitator_required
 def delete_round(workshop_id: int, round_id: int):  # type: ignore[no-untyped-def]
-    ws = _ws(workshop_id)
-    return _run(ws.id, lambda: rounds_plan.delete_round(get_db(), ws, round_id), _("The round was removed."), _round_broadcast(ws.id))
+    ws = web.facilitated(workshop_id)
+    return _run(ws.id, lambda: rounds_plan.delete_round(get_db(), ws, round_id), _("The round was removed."), plan=True)
 
 
 @bp.route("/workshops/<int:workshop_id>/rounds/<int:round_id>/move", methods=["POST"])
 @facilitator_required
 def move_round(workshop_id: int, round_id: int):  # type: ignore[no-untyped-def]
-    ws = _ws(workshop_id)
-    offset = -1 if _data().get("direction") == "up" else 1
-    return _run(ws.id, lambda: rounds_plan.move_round(get_db(), ws, round_id, offset), _("The plan was saved."), _round_broadcast(ws.id))
+    ws = web.facilitated(workshop_id)
+    offset = -1 if web.request_data().get("direction") == "up" else 1
+    return _run(ws.id, lambda: rounds_plan.move_round(get_db(), ws, round_id, offset), _("The plan was saved."), plan=True)
 
 
 @bp.route("/workshops/<int:workshop_id>/rotation", methods=["POST"])
 @facilitator_required
 def rotation(workshop_id: int):  # type: ignore[no-untyped-def]
-    ws = _ws(workshop_id)
-    on = _data().get("rotation")
-    return _run(
-        ws.id,
+    ws = web.facilitated(workshop_id)
+    on = web.request_data().get("rotation")
+    # Nothing to tell the rooms now: the rotation applies when the next round starts.
+    return web.run(
         lambda: rounds_plan.set_rotation(get_db(), ws, on),
-        _("Saved."),
-        lambda state: {"rotation": state.rotation},
+        success=_("Saved."),
+        back=_back(ws.id),
+        change=lambda _state: None,
+        body=lambda state, _published: {"rotation": state.rotation},
     )
 
 
@@ -229,8 +166,8 @@ def rotation(workshop_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/workshops/<int:workshop_id>/rounds/<int:round_id>/start", methods=["POST"])
 @facilitator_required
 def start_round(workshop_id: int, round_id: int | None = None):  # type: ignore[no-untyped-def]
-    ws = _ws(workshop_id)
-    return _run(ws.id, lambda: rounds.start_round(get_db(), ws, round_id), _("The round has started."), _round_broadcast(ws.id))
+    ws = web.facilitated(workshop_id)
+    return _run(ws.id, lambda: rounds.start_round(get_db(), ws, round_id), _("The round has started."))
 
 
 CONTROLS: dict[str, Callable[..., Any]] = {
@@ -244,7 +181,7 @@ CONTROLS: dict[str, Callable[..., Any]] = {
 @bp.route("/workshops/<int:workshop_id>/rounds/<int:round_id>/<any(pause, resume, extend, end):action>", methods=["POST"])
 @facilitator_required
 def control_round(workshop_id: int, round_id: int, action: str):  # type: ignore[no-untyped-def]
-    ws = _ws(workshop_id)
+    ws = web.facilitated(workshop_id)
     fn = CONTROLS[action]
     messages = {
         "pause": _("The round is paused."),
@@ -252,7 +189,7 @@ def control_round(workshop_id: int, round_id: int, action: str):  # type: ignore
         "extend": _("Two more minutes."),
         "end": _("The round has ended."),
     }
-    return _run(ws.id, lambda: fn(get_db(), ws, round_id), messages[action], _round_broadcast(ws.id))
+    return _run(ws.id, lambda: fn(get_db(), ws, round_id), messages[action])
 
 
 # -- moderation and the wall -------------------------------------------------------------------------
@@ -264,8 +201,8 @@ def control_round(workshop_id: int, round_id: int, action: str):  # type: ignore
 )
 @facilitator_required
 def moderate(workshop_id: int, contribution_id: int, action: str):  # type: ignore[no-untyped-def]
-    ws = _ws(workshop_id)
-    data = _data()
+    ws = web.facilitated(workshop_id)
+    data = web.request_data()
     db = get_db()
     actions: dict[str, tuple[Callable[[], Any], str]] = {
         "hide": (lambda: moderation.hide(db, ws, contribution_id), _("Hidden. It stays in the archive.")),
@@ -278,25 +215,25 @@ def moderate(workshop_id: int, contribution_id: int, action: str):  # type: igno
         "unmerge": (lambda: moderation.unmerge(db, ws, contribution_id), _("The merge was undone.")),
     }
     action_fn, message = actions[action]
-    return _run(ws.id, action_fn, message, _moderation_broadcast(ws.id))
+    return _run(ws.id, action_fn, message)
 
 
 @bp.route("/workshops/<int:workshop_id>/spotlight", methods=["POST"])
 @facilitator_required
 def spotlight(workshop_id: int):  # type: ignore[no-untyped-def]
-    ws = _ws(workshop_id)
-    target = _id(_data().get("contribution_id"), "contribution_id")
+    ws = web.facilitated(workshop_id)
+    target = _id(web.request_data().get("contribution_id"), "contribution_id")
     message = _("On the wall.") if target else _("The spotlight is off.")
-    return _run(ws.id, lambda: moderation.set_spotlight(get_db(), ws, target), message, _wall_broadcast(ws.id))
+    return _run(ws.id, lambda: moderation.set_spotlight(get_db(), ws, target), message)
 
 
 @bp.route("/workshops/<int:workshop_id>/wall", methods=["POST"])
 @facilitator_required
 def wall_view(workshop_id: int):  # type: ignore[no-untyped-def]
-    ws = _ws(workshop_id)
-    data = _data()
+    ws = web.facilitated(workshop_id)
+    data = web.request_data()
     view, persona = data.get("view"), _id(data.get("persona_id"), "persona_id")
-    return _run(ws.id, lambda: moderation.set_wall_view(get_db(), ws, view, persona), _("The wall was switched."), _wall_broadcast(ws.id))
+    return _run(ws.id, lambda: moderation.set_wall_view(get_db(), ws, view, persona), _("The wall was switched."))
 
 
 # -- the phones' dots --------------------------------------------------------------------------------
@@ -313,7 +250,7 @@ def vote(workshop_id: int):  # type: ignore[no-untyped-def]
         raise WebError("not_joined", 403)
     if not ratelimit.allow("vote", f"p{p.id}"):
         raise WebError("rate_limited", 429)
-    data = _data()
+    data = web.request_data()
     target = _id(data.get("contribution_id"), "contribution_id")
     add = data.get("dot") not in (False, "false", "0", "off", "")
     db = get_db()
@@ -324,7 +261,7 @@ def vote(workshop_id: int):  # type: ignore[no-untyped-def]
             raise
         flash(describe(err)["message"], "error")
     else:
-        _tallies(workshop_id)
+        publish(VotesChanged(workshop_id))
         if not wants_json():
             flash(_("Your dot was placed.") if add else _("Your dot was taken back."), "success")
         else:

@@ -9,7 +9,7 @@
 - ``/api/v1/workshops/<id>/tags...`` and ``.../contributions/<cid>/tags``: the same for API clients.
 
 One write path as elsewhere: the domain function (sessions/tags.py) validates and commits, then
-``broadcast.contribution_changed`` emits. Roles are only ever shown in aggregates (sessions/roles.py).
+``publish`` emits (realtime/publish.py). Roles are only ever shown in aggregates (sessions/roles.py).
 """
 
 from __future__ import annotations
@@ -17,29 +17,40 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Flask, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from sessions.core import errors as core_errors
-from sessions.tags import models as tags_models
-from sessions.tags import report as tags_report
-from sessions.contributions import roles
-from sessions.tags import service as tags
-from sessions.rounds import voting
-from sessions.workshops import service as svc
-from sessions.accounts.service import user_by_api_token
-from sessions.core.errors import DomainError
-from sessions.contributions.models import Contribution
-from sessions.workshops.models import Workshop
-
-from facilitator.realtime import publish as broadcast
 from facilitator import ratelimit
-from facilitator.auth import bearer_token, facilitator_required, facilitator_user, participant_for
+from facilitator.auth import (
+    bearer_token,
+    facilitator_required,
+    facilitator_user,
+    participant_for,
+)
 from facilitator.db import get_db
 from facilitator.errors import WebError, describe, wants_json
+from facilitator.realtime.publish import publish
 from facilitator.security import csrf
+from sessions.accounts.service import user_by_api_token
+from sessions.contributions import roles
+from sessions.core import errors as core_errors
+from sessions.core.errors import DomainError
+from sessions.tags import models as tags_models
+from sessions.tags import report as tags_report
+from sessions.tags import service as tags
+from sessions.workshops import service as svc
+from sessions.workshops.models import Workshop
 
 bp = Blueprint("tagging", __name__)
 api_bp = Blueprint("tags_api", __name__, url_prefix="/api/v1")
@@ -135,14 +146,6 @@ def _toggle(data: Any) -> tuple[object, object]:
     return data.get("tag_id"), data.get("on", True)
 
 
-def _broadcast(workshop_id: int, items: list[Contribution]) -> None:
-    if not items:
-        return
-    every_phone = voting.workshop_wide_ballot(get_db(), workshop_id)
-    for c in items:
-        broadcast.contribution_changed(c, every_phone=every_phone)
-
-
 def _ws(workshop_id: int) -> Workshop:
     return svc.workshop_for_facilitator(get_db(), workshop_id, facilitator_user())
 
@@ -179,7 +182,7 @@ def _vocab_write(ws_id: int, anchor: str, action: Any, success: str) -> Any:
             raise
         flash(describe(err)["message"], "error")
         return _back(ws_id, anchor)
-    _broadcast(ws_id, result.changed)
+    publish(result)
     if wants_json():
         return jsonify(ok=True, message=success, tag=result.tag.as_dict(), changed=len(result.changed))
     flash(success, "success")
@@ -237,7 +240,7 @@ def remove(workshop_id: int, tag_id: int):  # type: ignore[no-untyped-def]
             raise
         flash(describe(err)["message"], "error")
         return _back(ws.id)
-    _broadcast(ws.id, result.changed)
+    publish(result)
     message = _("The tag was removed.")
     if wants_json():
         return jsonify(ok=True, message=message, removed=tag_id, changed=len(result.changed))
@@ -261,8 +264,7 @@ def tag_any(workshop_id: int, contribution_id: int):  # type: ignore[no-untyped-
             raise
         flash(describe(err)["message"], "error")
         return redirect(url_for("admin.live", workshop_id=ws.id))
-    if result.changed:
-        _broadcast(ws.id, [result.contribution])
+    publish(result)
     if wants_json():
         return jsonify(ok=True, message=_("Saved."), contribution=result.contribution.as_event(staff=True))
     flash(_("Saved."), "success")
@@ -289,8 +291,7 @@ def tag_own(workshop_id: int, contribution_id: int):  # type: ignore[no-untyped-
             return redirect(url_for("participant.group", workshop_id=workshop_id, group_id=p.group_id))
         return redirect(url_for("participant.workshop", workshop_id=workshop_id))
     c = result.contribution
-    if result.changed:
-        _broadcast(workshop_id, [c])
+    publish(result)
     if wants_json():
         return jsonify(contribution=c.as_event())
     flash(_("Saved."), "success")
@@ -342,14 +343,13 @@ def api_edit(workshop_id: int, tag_id: int):  # type: ignore[no-untyped-def]
         raise WebError("bad_json", 400)
     if "position" in data:
         tags.parse_position(data.get("position"))  # before anything is stored
-    changed: list[Contribution] = []
     tag = None
     if "label" in data:
-        result = tags.rename_tag(db, ws, tag_id, data.get("label"))
-        changed, tag = result.changed, result.tag
+        renamed = tags.rename_tag(db, ws, tag_id, data.get("label"))
+        publish(renamed)
+        tag = renamed.tag
     if "position" in data:
         tag = tags.move_tag(db, ws, tag_id, position=data.get("position")).tag
-    _broadcast(ws.id, changed)
     assert tag is not None
     return jsonify(tag.as_dict(tags.tag_uses(db, ws.id).get(tag.id, 0)))
 
@@ -363,7 +363,7 @@ def api_remove(workshop_id: int, tag_id: int):  # type: ignore[no-untyped-def]
     if confirm_raw is None and isinstance(body, dict):
         confirm_raw = body.get("confirm")
     result = tags.remove_tag(get_db(), ws, tag_id, confirm=tags.parse_on(confirm_raw or False, "confirm"))
-    _broadcast(ws.id, result.changed)
+    publish(result)
     return jsonify(removed=tag_id, uses_removed=result.removed_uses)
 
 
@@ -385,6 +385,5 @@ def api_set_tags(workshop_id: int, contribution_id: int):  # type: ignore[no-unt
             raise WebError("rate_limited", 429)
         result = tags.set_tags(db, workshop_id, contribution_id, _api_body().get("tag_ids"), participant=p)
         staff = False
-    if result.changed:
-        _broadcast(workshop_id, [result.contribution])
+    publish(result)
     return jsonify(result.contribution.as_event(staff=staff))

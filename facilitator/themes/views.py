@@ -2,7 +2,7 @@
 
 Every change is an HTTP POST by a facilitator *of that workshop* (anyone else gets 404, as for every
 facilitator page) → one function in ``sessions.themeboard`` → commit → one ``themes`` event to the
-workshop's staff room (``broadcast.themes_changed``), so a second facilitator's board and the dashboard
+workshop's staff room (``publish``, realtime/publish.py), so a second facilitator's board and the dashboard
 follow without a reload. A plain form is answered with a redirect back to the board and a message (the
 page works without JavaScript); ``fetch`` with ``Accept: application/json`` gets
 ``{"ok", "message", "board"}``. The suggester runs only when asked (``…/themes/suggestions``), in gevent's
@@ -17,24 +17,32 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Flask, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from sessions.themes import board as themes_board
-from sessions.themes import suggestions as themes_suggestions
-from sessions.contributions import service as participation
-from sessions.themes import service as board
-from sessions.workshops import service as svc
-from sessions.core.errors import DomainError, ValidationFailed
-from sessions.core.store import _off_loop
-
-from facilitator.realtime import publish as broadcast
 from facilitator.api import _facilitated, _json_body
 from facilitator.auth import facilitator_required, facilitator_user
 from facilitator.db import get_db
 from facilitator.errors import WebError, describe, wants_json
+from facilitator.realtime.publish import publish
 from facilitator.security import csrf
+from sessions.contributions import service as participation
+from sessions.core.errors import DomainError, ValidationFailed
+from sessions.core.store import _off_loop
+from sessions.themes import board as themes_board
+from sessions.themes import service as board
+from sessions.themes import suggestions as themes_suggestions
+from sessions.workshops import service as svc
 
 bp = Blueprint("themes", __name__)
 api_bp = Blueprint("themes_api", __name__, url_prefix="/api/v1")
@@ -91,9 +99,7 @@ def _run(ws_id: int, action: Callable[[], board.BoardChange], message: Callable[
             raise
         flash(describe(err)["message"], "error")
         return _page(ws_id, anchor)
-    payload = themes_board.board_payload(get_db(), ws_id)
-    if change.changed:
-        broadcast.themes_changed(payload)
+    payload = publish(change)["board"]
     text = message(change) if change.changed else _("Nothing changed.")
     if wants_json():
         return jsonify(ok=True, message=text, board=payload)
@@ -281,8 +287,7 @@ def _api_theme(ws_id: int, theme_id: int) -> dict[str, Any]:
 
 
 def _after(ws_id: int, change: board.BoardChange) -> None:
-    if change.changed:
-        broadcast.themes_changed(themes_board.board_payload(get_db(), ws_id))
+    publish(change)
 
 
 @api_bp.route("/workshops/<int:workshop_id>/themes", methods=["GET"])

@@ -18,20 +18,19 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from sessions.contributions import service as participation
-from sessions.core import validation
-from sessions.workshops import service as svc
-from sessions.core.errors import DomainError, ValidationFailed
-from sessions.personas.checks import collect_persona_errors
-from sessions.personas.schema import PersonaFileError
-
-from facilitator.realtime import publish as broadcast
-from facilitator.rounds import presenters
-from facilitator.workshops import qr
 from facilitator.auth import facilitator_required, facilitator_user
 from facilitator.db import get_db
 from facilitator.errors import describe
+from facilitator.realtime.publish import publish
+from facilitator.rounds import presenters
+from facilitator.workshops import qr
 from facilitator.workshops.personas import library
+from sessions.contributions import service as participation
+from sessions.core import validation
+from sessions.core.errors import DomainError, ValidationFailed
+from sessions.personas.checks import collect_persona_errors
+from sessions.personas.schema import PersonaFileError
+from sessions.workshops import service as svc
 
 bp = Blueprint("admin", __name__)
 
@@ -268,7 +267,7 @@ def open_workshop(workshop_id: int):  # type: ignore[no-untyped-def]
         "",
         lambda: svc.open_workshop(get_db(), ws),
         _("The workshop is open. Show the wall on the projector so people can join."),
-        after=broadcast.workshop_changed,
+        after=publish,
     )
 
 
@@ -281,7 +280,7 @@ def close_workshop(workshop_id: int):  # type: ignore[no-untyped-def]
         "",
         lambda: svc.close_workshop(get_db(), ws),
         _("The workshop is closed. Contributions are kept."),
-        after=broadcast.workshop_changed,
+        after=publish,
     )
 
 

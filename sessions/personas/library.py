@@ -27,6 +27,7 @@ from typing import Any
 from sessions.personas.checks import collect_persona_errors
 from sessions.personas.schema import MAX_FILE_BYTES, PersonaFileError, PersonaSpec
 
+
 def _read_toml(path: Path) -> dict[str, Any]:
     label = str(path)
     try:

@@ -69,6 +69,7 @@ T = TypeVar("T")
 class BoardChange:
     """What a board operation did: whether anything changed, the board's revision, the theme(s) it touched."""
 
+    workshop_id: int
     changed: bool
     revision: int
     themes: tuple[Theme, ...] = ()
@@ -188,7 +189,7 @@ def create_theme(
         for cid in ids:
             _put(db, theme, _contribution(db, ws.id, cid), now)
         board.revision += 1
-    return BoardChange(True, board.revision, (theme,))
+    return BoardChange(board.workshop_id, True, board.revision, (theme,))
 
 
 def rename_theme(db: Session, ws: Any, theme_id: object, name: object) -> BoardChange:
@@ -227,9 +228,9 @@ def update_theme(db: Session, ws: Any, theme_id: object, *, name: object = _UNSE
             theme.name = the_name
             changed = True
         if not changed:
-            return BoardChange(False, board.revision, (theme,))
+            return BoardChange(board.workshop_id, False, board.revision, (theme,))
         board.revision += 1
-    return BoardChange(True, board.revision, (theme,))
+    return BoardChange(board.workshop_id, True, board.revision, (theme,))
 
 
 def shift_theme(db: Session, ws: Any, theme_id: object, offset: int) -> BoardChange:
@@ -240,12 +241,12 @@ def shift_theme(db: Session, ws: Any, theme_id: object, offset: int) -> BoardCha
         order = _themes(db, ws.id)
         target = order.index(theme) + offset
         if offset == 0 or not 0 <= target < len(order):
-            return BoardChange(False, board.revision, (theme,))
+            return BoardChange(board.workshop_id, False, board.revision, (theme,))
         order.remove(theme)
         order.insert(target, theme)
         _renumber(order)
         board.revision += 1
-    return BoardChange(True, board.revision, (theme,))
+    return BoardChange(board.workshop_id, True, board.revision, (theme,))
 
 
 def delete_theme(db: Session, ws: Any, theme_id: object) -> BoardChange:
@@ -258,7 +259,7 @@ def delete_theme(db: Session, ws: Any, theme_id: object) -> BoardChange:
         db.flush()
         _renumber(_themes(db, ws.id))
         board.revision += 1
-    return BoardChange(True, board.revision, (theme,))
+    return BoardChange(board.workshop_id, True, board.revision, (theme,))
 
 
 def assign(db: Session, ws: Any, contribution_id: object, theme_id: object) -> BoardChange:
@@ -275,14 +276,14 @@ def assign(db: Session, ws: Any, contribution_id: object, theme_id: object) -> B
         if theme_id is None:
             m = db.get(ThemeMember, c.id)
             if m is None:
-                return BoardChange(False, board.revision, (), "ungrouped")
+                return BoardChange(board.workshop_id, False, board.revision, (), "ungrouped")
             db.delete(m)
             board.revision += 1
-            return BoardChange(True, board.revision, (), "ungrouped")
+            return BoardChange(board.workshop_id, True, board.revision, (), "ungrouped")
         theme = _theme(db, ws.id, theme_id)
         if not _put(db, theme, c, now):
-            return BoardChange(False, board.revision, (theme,))
+            return BoardChange(board.workshop_id, False, board.revision, (theme,))
         board.revision += 1
-    return BoardChange(True, board.revision, (theme,))
+    return BoardChange(board.workshop_id, True, board.revision, (theme,))
 
 

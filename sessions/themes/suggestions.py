@@ -139,7 +139,7 @@ def replace_suggestions(db: Session, ws: Any, found: Sequence[Any]) -> BoardChan
             )
         board.suggested_at = now
         board.revision += 1
-    return BoardChange(True, board.revision, (), str(len(found)))
+    return BoardChange(board.workshop_id, True, board.revision, (), str(len(found)))
 
 
 def refresh_suggestions(db: Session, ws: Any, run: Callable[[Callable[[], T]], T] | None = None) -> BoardChange:
@@ -201,7 +201,7 @@ def accept_suggestion(db: Session, ws: Any, suggestion_id: object, name: object 
         s.status = SuggestionStatus.accepted
         s.decided_at = now
         board.revision += 1
-    return BoardChange(True, board.revision, (theme,))
+    return BoardChange(board.workshop_id, True, board.revision, (theme,))
 
 
 def split_suggestion(
@@ -247,7 +247,7 @@ def split_suggestion(
         s.status = SuggestionStatus.accepted
         s.decided_at = now
         board.revision += 1
-    return BoardChange(True, board.revision, tuple(made))
+    return BoardChange(board.workshop_id, True, board.revision, tuple(made))
 
 
 def reject_suggestion(db: Session, ws: Any, suggestion_id: object) -> BoardChange:
@@ -258,6 +258,6 @@ def reject_suggestion(db: Session, ws: Any, suggestion_id: object) -> BoardChang
         s.status = SuggestionStatus.rejected
         s.decided_at = utcnow()
         board.revision += 1
-    return BoardChange(True, board.revision)
+    return BoardChange(board.workshop_id, True, board.revision)
 
 

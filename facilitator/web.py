@@ -1,0 +1,66 @@
+"""The one way a write is answered over HTTP, for a plain form and for ``fetch`` alike.
+
+Every write endpoint works as a plain form without JavaScript (flash a message, redirect back) and as
+``fetch`` with ``Accept: application/json`` (JSON, errors as ``{"error": {...}}`` from errors.py). The view
+names the domain call; :func:`run` calls it, hands what it changed to ``publish`` (after the commit the
+domain did) and answers in the request's transport.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import flash, jsonify, request
+
+from facilitator.auth import facilitator_user
+from facilitator.db import get_db
+from facilitator.errors import WebError, describe, wants_json
+from facilitator.realtime.publish import publish
+from sessions.core.errors import DomainError
+from sessions.workshops import service as workshops
+from sessions.workshops.models import Workshop
+
+
+def request_data() -> Any:
+    """The submitted fields: the JSON object of a ``fetch``, or the form. Anything else is ``bad_json``."""
+    data: Any = request.get_json(silent=True) if request.is_json else request.form
+    if data is None or not hasattr(data, "get"):
+        raise WebError("bad_json", 400)
+    return data
+
+
+def facilitated(workshop_id: int) -> Workshop:
+    """The workshop, if the signed-in facilitator runs it (anyone else: 404, as if it did not exist)."""
+    return workshops.workshop_for_facilitator(get_db(), workshop_id, facilitator_user())
+
+
+def run(
+    action: Callable[[], Any],
+    *,
+    success: str | Callable[[Any], str],
+    back: Callable[[], Any],
+    body: Callable[[Any, dict[str, Any]], dict[str, Any]] | None = None,
+    change: Callable[[Any], Any] | None = None,
+) -> Any:
+    """One write: ``action()`` (the domain call), then ``publish`` what it changed; JSON for ``fetch``,
+    flash + ``back()`` for a form. A domain error goes to the JSON error handler, or is flashed on the way back.
+
+    ``change(result)`` names the change when the result is not one (a plan edit returns the round, the change
+    is the plan; ``None``: nothing to tell the rooms); ``body(result, published)`` gives the JSON answer's fields (default: what ``publish`` built).
+    """
+    try:
+        result = action()
+    except DomainError as err:
+        if wants_json():
+            raise
+        flash(describe(err)["message"], "error")
+        return back()
+    value = change(result) if change is not None else result
+    published = publish(value) if value is not None else {}
+    message = success(result) if callable(success) else success
+    if wants_json():
+        fields = body(result, published) if body is not None else published
+        return jsonify(ok=True, message=message, **fields)
+    flash(message, "success")
+    return back()
