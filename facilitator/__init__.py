@@ -13,6 +13,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    # start-up: the app imports ssl, sockets and threads, which `serve` must monkey-patch first (see above)
     from facilitator.app import create_app as _create_app
 
     return _create_app(test_config)
@@ -20,6 +21,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def __getattr__(name: str) -> Any:
     if name == "socketio":
+        # start-up: as in create_app, nothing that opens sockets before `serve` has patched them
         from facilitator.extensions import socketio
 
         return socketio

@@ -21,22 +21,24 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if not args.threading:
-        from gevent import monkey
+        from gevent import (
+            monkey,  # start-up: only `serve` under gevent patches, and before any other import
+        )
 
         monkey.patch_all()
         os.environ.setdefault("PV_ASYNC_MODE", "gevent")
     else:
         os.environ.setdefault("PV_ASYNC_MODE", "threading")
 
-    from facilitator import db
-    from facilitator.app import create_app
-    from facilitator.extensions import socketio
+    # The app is imported only after gevent has patched ssl, sockets and threads (module docstring):
+    from facilitator import db  # start-up: after the patch
+    from facilitator.app import create_app  # start-up: after the patch
+    from facilitator.extensions import socketio  # start-up: after the patch
+    from facilitator.privacy.views import start_sweeper  # start-up: after the patch
 
     app = create_app()
     db.migrate(app)
     # Retention: delete workshops whose time is up, now and every RETENTION_SWEEP_SECONDS (docs/privacy.md).
-    from facilitator.privacy.views import start_sweeper
-
     start_sweeper(app)
     print(f"Personaverkstad listening on http://{args.host}:{args.port}/ ({app.config['SOCKETIO_ASYNC_MODE']})", flush=True)
     socketio.run(app, host=args.host, port=args.port, log_output=False, allow_unsafe_werkzeug=args.threading)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -15,6 +16,7 @@ from facilitator import db as dbmod
 from facilitator.db import get_db
 from sessions.accounts import service as accounts
 from sessions.core.errors import DomainError
+from sessions.core.store import write_transaction
 from sessions.personas.library import load_library
 from sessions.workshops import service as svc
 from sessions.workshops.models import Workshop
@@ -56,8 +58,6 @@ def users_token(email: str) -> None:
 @personas_cli.command("check")
 def personas_check() -> None:
     """Validate every persona file; exit 1 and name file and field for each problem."""
-    from pathlib import Path
-
     directory = Path(current_app.config["PERSONA_DIR"])
     specs, errors = load_library(directory)
     for spec in specs.values():
@@ -90,12 +90,7 @@ def demo(base_url: str) -> None:
     if user is None:
         user = accounts.create_user(db, DEMO_EMAIL, password)
     else:
-        from werkzeug.security import generate_password_hash
-
-        from sessions.core.store import write_transaction
-
-        with write_transaction(db):
-            db.get_one(type(user), user.id).password_hash = generate_password_hash(password)
+        accounts.set_password(db, user, password)
     ws = db.scalar(select(Workshop).where(Workshop.owner_id == user.id, Workshop.title == DEMO_TITLE))
     if ws is None:
         lib = app.extensions["pv_personas"]
@@ -114,8 +109,6 @@ def demo(base_url: str) -> None:
         ws = svc.create_workshop(db, user, details, specs, groups)
     if ws.is_draft or ws.is_closed:
         if ws.is_closed:
-            from sessions.core.store import write_transaction
-
             with write_transaction(db):
                 db.get_one(Workshop, ws.id).status = type(ws.status).draft
         ws = svc.open_workshop(db, ws)

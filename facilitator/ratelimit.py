@@ -14,6 +14,8 @@ from typing import Any
 from flask import Flask, current_app
 from limits import RateLimitItem, parse, storage, strategies
 from limits.errors import StorageError
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +44,6 @@ class FallbackLimiter:
     def __init__(self, url: str) -> None:
         options: dict[str, Any] = {}
         if url.startswith(("redis", "rediss", "valkey")):
-            from redis.backoff import NoBackoff
-            from redis.retry import Retry
-
             options = {"wrap_exceptions": True, "socket_connect_timeout": 1.0, "socket_timeout": 1.0,
                        "retry": Retry(NoBackoff(), 0)}
         self.storage = storage.storage_from_string(url, **options)

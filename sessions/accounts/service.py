@@ -25,15 +25,28 @@ def normalize_email(email: object) -> str:
     return email.strip().lower()
 
 
-def create_user(db: Session, email: object, password: object) -> User:
-    addr = normalize_email(email)
+def _check_password(password: object) -> str:
     if not isinstance(password, str) or len(password) < MIN_PASSWORD:
         raise ValidationFailed("password", "too_short", min=MIN_PASSWORD)
+    return password
+
+
+def create_user(db: Session, email: object, password: object) -> User:
+    addr = normalize_email(email)
+    password = _check_password(password)
     with write_transaction(db):
         if db.scalar(select(User.id).where(User.email == addr)) is not None:
             raise ValidationFailed("email", "taken")
         user = User(email=addr, password_hash=generate_password_hash(password))
         db.add(user)
+    return user
+
+
+def set_password(db: Session, user: User, password: object) -> User:
+    """Give the account a new password (the demo command prints a fresh one each run)."""
+    password = _check_password(password)
+    with write_transaction(db):
+        db.get_one(User, user.id).password_hash = generate_password_hash(password)
     return user
 
 

@@ -23,7 +23,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from sessions.contributions.models import Contribution
-from sessions.contributions.service import _next_seq
 from sessions.core.base import utcnow
 from sessions.core.errors import (
     CannotMerge,
@@ -38,6 +37,7 @@ from sessions.core.validation import MAX_TEXT, clean_text, is_id
 from sessions.rounds.models import LiveState, WallView
 from sessions.rounds.service import live_state, lock_workshop, stored_live_state
 from sessions.workshops.models import Workshop, WorkshopPersona
+from sessions.workshops.service import next_seq
 
 
 @dataclass
@@ -57,7 +57,7 @@ def _contribution(db: Session, ws: Workshop, contribution_id: object) -> Contrib
 
 def _bump(db: Session, ws: Workshop, *items: Contribution) -> None:
     for c in items:
-        c.seq = _next_seq(db, ws.id)
+        c.seq = next_seq(db, ws.id)
 
 
 def _unspotlight(db: Session, ws: Workshop, *items: Contribution) -> LiveState | None:

@@ -8,7 +8,6 @@ the dashboard, the wall or the report's lists. It is used here only, in aggregat
 :func:`role_differences` counts, per role group, participants, visible contributions by kind, and how
 many of the group's contributions carry each measure tag and belong to each persona. It protects
 individuals with a k-anonymity rule (``min_group``, 3 by default):
-
 1. A role is shown as a group of its own only if it has at least ``min_group`` participants, and its
    contributions come from none or at least ``min_group`` of them (three leaders of whom only one wrote
    would otherwise show that one leader's contributions to the other two).
@@ -31,7 +30,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sessions.contributions.models import Participant
+from sessions.contributions.visible import contributions
 from sessions.core.errors import ValidationFailed
+from sessions.tags.models import MEASURE
+from sessions.tags.service import vocabulary
 from sessions.workshops.models import WorkshopPersona
 
 # Role keys in display order. Stored on the participant; the UI names them (facilitator/tagging.py).
@@ -162,9 +164,6 @@ class RoleDifferences:
 
 def role_differences(db: Session, workshop_id: int, min_group: int = MIN_GROUP) -> RoleDifferences:
     """Role groups of the workshop and their visible contributions, with no group smaller than ``min_group``."""
-    from sessions.contributions.service import contributions
-    from sessions.tags.models import MEASURE
-    from sessions.tags.service import vocabulary
 
     measures = [t for t in vocabulary(db, workshop_id) if t.category == MEASURE]
     col = {t.id: i for i, t in enumerate(measures)}

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from sessions.contributions.models import Contribution, Participant
 from sessions.contributions.roles import parse_role
+from sessions.contributions.visible import contributions  # noqa: F401 (the rule's home is visible.py)
 from sessions.core.base import utcnow
 from sessions.core.errors import (
     NotFound,
@@ -38,18 +39,7 @@ from sessions.core.validation import (
 )
 from sessions.rounds import service as rounds
 from sessions.workshops.models import Workshop
-from sessions.workshops.service import group_of, workshop_by_code
-
-
-def _next_seq(db: Session, workshop_id: int) -> int:
-    """Take the workshop's next sequence number (row-locked on PostgreSQL, under the write lock on SQLite)."""
-    return db.execute(
-        update(Workshop)
-        .where(Workshop.id == workshop_id)
-        .values(last_seq=Workshop.last_seq + 1)
-        .returning(Workshop.last_seq)
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
+from sessions.workshops.service import group_of, next_seq, workshop_by_code
 
 
 def join(
@@ -152,7 +142,7 @@ def submit_contribution(
                 kind=the_kind,
                 text=body,
                 client_id=client_id,
-                seq=_next_seq(db, ws.id),
+                seq=next_seq(db, ws.id),
                 created_at=utcnow(),
             )
             db.add(c)
@@ -197,7 +187,7 @@ def edit_contribution(db: Session, participant: Participant, contribution_id: ob
         if c.text != body:
             c.text = body
             c.updated_at = utcnow()
-            c.seq = _next_seq(db, ws.id)
+            c.seq = next_seq(db, ws.id)
     return c
 
 
@@ -210,28 +200,8 @@ def delete_contribution(db: Session, participant: Participant, contribution_id: 
         c.text = ""
         c.original_text = None
         c.updated_at = utcnow()
-        c.seq = _next_seq(db, ws.id)
+        c.seq = next_seq(db, ws.id)
     return c
-
-
-def contributions(
-    db: Session, workshop_id: int, group_id: int | None = None, *, include_hidden: bool = False
-) -> Sequence[Contribution]:
-    """Visible contributions, oldest first, optionally for one group. The one place that decides visibility.
-
-    Deleted ones never; duplicates merged into another never as cards of their own (the kept one carries
-    them in ``merged``); hidden ones only for facilitators (``include_hidden``).
-    """
-    q = select(Contribution).where(
-        Contribution.workshop_id == workshop_id,
-        Contribution.deleted.is_(False),
-        Contribution.merged_into_id.is_(None),
-    )
-    if not include_hidden:
-        q = q.where(Contribution.hidden.is_(False))
-    if group_id is not None:
-        q = q.where(Contribution.group_id == group_id)
-    return db.scalars(q.options(selectinload(Contribution.merged)).order_by(Contribution.seq)).all()
 
 
 def changes_since(db: Session, workshop_id: int, since: object, group_id: int | None = None, limit: int = 5000) -> Sequence[Contribution]:

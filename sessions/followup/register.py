@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 from sessions.core.base import utcnow
 from sessions.followup.models import REPORT_ORDER, FollowUpStatus
 from sessions.followup.service import followups
+from sessions.report.service import texts_for, today_in_norway
+from sessions.workshops.service import load_for_dashboard
 
 # -- the register for reports -----------------------------------------------------------------------
 
@@ -83,8 +85,6 @@ def followups_for_report(db: Session, workshop_id: int, *, today: dt.date | None
 
     Raises NotFound for an unknown workshop.
     """
-    from sessions.report.service import texts_for, today_in_norway
-    from sessions.workshops.service import load_for_dashboard
 
     ws = load_for_dashboard(db, workshop_id)
     now = now or utcnow()

@@ -40,8 +40,9 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
+from sessions.contributions import service as participation
 from sessions.contributions.models import Contribution, ContributionKind
 from sessions.core.base import utcnow
 from sessions.core.errors import (
@@ -62,7 +63,9 @@ from sessions.followup.models import (
     FollowUp,
     FollowUpStatus,
 )
+from sessions.rounds import voting
 from sessions.workshops.models import Workshop, WorkshopPersona
+from sessions.workshops.service import load_for_dashboard
 
 # -- input -------------------------------------------------------------------------------------------
 
@@ -138,7 +141,6 @@ def parse_changes(data: Mapping[str, Any], *, require_text: bool = False) -> dic
 
 def followups(db: Session, workshop_id: int) -> Sequence[FollowUp]:
     """The workshop's items in the organisers' order."""
-    from sqlalchemy.orm import selectinload
 
     return db.scalars(
         select(FollowUp)
@@ -177,9 +179,6 @@ class ProposalGroup:
 
 def proposals_by_persona(db: Session, workshop_id: int) -> list[ProposalGroup]:
     """Visible proposals (``participation.contributions``) by persona in workshop order, with their dots."""
-    from sessions.contributions import service as participation
-    from sessions.rounds import voting
-    from sessions.workshops.service import load_for_dashboard
 
     ws = load_for_dashboard(db, workshop_id)
     votes = voting.vote_counts(db, ws.id)
@@ -234,7 +233,6 @@ def _next_position(db: Session, ws_id: int) -> int:
 
 def _visible_proposal(db: Session, ws: Workshop, contribution_id: object) -> Contribution:
     """The proposal, if the one visibility rule (``participation.contributions``) shows it."""
-    from sessions.contributions import service as participation
 
     contribution_id = _as_id(contribution_id)
     if not is_id(contribution_id):

@@ -48,13 +48,13 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, selectinload
 
 from sessions.contributions.models import Contribution, Participant
-from sessions.contributions.service import _next_seq
 from sessions.core.base import Base, utcnow
 from sessions.core.errors import NotFound, ValidationFailed
 from sessions.core.store import purge_deleted, write_transaction
-from sessions.rounds.models import LiveState
+from sessions.rounds.models import LiveState, Vote
 from sessions.rounds.service import lock_workshop
 from sessions.workshops.models import Workshop, WorkshopStatus
+from sessions.workshops.service import next_seq
 
 DEFAULT_RETENTION_DAYS = 90
 MIN_RETENTION_DAYS = 1
@@ -112,8 +112,6 @@ class Footprint:
 
 
 def footprint(db: Session, participant: Participant) -> Footprint:
-    from sessions.rounds.models import Vote
-
     n = db.scalar(
         select(func.count())
         .select_from(Contribution)
@@ -210,10 +208,10 @@ def forget_participant(db: Session, workshop_id: int, participant_id: int) -> Er
             c.hidden = False
             c.deleted = True
             c.updated_at = now
-            c.seq = _next_seq(db, ws.id)
+            c.seq = next_seq(db, ws.id)
         touched = [db.get_one(Contribution, cid) for cid in sorted({ch.id for ch in children} | roots)]
         for c in touched:
-            c.seq = _next_seq(db, ws.id)
+            c.seq = next_seq(db, ws.id)
         db.flush()
         removed = _scrub_copies(db, own_ids)
         for table, n in _detach(db, "contributions", own_ids).items():

@@ -10,8 +10,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from sessions.contributions.models import Contribution
+from sessions.contributions.service import contributions
 from sessions.tags.models import MEASURE, ContributionTag, Tag
 from sessions.tags.service import vocabulary
+from sessions.workshops.models import WorkshopPersona
 
 # -- for the report ------------------------------------------------------------------------------------
 
@@ -57,8 +59,6 @@ class MeasureTable:
 
 def measure_kinds_by_persona(db: Session, workshop_id: int) -> MeasureTable:
     """The measure tags by persona over the workshop's visible contributions."""
-    from sessions.contributions.service import contributions
-    from sessions.workshops.models import WorkshopPersona
 
     measures = [t for t in vocabulary(db, workshop_id) if t.category == MEASURE]
     col = {t.id: i for i, t in enumerate(measures)}

@@ -45,6 +45,7 @@ from sessions.core.store import write_transaction
 from sessions.core.validation import MAX_ID, clean_text
 from sessions.tags.models import CATEGORIES, MAX_LABEL, MAX_TAGS, ContributionTag, Tag
 from sessions.workshops.models import Workshop
+from sessions.workshops.service import next_seq
 
 # -- errors --------------------------------------------------------------------------------------------
 
@@ -246,10 +247,8 @@ class Tagged:
 
 
 def _bump(db: Session, ws: Workshop, items: Sequence[Contribution]) -> None:
-    from sessions.contributions.service import _next_seq
-
     for c in items:
-        c.seq = _next_seq(db, ws.id)
+        c.seq = next_seq(db, ws.id)
 
 
 def _target(db: Session, ws: Workshop, contribution_id: object, participant: Participant | None) -> Contribution:

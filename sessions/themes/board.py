@@ -13,6 +13,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from sessions.contributions.models import Contribution
+from sessions.contributions.service import contributions
 from sessions.themes.models import (
     MIN_SUGGESTION_MEMBERS,
     SuggestedTheme,
@@ -94,8 +95,6 @@ class Board:
 
 
 def _visible(db: Session, workshop_id: int) -> dict[int, Contribution]:
-    from sessions.contributions.service import contributions
-
     return {c.id: c for c in contributions(db, workshop_id)}
 
 

@@ -39,6 +39,7 @@ from sessions.themes.service import (
     _theme_name,
     _themes,
 )
+from sessions.themes.suggest import ThemeInput, suggest_themes
 from sessions.workshops.models import WorkshopPersona
 
 # -- suggestions -------------------------------------------------------------------------------------
@@ -54,8 +55,6 @@ class SuggestionInput:
 
 
 def suggestion_input(db: Session, workshop_id: int) -> SuggestionInput:
-    from sessions.themes.suggest import ThemeInput
-
     visible = _visible(db, workshop_id)
     grouped = {cid for _tid, cid in _memberships(db, workshop_id)}
     personas = {p.id: p for p in db.scalars(select(WorkshopPersona).where(WorkshopPersona.workshop_id == workshop_id))}
@@ -89,7 +88,6 @@ def overlap(a: frozenset[int], b: frozenset[int]) -> float:
 def compute_suggestions(data: SuggestionInput) -> list[Any]:
     """Run the suggester (pure, CPU-bound: the web layer may run it off the event loop) and leave out
     suggestions that a facilitator rejected before."""
-    from sessions.themes.suggest import suggest_themes
 
     found = suggest_themes(data.items, persona_names=data.persona_names)
     return [

@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from sessions.accounts.models import User
@@ -46,6 +46,17 @@ from sessions.workshops.models import (
     WorkshopPersona,
     WorkshopStatus,
 )
+
+
+def next_seq(db: Session, workshop_id: int) -> int:
+    """Take the workshop's next sequence number (row-locked on PostgreSQL, under the write lock on SQLite)."""
+    return db.execute(
+        update(Workshop)
+        .where(Workshop.id == workshop_id)
+        .values(last_seq=Workshop.last_seq + 1)
+        .returning(Workshop.last_seq)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
 
 
 def _unique_join_code(db: Session) -> str:
