@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Date,
@@ -19,7 +19,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sessions.core.base import Base, utcnow
-from sessions.workshops.models import WorkshopPersona
+
+if TYPE_CHECKING:
+    from sessions.workshops.models import WorkshopPersona
 
 MAX_RESPONSIBLE = 120
 MAX_NOTE = 5_000
@@ -77,7 +79,7 @@ class FollowUp(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
-    persona: Mapped[WorkshopPersona | None] = relationship()
+    persona: Mapped[WorkshopPersona | None] = relationship("WorkshopPersona")
 
     @property
     def from_proposal(self) -> bool:
