@@ -20,11 +20,19 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sessions.report.tree import Report
 
 from .labels import Labels
+from .md import render_markdown
+from .pdf import render_pdf
+from .tables import render_csv, render_xlsx
+from .word import render_docx
+
+Writer = Callable[[Any, Labels], bytes]
 
 
 @dataclass(frozen=True)
@@ -45,28 +53,30 @@ FORMATS: dict[str, Format] = {
 REPORT_FORMATS = ("docx", "pdf", "md", "csv", "xlsx")
 
 
+def utf8(render_text: Callable[[Any, Labels], str]) -> Writer:
+    """A writer of bytes from a writer of text (Markdown)."""
+    return lambda doc, lab: render_text(doc, lab).encode("utf-8")
+
+
+REPORT_WRITERS: dict[str, Writer] = {
+    "md": utf8(render_markdown),
+    "csv": render_csv,
+    "xlsx": render_xlsx,
+    "docx": render_docx,
+    "pdf": render_pdf,
+}
+
+
+def writer(fmt: str, writers: Mapping[str, Writer] = REPORT_WRITERS, what: str = "report") -> Writer:
+    """The function that writes ``fmt``, from a table of writers (the report's, or the follow-up report's)."""
+    try:
+        return writers[fmt]
+    except KeyError:
+        raise ValueError(f"not a {what} format: {fmt!r}") from None
+
+
 def render(fmt: str, report: Report, lab: Labels) -> bytes:
-    if fmt == "md":
-        from .md import render_markdown
-
-        return render_markdown(report, lab).encode("utf-8")
-    if fmt == "csv":
-        from .tables import render_csv
-
-        return render_csv(report, lab)
-    if fmt == "xlsx":
-        from .tables import render_xlsx
-
-        return render_xlsx(report, lab)
-    if fmt == "docx":
-        from .word import render_docx
-
-        return render_docx(report, lab)
-    if fmt == "pdf":
-        from .pdf import render_pdf
-
-        return render_pdf(report, lab)
-    raise ValueError(f"not a report format: {fmt!r}")
+    return writer(fmt)(report, lab)
 
 
 _FOLD = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "Æ": "Ae", "Ø": "O", "Å": "A"})

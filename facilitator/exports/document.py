@@ -196,6 +196,13 @@ def followup_sections(report: Report) -> tuple[FollowUpSection, ...]:
     return tuple(s for s in reg.sections if s.status != "open" or s.items)
 
 
+def title_facts(lab: Labels, place: str, date: dt.date | None, organisers: str, text: Any = str) -> list[tuple[str, str]]:
+    """(label, value) under a report's title: place, date and organisers, those that are set. ``text`` turns
+    the free text into the format's (``md_escape`` for Markdown); the date is written out in words."""
+    facts = [(lab.place, text(place) if place else ""), (lab.date, long_date(date, lab.locale) if date else ""), (lab.organisers, text(organisers) if organisers else "")]
+    return [(label, value) for label, value in facts if value]
+
+
 def followup_facts(e: FollowUpEntry, lab: Labels) -> list[tuple[str, str]]:
     """(label, text) under a follow-up item. The proposal's original wording is left out: the main report
     shows no contribution that is not visible, and the proposal may have been hidden since."""

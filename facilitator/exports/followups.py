@@ -14,9 +14,6 @@ then *Ikke vurdert ennå* when something is not assessed yet.
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import io
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +22,21 @@ from markupsafe import Markup
 from sessions.followup.register import FollowUpEntry, FollowUpRegister, FollowUpSection
 from sessions.report.service import local_time
 
-from .document import REPORT_CSS, local_datetime, long_date, standalone_env
+from . import Writer, utf8, writer
+from . import filename as report_filename
+from .document import (
+    REPORT_CSS,
+    followup_facts,
+    local_datetime,
+    long_date,
+    standalone_env,
+    title_facts,
+)
 from .labels import Gettext, Labels, fill, labels
 from .markup import blocks, blocks_to_markdown, md_escape, plain, render_html
+from .pdf import write_pdf
+from .tables import row_sheet, workbook_bytes, write_csv
+from .word import _markdown, _run, _Writer
 
 FOLLOWUP_CSS = Path(__file__).resolve().parent.parent / "static" / "css" / "followup.css"
 FOLLOWUP_FORMATS = ("docx", "pdf", "md", "csv", "xlsx")
@@ -97,29 +106,17 @@ def render_print_html(reg: FollowUpRegister, lab: Labels) -> str:
 
 
 def render_pdf(reg: FollowUpRegister, lab: Labels) -> bytes:
-    from weasyprint import CSS, HTML  # only the worker needs it
-
-    from .pdf import _no_fetch
-
     css = REPORT_CSS.read_text(encoding="utf-8") + "\n" + FOLLOWUP_CSS.read_text(encoding="utf-8")
-    doc = HTML(string=render_print_html(reg, lab), base_url="about:blank", url_fetcher=_no_fetch)
-    return doc.write_pdf(stylesheets=[CSS(string=css, url_fetcher=_no_fetch)], pdf_variant=None) or b""
+    return write_pdf(render_print_html(reg, lab), css)
 
 
 # -- Markdown ------------------------------------------------------------------------------------------
 
 
 def _facts(e: FollowUpEntry, lab: Labels) -> list[tuple[str, str]]:
-    """(label, plain text) pairs shown under an item, in every format."""
-    out = []
-    out.append((lab.responsible, e.responsible or "–"))
-    if e.deadline is not None:
-        when = long_date(e.deadline, lab.locale)
-        out.append((lab.deadline, f"{when} ({lab.overdue_note})" if e.overdue else when))
-    else:
-        out.append((lab.deadline, "–"))
-    if e.persona:
-        out.append((lab.persona, e.persona))
+    """(label, plain text) pairs shown under an item, in every format: the main report's, and the proposal
+    the item came from when its wording has changed (or that the organisers added it themselves)."""
+    out = followup_facts(e, lab)
     if _source_differs(e):
         out.append((lab.proposal, e.source_text))
     elif not e.from_proposal:
@@ -129,13 +126,7 @@ def _facts(e: FollowUpEntry, lab: Labels) -> list[tuple[str, str]]:
 
 def render_markdown(reg: FollowUpRegister, lab: Labels) -> str:
     out: list[str] = [f"# {md_escape(lab.followup_report)}: {md_escape(reg.title)}", ""]
-    meta = []
-    if reg.place:
-        meta.append(f"**{lab.place}:** {md_escape(reg.place)}")
-    if reg.date:
-        meta.append(f"**{lab.date}:** {long_date(reg.date, lab.locale)}")
-    if reg.organisers:
-        meta.append(f"**{lab.organisers}:** {md_escape(reg.organisers)}")
+    meta = [f"**{label}:** {value}" for label, value in title_facts(lab, reg.place, reg.date, reg.organisers, md_escape)]
     meta.append(f"*{fill(lab.as_of, date=long_date(reg.today, lab.locale))}*")
     out += ["  \n".join(meta), "", lab.followup_intro, ""]
     out += [fill(lab.followup_figures, n=len(reg.items), overdue=reg.overdue_count) if reg.items else f"*{lab.no_followups}*", ""]
@@ -158,23 +149,8 @@ def render_markdown(reg: FollowUpRegister, lab: Labels) -> str:
 
 
 def render_docx(reg: FollowUpRegister, lab: Labels) -> bytes:
-    from .word import _markdown, _run, _Writer
-
     w = _Writer()
-    props = w.doc.core_properties
-    props.title = f"{lab.followup_report}: {reg.title}"[:255]
-    props.subject = lab.followup_report
-    props.author = (reg.organisers or "Personaverkstad")[:255]
-    props.language = lab.locale
-
-    w.text(f"{lab.followup_report}: {reg.title}", "Title")
-    for label, value in (
-        (lab.place, reg.place),
-        (lab.date, long_date(reg.date, lab.locale) if reg.date else ""),
-        (lab.organisers, reg.organisers),
-    ):
-        if value:
-            w.para(_run(f"{label}: ", bold=True) + _run(value))
+    w.head(f"{lab.followup_report}: {reg.title}", lab.followup_report, lab, title_facts(lab, reg.place, reg.date, reg.organisers), reg.organisers)
     w.text(fill(lab.as_of, date=long_date(reg.today, lab.locale)), italic=True)
     w.text(lab.followup_intro)
     if reg.items:
@@ -195,10 +171,7 @@ def render_docx(reg: FollowUpRegister, lab: Labels) -> bytes:
                 # The note's own headings come out below the item's (Heading 3 and down).
                 _markdown(w, e.note, heading_offset=0)
     w.text(f"{lab.generated} · {local_datetime(reg.generated_at, lab.locale)}", italic=True)
-    w.flush()
-    out = io.BytesIO()
-    w.doc.save(out)
-    return out.getvalue()
+    return w.save()
 
 
 # -- CSV and XLSX ------------------------------------------------------------------------------------
@@ -229,78 +202,28 @@ def rows(reg: FollowUpRegister, lab: Labels) -> list[list[Any]]:
     return out
 
 
-def _cell(value: Any, csv_cell: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value.isoformat()
-    return csv_cell(value)
-
-
 def render_csv(reg: FollowUpRegister, lab: Labels) -> bytes:
-    from .tables import _csv_cell
-
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, dialect="excel")
-    writer.writerow(header(lab))
-    for row in rows(reg, lab):
-        writer.writerow([_cell(v, _csv_cell) for v in row])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return write_csv(header(lab), rows(reg, lab))
 
 
 def render_xlsx(reg: FollowUpRegister, lab: Labels) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font
+    widths = (22, 60, 24, 12, 10, 18, 50, 50, 17, 17)
+    return workbook_bytes(lambda wb: row_sheet(wb, lab.followup_report[:31], header(lab), rows(reg, lab), widths, wrap=(1, 6, 7)))
 
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(lab.followup_report[:31])
-    ws.freeze_panes = "A2"
-    for col, width in zip("ABCDEFGHIJ", (22, 60, 24, 12, 10, 18, 50, 50, 17, 17), strict=True):
-        ws.column_dimensions[col].width = width
-    bold = Font(bold=True)
-    head = []
-    for text in header(lab):
-        cell = WriteOnlyCell(ws, value=text)
-        cell.font = bold
-        head.append(cell)
-    ws.append(head)
-    wrap = Alignment(wrap_text=True, vertical="top")
-    for row in rows(reg, lab):
-        cells = []
-        for i, value in enumerate(row):
-            cell = WriteOnlyCell(ws, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"  # never a formula, whatever the text starts with
-            if i in (1, 6, 7):
-                cell.alignment = wrap
-            if isinstance(value, dt.datetime):
-                cell.number_format = "yyyy-mm-dd hh:mm"
-            elif isinstance(value, dt.date):
-                cell.number_format = "yyyy-mm-dd"
-            cells.append(cell)
-        ws.append(cells)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+
+WRITERS: dict[str, Writer] = {
+    "md": utf8(render_markdown),
+    "csv": render_csv,
+    "xlsx": render_xlsx,
+    "docx": render_docx,
+    "pdf": render_pdf,
+}
 
 
 def render(fmt: str, reg: FollowUpRegister, lab: Labels) -> bytes:
-    if fmt == "md":
-        return render_markdown(reg, lab).encode("utf-8")
-    if fmt == "csv":
-        return render_csv(reg, lab)
-    if fmt == "xlsx":
-        return render_xlsx(reg, lab)
-    if fmt == "docx":
-        return render_docx(reg, lab)
-    if fmt == "pdf":
-        return render_pdf(reg, lab)
-    raise ValueError(f"not a follow-up report format: {fmt!r}")
+    return writer(fmt, WRITERS, "follow-up report")(reg, lab)
 
 
 def filename(title: str, fmt: str) -> str:
     """``oppfolging-<workshop>.<fmt>``."""
-    from . import filename as report_filename
-
     return "oppfolging-" + report_filename(title, "", fmt)

@@ -10,7 +10,6 @@ from .document import (
     followup_figures,
     followup_sections,
     local_datetime,
-    long_date,
     role_table,
     section_numbers,
     tag_table,
@@ -18,6 +17,7 @@ from .document import (
     theme_facts,
     theme_item_source,
     theme_table,
+    title_facts,
 )
 from .labels import Labels, fill, status_label
 from .markup import blocks, blocks_to_markdown, md_escape
@@ -101,13 +101,7 @@ def _sections(report: Report, lab: Labels, n: dict[str, int]) -> list[str]:
 def render_markdown(report: Report, lab: Labels) -> str:
     n = section_numbers(report)
     out: list[str] = [f"# {md_escape(report.title)}", ""]
-    meta = []
-    if report.place:
-        meta.append(f"**{lab.place}:** {md_escape(report.place)}")
-    if report.date:
-        meta.append(f"**{lab.date}:** {long_date(report.date, lab.locale)}")
-    if report.organisers:
-        meta.append(f"**{lab.organisers}:** {md_escape(report.organisers)}")
+    meta = [f"**{label}:** {value}" for label, value in title_facts(lab, report.place, report.date, report.organisers, md_escape)]
     if meta:
         out += ["  \n".join(meta), ""]
     if report.is_running:

@@ -27,7 +27,6 @@ from .document import (
     followup_figures,
     followup_sections,
     local_datetime,
-    long_date,
     optional_sections,
     role_table,
     section_numbers,
@@ -36,6 +35,7 @@ from .document import (
     theme_facts,
     theme_item_source,
     theme_table,
+    title_facts,
 )
 from .labels import Labels, fill, status_label
 from .markup import Block, Run, blocks
@@ -74,6 +74,23 @@ class _Writer:
 
     def text(self, text: str, style: str | None = None, **fmt: bool) -> None:
         self.para(_run(text, **fmt), style)
+
+    def head(self, title: str, subject: str, lab: Labels, facts: list[tuple[str, str]], author: str | None) -> None:
+        """The document's properties, its title and the facts under it (place, date, organisers)."""
+        props = self.doc.core_properties
+        props.title = title[:255]
+        props.subject = subject
+        props.author = (author or "Personaverkstad")[:255]
+        props.language = lab.locale
+        self.text(title, "Title")
+        for label, value in facts:
+            self.para(_run(f"{label}: ", bold=True) + _run(value))
+
+    def save(self) -> bytes:
+        self.flush()
+        out = io.BytesIO()
+        self.doc.save(out)
+        return out.getvalue()
 
     def flush(self) -> None:
         if not self.pending:
@@ -211,20 +228,7 @@ def _sections(w: _Writer, report: Report, lab: Labels, n: dict[str, int]) -> Non
 def render_docx(report: Report, lab: Labels) -> bytes:
     w = _Writer()
     n = section_numbers(report)
-    props = w.doc.core_properties
-    props.title = report.title[:255]
-    props.subject = lab.report
-    props.author = (report.organisers or "Personaverkstad")[:255]
-    props.language = lab.locale
-
-    w.text(report.title, "Title")
-    for label, value in (
-        (lab.place, report.place),
-        (lab.date, long_date(report.date, lab.locale) if report.date else ""),
-        (lab.organisers, report.organisers),
-    ):
-        if value:
-            w.para(_run(f"{label}: ", bold=True) + _run(value))
+    w.head(report.title, lab.report, lab, title_facts(lab, report.place, report.date, report.organisers), report.organisers)
     if report.is_running:
         w.text(lab.running, italic=True)
 
@@ -300,7 +304,4 @@ def render_docx(report: Report, lab: Labels) -> bytes:
         w.text(lab.invite, "Heading 2")
         _markdown(w, report.invite_note)
     w.text(f"{lab.generated} · {local_datetime(report.generated_at, lab.locale)}", italic=True)
-    w.flush()
-    out = io.BytesIO()
-    w.doc.save(out)
-    return out.getvalue()
+    return w.save()

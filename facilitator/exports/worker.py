@@ -19,56 +19,41 @@ import json
 import os
 import resource
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
+
+import sessions.models  # noqa: F401 - every mapper, so the queries below resolve their relationships
+from sessions.core import store
+from sessions.followup.register import followups_for_report
+from sessions.report.build import build_report
+
+from . import followups, render
+from .labels import labels, translations
+
+T = TypeVar("T")
 MAX_RSS_KB = 400_000
 
 
+def read(req: dict[str, Any], build: Callable[[Session, int], T]) -> T:
+    """What ``build`` reads for the request's workshop, in a connection of the worker's own."""
+    url = req["database_url"]
+    engine = store.make_engine(url) if url.startswith("sqlite") else create_engine(url, poolclass=NullPool)
+    try:
+        with store.make_session_factory(engine)() as db:
+            return build(db, int(req["workshop_id"]))
+    finally:
+        engine.dispose()
+
+
 def handle(req: dict[str, Any]) -> bytes:
-    if req.get("report") == "followups":
-        return handle_followups(req)
-    from sqlalchemy import create_engine
-    from sqlalchemy.pool import NullPool
-
-    import sessions.models  # noqa: F401
-    from sessions.core import store
-    from sessions.report.build import build_report
-
-    from . import render
-    from .labels import labels, translations
-
-    fmt, workshop_id, locale = req["format"], int(req["workshop_id"]), req.get("locale", "nb")
-    url = req["database_url"]
-    engine = store.make_engine(url) if url.startswith("sqlite") else create_engine(url, poolclass=NullPool)
-    try:
-        with store.make_session_factory(engine)() as db:
-            report = build_report(db, workshop_id)
-    finally:
-        engine.dispose()
-    return render(fmt, report, labels(translations(locale), locale))
-
-
-def handle_followups(req: dict[str, Any]) -> bytes:
-    """The follow-up report (``"report": "followups"``), see facilitator/exports/followups.py."""
-    from sqlalchemy import create_engine
-    from sqlalchemy.pool import NullPool
-
-    import sessions.models  # noqa: F401
-    from sessions.core import store
-    from sessions.followup.register import followups_for_report
-
-    from .followups import followup_labels, render
-    from .labels import translations
-
-    fmt, workshop_id, locale = req["format"], int(req["workshop_id"]), req.get("locale", "nb")
-    url = req["database_url"]
-    engine = store.make_engine(url) if url.startswith("sqlite") else create_engine(url, poolclass=NullPool)
-    try:
-        with store.make_session_factory(engine)() as db:
-            register = followups_for_report(db, workshop_id)
-    finally:
-        engine.dispose()
-    return render(fmt, register, followup_labels(translations(locale), locale))
+    fmt, locale = req["format"], req.get("locale", "nb")
+    if req.get("report") == "followups":  # the follow-up report, see facilitator/exports/followups.py
+        return followups.render(fmt, read(req, followups_for_report), followups.followup_labels(translations(locale), locale))
+    return render(fmt, read(req, build_report), labels(translations(locale), locale))
 
 
 def serve() -> int:

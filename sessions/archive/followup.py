@@ -11,6 +11,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from sessions.archive.fields import bad, parse_time
 from sessions.contributions.models import Contribution, ContributionKind
 from sessions.core.errors import ValidationFailed
 from sessions.core.validation import MAX_TEXT, clean_text
@@ -54,22 +55,6 @@ def export_for_archive(db: Session, workshop_id: int, contribution_ids: Sequence
     return out
 
 
-def _bad(where: str, reason: str = "bad_archive") -> ValidationFailed:
-    return ValidationFailed("archive", reason, where=where)
-
-
-def _archive_time(value: Any, where: str) -> dt.datetime:
-    if not isinstance(value, str):
-        raise _bad(where)
-    try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise _bad(where) from None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    return parsed
-
-
 def parse_archive(value: Any, kinds: Sequence[str], persona_keys: set[str]) -> list[dict[str, Any]]:
     """Validate the archive's ``followups`` (missing: none). ``kinds`` are the archive's contributions'
     kinds in order. Returns plain values for :func:`import_from_archive`; raises ValidationFailed
@@ -77,36 +62,36 @@ def parse_archive(value: Any, kinds: Sequence[str], persona_keys: set[str]) -> l
     if value is None:
         return []
     if not isinstance(value, list) or len(value) > MAX_FOLLOWUPS:
-        raise _bad("followups")
+        raise bad("followups")
     out: list[dict[str, Any]] = []
     sources: set[int] = set()
     for i, entry in enumerate(value):
         where = f"followups[{i}]"
         if not isinstance(entry, dict):
-            raise _bad(where)
+            raise bad(where)
         try:
             fields = parse_changes(
                 {k: entry.get(k, "") for k in ("text", "responsible", "deadline", "status", "note")}, require_text=True
             )
             source_text = clean_text(entry.get("source_text", ""), "source_text", max_len=MAX_TEXT, required=False)
         except ValidationFailed as err:
-            raise _bad(f"{where}.{err.field}", err.reason) from None
+            raise bad(f"{where}.{err.field}", err.reason) from None
         source = entry.get("source")
         if source is not None:
             if not isinstance(source, int) or isinstance(source, bool) or not 0 <= source < len(kinds) or source in sources:
-                raise _bad(f"{where}.source")
+                raise bad(f"{where}.source")
             if kinds[source] != ContributionKind.solution.value:
-                raise _bad(f"{where}.source")  # only proposals are followed up
+                raise bad(f"{where}.source")  # only proposals are followed up
             sources.add(source)
         persona = entry.get("persona")
         if persona is not None and persona not in persona_keys:
-            raise _bad(f"{where}.persona")
+            raise bad(f"{where}.persona")
         fields.update(
             source=source,
             source_text=source_text,
             persona=persona,
-            created_at=_archive_time(entry.get("created_at"), f"{where}.created_at"),
-            updated_at=_archive_time(entry.get("updated_at"), f"{where}.updated_at"),
+            created_at=parse_time(entry.get("created_at"), f"{where}.created_at", required=True),
+            updated_at=parse_time(entry.get("updated_at"), f"{where}.updated_at", required=True),
         )
         out.append(fields)
     return out

@@ -20,6 +20,7 @@ from sessions.accounts.models import User
 from sessions.archive import followup as archive_followup
 from sessions.archive import tags as archive_tags
 from sessions.archive import themes as archive_themes
+from sessions.archive.fields import bad, parse_time
 from sessions.contributions import service as participation
 from sessions.contributions.models import Contribution, ContributionKind, Participant
 from sessions.core.base import utcnow
@@ -141,68 +142,50 @@ def export_archive(db: Session, workshop_id: int, *, now: dt.datetime | None = N
 # -- import ------------------------------------------------------------------------------------------
 
 
-def _bad(where: str, reason: str = "bad_archive", **params: object) -> ValidationFailed:
-    return ValidationFailed("archive", reason, where=where, **params)
-
-
 def _obj(value: Any, where: str) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise _bad(where)
+        raise bad(where)
     return value
 
 
 def _list(value: Any, where: str, limit: int) -> list[Any]:
     if not isinstance(value, list) or len(value) > limit:
-        raise _bad(where)
+        raise bad(where)
     return value
-
-
-def _parse_time(value: Any, where: str, *, required: bool = False) -> dt.datetime | None:
-    if value is None and not required:
-        return None
-    if not isinstance(value, str):
-        raise _bad(where)
-    try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise _bad(where) from None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    return parsed
 
 
 def _text(value: Any, where: str, max_len: int, *, required: bool = True, multiline: bool = True) -> str:
     try:
         return clean_text(value, where, max_len=max_len, required=required, multiline=multiline)
     except ValidationFailed as err:
-        raise _bad(where, err.reason) from None
+        raise bad(where, err.reason) from None
 
 
 def import_archive(db: Session, data: Any, owner: User) -> Workshop:
     """Create a new workshop from an archive made by :func:`export_archive`. Nothing is stored if any part is invalid."""
     doc = _obj(data, "archive")
     if doc.get("format") != FORMAT or doc.get("version") != VERSION:
-        raise _bad("format", "unsupported_archive")
+        raise bad("format", "unsupported_archive")
     w = _obj(doc.get("workshop"), "workshop")
     rep = _obj(doc.get("report") or {}, "report")
     try:
         status = WorkshopStatus(w.get("status", "closed"))
     except ValueError:
-        raise _bad("workshop.status") from None
+        raise bad("workshop.status") from None
     try:
         date = parse_date(w.get("date"))
     except ValidationFailed:
-        raise _bad("workshop.date") from None
+        raise bad("workshop.date") from None
     personas: list[WorkshopPersona] = []
     by_key: dict[str, WorkshopPersona] = {}
     for i, p in enumerate(_list(doc.get("personas", []), "personas", 500)):
         p = _obj(p, f"personas[{i}]")
         key = _text(p.get("key"), f"personas[{i}].key", 32, multiline=False)
         if key in by_key:
-            raise _bad(f"personas[{i}].key", "duplicate")
+            raise bad(f"personas[{i}].key", "duplicate")
         age = p.get("age")
         if not isinstance(age, int) or isinstance(age, bool) or not 0 < age < 150:
-            raise _bad(f"personas[{i}].age")
+            raise bad(f"personas[{i}].age")
         questions = _list(p.get("questions", []), f"personas[{i}].questions", 20)
         wp = WorkshopPersona(
             key=key,
@@ -223,10 +206,10 @@ def import_archive(db: Session, data: Any, owner: User) -> Workshop:
         g = _obj(g, f"groups[{i}]")
         ref = g.get("ref")
         if not isinstance(ref, str) or ref in by_ref:
-            raise _bad(f"groups[{i}].ref")
+            raise bad(f"groups[{i}].ref")
         persona_key = g.get("persona")
         if persona_key is not None and persona_key not in by_key:
-            raise _bad(f"groups[{i}].persona")
+            raise bad(f"groups[{i}].persona")
         grp = Group(
             name=_text(g.get("name"), f"groups[{i}].name", MAX_GROUP_NAME, multiline=False),
             position=i,
@@ -238,25 +221,25 @@ def import_archive(db: Session, data: Any, owner: User) -> Workshop:
     total = people.get("total", 0)
     by_group = _obj(people.get("by_group") or {}, "participants.by_group")
     if not isinstance(total, int) or isinstance(total, bool) or not 0 <= total <= MAX_PARTICIPANTS:
-        raise _bad("participants.total")
+        raise bad("participants.total")
     for ref, n in by_group.items():
         if ref not in by_ref or not isinstance(n, int) or isinstance(n, bool) or n < 0:
-            raise _bad("participants.by_group")
+            raise bad("participants.by_group")
     if sum(by_group.values()) > total:
-        raise _bad("participants.total")
+        raise bad("participants.total")
     items = []
     for i, c in enumerate(_list(doc.get("contributions", []), "contributions", MAX_CONTRIBUTIONS)):
         c = _obj(c, f"contributions[{i}]")
         grp = by_ref.get(c.get("group"))
         if grp is None:
-            raise _bad(f"contributions[{i}].group")
+            raise bad(f"contributions[{i}].group")
         persona_key = c.get("persona")
         if persona_key is not None and persona_key not in by_key:
-            raise _bad(f"contributions[{i}].persona")
+            raise bad(f"contributions[{i}].persona")
         try:
             kind = ContributionKind(c.get("kind"))
         except ValueError:
-            raise _bad(f"contributions[{i}].kind") from None
+            raise bad(f"contributions[{i}].kind") from None
         author = c.get("author_name")
         items.append(
             (
@@ -267,8 +250,8 @@ def import_archive(db: Session, data: Any, owner: User) -> Workshop:
                 _text(author, f"contributions[{i}].author_name", MAX_DISPLAY_NAME, required=False, multiline=False) or None
                 if author is not None
                 else None,
-                _parse_time(c.get("created_at"), f"contributions[{i}].created_at", required=True),
-                _parse_time(c.get("updated_at"), f"contributions[{i}].updated_at"),
+                parse_time(c.get("created_at"), f"contributions[{i}].created_at", required=True),
+                parse_time(c.get("updated_at"), f"contributions[{i}].updated_at"),
                 c.get("hidden", False) is True,
             )
         )
@@ -288,9 +271,9 @@ def import_archive(db: Session, data: Any, owner: User) -> Workshop:
             wall_token=secrets.token_urlsafe(32),
             last_seq=len(items),
             owner_id=owner.id,
-            created_at=_parse_time(w.get("created_at"), "workshop.created_at") or utcnow(),
-            opened_at=_parse_time(w.get("opened_at"), "workshop.opened_at"),
-            closed_at=_parse_time(w.get("closed_at"), "workshop.closed_at"),
+            created_at=parse_time(w.get("created_at"), "workshop.created_at") or utcnow(),
+            opened_at=parse_time(w.get("opened_at"), "workshop.opened_at"),
+            closed_at=parse_time(w.get("closed_at"), "workshop.closed_at"),
         )
         ws.personas.extend(personas)
         ws.groups.extend(groups)

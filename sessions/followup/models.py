@@ -79,7 +79,7 @@ class FollowUp(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
-    persona: Mapped[WorkshopPersona | None] = relationship()
+    persona: Mapped[WorkshopPersona | None] = relationship("WorkshopPersona")
 
     @property
     def from_proposal(self) -> bool:

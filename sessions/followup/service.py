@@ -263,27 +263,38 @@ def add_from_contribution(db: Session, ws: Workshop, contribution_id: object, ch
             if db.scalar(select(FollowUp.id).where(FollowUp.source_id == c.id)) is not None:
                 raise AlreadyFollowedUp()
             _check_persona(db, ws, fields.get("persona_id"))
-            now = utcnow()
-            item = FollowUp(
-                workshop_id=ws.id,
+            item = _insert(
+                db,
+                ws,
+                fields,
                 source_id=c.id,
                 source_text=c.text,
                 persona_id=fields.pop("persona_id", c.persona_id),
                 text=fields.pop("text", c.text),
-                responsible="",
-                deadline=None,
-                status=FollowUpStatus.open,
-                note="",
-                position=_next_position(db, ws.id),
-                created_at=now,
-                updated_at=now,
             )
-            for key, value in fields.items():
-                setattr(item, key, value)
-            db.add(item)
     except IntegrityError:
         # The same proposal added twice at the same moment: the unique constraint kept one.
         raise AlreadyFollowedUp() from None
+    return item
+
+
+def _insert(db: Session, ws: Workshop, fields: Mapping[str, Any], **columns: Any) -> FollowUp:
+    """A new open item at the end of the register: the defaults, then ``columns``, then the checked ``fields``."""
+    now = utcnow()
+    item = FollowUp(
+        workshop_id=ws.id,
+        responsible="",
+        deadline=None,
+        status=FollowUpStatus.open,
+        note="",
+        position=_next_position(db, ws.id),
+        created_at=now,
+        updated_at=now,
+        **columns,
+    )
+    for key, value in fields.items():
+        setattr(item, key, value)
+    db.add(item)
     return item
 
 
@@ -295,23 +306,7 @@ def add_item(db: Session, ws: Workshop, changes: Mapping[str, Any]) -> FollowUp:
     with write_transaction(db):
         ws = db.get_one(Workshop, ws.id)
         _check_persona(db, ws, fields.get("persona_id"))
-        now = utcnow()
-        item = FollowUp(
-            workshop_id=ws.id,
-            source_id=None,
-            source_text="",
-            persona_id=None,
-            responsible="",
-            deadline=None,
-            status=FollowUpStatus.open,
-            note="",
-            position=_next_position(db, ws.id),
-            created_at=now,
-            updated_at=now,
-        )
-        for key, value in fields.items():
-            setattr(item, key, value)
-        db.add(item)
+        item = _insert(db, ws, fields, source_id=None, source_text="", persona_id=None)
     return item
 
 

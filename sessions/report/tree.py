@@ -10,6 +10,7 @@ from sessions.contributions import roles
 from sessions.followup import register as followup_register
 from sessions.tags import models as tags_models
 from sessions.tags import report as tags_report
+from sessions.themes.report import KindCounts
 
 # -- the report tree ---------------------------------------------------------------------------------
 
@@ -64,7 +65,7 @@ class PersonaSection:
 
 
 @dataclass(frozen=True)
-class ThemeSection:
+class ThemeSection(KindCounts):
     """A theme of the theme board with its visible contributions (in the order they were put in), the
     personas they span (workshop order) and how many each persona has. Themes without a visible
     contribution are left out of the report."""
@@ -74,18 +75,6 @@ class ThemeSection:
     personas: tuple[str, ...] = ()  # names of the personas spanned ("" personas, i.e. removed ones, left out)
     per_persona: tuple[tuple[str, int], ...] = ()  # (persona name, contributions), same order as ``personas``
     origin: str = "manual"  # "manual" or "suggested"
-
-    @property
-    def count(self) -> int:
-        return len(self.contributions)
-
-    @property
-    def needs(self) -> int:
-        return sum(1 for c in self.contributions if c.kind == "need")
-
-    @property
-    def solutions(self) -> int:
-        return self.count - self.needs
 
     @property
     def spans(self) -> int:

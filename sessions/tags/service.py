@@ -43,6 +43,7 @@ from sessions.core.errors import (
 )
 from sessions.core.store import write_transaction
 from sessions.core.validation import MAX_ID, clean_text
+from sessions.rounds.service import lock_workshop
 from sessions.tags.models import CATEGORIES, MAX_LABEL, MAX_TAGS, ContributionTag, Tag
 from sessions.workshops.models import Workshop
 from sessions.workshops.service import next_seq
@@ -120,14 +121,6 @@ def _clean_label(value: object) -> str:
     return " ".join(clean_text(value, "label", max_len=MAX_LABEL, multiline=False).split())
 
 
-def _lock(db: Session, workshop_id: int) -> Workshop:
-    """The workshop row, locked for this transaction on PostgreSQL (SQLite writers are serialized)."""
-    ws = db.scalar(select(Workshop).where(Workshop.id == workshop_id).with_for_update())
-    if ws is None:
-        raise NotFound("no such workshop")
-    return ws
-
-
 def _tag_of(db: Session, ws: Workshop, tag_id: int) -> Tag:
     tag = db.get(Tag, tag_id) if 0 < tag_id <= MAX_ID else None
     if tag is None or tag.workshop_id != ws.id:
@@ -146,7 +139,7 @@ def add_tag(db: Session, ws: Workshop, category: object, label: object) -> Tag:
     cat = _parse_category(category)
     name = _clean_label(label)
     with write_transaction(db):
-        ws = _lock(db, ws.id)
+        ws = lock_workshop(db, ws.id)
         count = db.scalar(select(func.count()).select_from(Tag).where(Tag.workshop_id == ws.id)) or 0
         if count >= MAX_TAGS:
             raise ValidationFailed("label", "too_many_tags", max=MAX_TAGS)
@@ -174,7 +167,7 @@ def rename_tag(db: Session, ws: Workshop, tag_id: object, label: object) -> TagC
     tid = _parse_id(tag_id, "tag_id")
     name = _clean_label(label)
     with write_transaction(db):
-        ws = _lock(db, ws.id)
+        ws = lock_workshop(db, ws.id)
         tag = _tag_of(db, ws, tid)
         if tag.label == name:
             return TagChange(tag)
@@ -197,7 +190,7 @@ def move_tag(db: Session, ws: Workshop, tag_id: object, *, offset: int = 0, posi
     tid = _parse_id(tag_id, "tag_id")
     target = parse_position(position) if position is not None else None
     with write_transaction(db):
-        ws = _lock(db, ws.id)
+        ws = lock_workshop(db, ws.id)
         tag = _tag_of(db, ws, tid)
         siblings = sorted(
             db.scalars(select(Tag).where(Tag.workshop_id == ws.id, Tag.category == tag.category)).all(),
@@ -217,7 +210,7 @@ def remove_tag(db: Session, ws: Workshop, tag_id: object, *, confirm: bool = Fal
     go too, and those contributions take a new sequence number. Raises :class:`TagInUse` otherwise."""
     tid = _parse_id(tag_id, "tag_id")
     with write_transaction(db):
-        ws = _lock(db, ws.id)
+        ws = lock_workshop(db, ws.id)
         tag = _tag_of(db, ws, tid)
         changed = _carrying(db, tag.id)
         if changed and not confirm:
@@ -290,7 +283,7 @@ def set_tag(
     tid = _parse_id(tag_id, "tag_id")
     want_on = parse_on(on)
     with write_transaction(db):
-        ws = _lock(db, workshop_id)
+        ws = lock_workshop(db, workshop_id)
         c = _target(db, ws, contribution_id, participant)
         _tag_of(db, ws, tid)
         wanted = {link.tag_id for link in c.tag_links}
@@ -310,7 +303,7 @@ def set_tags(
         raise ValidationFailed("tag_ids", "not_a_list_of_tags")
     ids = {_parse_id(t, "tag_ids") for t in tag_ids}
     with write_transaction(db):
-        ws = _lock(db, workshop_id)
+        ws = lock_workshop(db, workshop_id)
         c = _target(db, ws, contribution_id, participant)
         for tid in sorted(ids):
             _tag_of(db, ws, tid)

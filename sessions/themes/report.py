@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import (
     select,
@@ -14,6 +15,25 @@ from sessions.themes.models import Theme, ThemeMember
 from sessions.workshops.models import Group, WorkshopPersona
 
 # -- for the report ----------------------------------------------------------------------------------
+
+
+class KindCounts:
+    """``count``, ``needs`` and ``solutions`` of a theme's ``contributions`` (anything with a ``kind``); the
+    report's theme section (sessions/report/tree.py) counts the same way."""
+
+    contributions: tuple[Any, ...]
+
+    @property
+    def count(self) -> int:
+        return len(self.contributions)
+
+    @property
+    def needs(self) -> int:
+        return sum(1 for c in self.contributions if c.kind == "need")
+
+    @property
+    def solutions(self) -> int:
+        return sum(1 for c in self.contributions if c.kind == "solution")
 
 
 @dataclass(frozen=True)
@@ -28,7 +48,7 @@ class ReportThemeMember:
 
 
 @dataclass(frozen=True)
-class ReportTheme:
+class ReportTheme(KindCounts):
     """A theme for the report, in board order: its name, the personas its contributions span and its
     visible contributions (hidden, merged-away and deleted ones are left out), with counts."""
 
@@ -38,18 +58,6 @@ class ReportTheme:
     personas: tuple[str, ...]  # names, in the workshop's persona order
     contributions: tuple[ReportThemeMember, ...]
     per_persona: tuple[tuple[str, int], ...]  # (persona name, contributions), in the same order as ``personas``
-
-    @property
-    def count(self) -> int:
-        return len(self.contributions)
-
-    @property
-    def needs(self) -> int:
-        return sum(1 for c in self.contributions if c.kind == "need")
-
-    @property
-    def solutions(self) -> int:
-        return sum(1 for c in self.contributions if c.kind == "solution")
 
     @property
     def cross_persona(self) -> bool:
