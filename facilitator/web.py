@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import flash, jsonify, request
 
-from facilitator.auth import facilitator_user
+from facilitator.auth import api_user, facilitator_user
 from facilitator.db import get_db
 from facilitator.errors import WebError, describe, wants_json
 from facilitator.realtime.publish import publish
@@ -30,6 +30,19 @@ def request_data() -> Any:
     return data
 
 
+def json_body() -> dict[str, Any]:
+    """An API request's JSON object (anything else is ``bad_json``)."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise WebError("bad_json", 400)
+    return data
+
+
+def api_facilitated(workshop_id: int) -> Workshop:
+    """The workshop, if the API token's facilitator runs it (no token: 401; anyone else: 404)."""
+    return workshops.workshop_for_facilitator(get_db(), workshop_id, api_user())
+
+
 def facilitated(workshop_id: int) -> Workshop:
     """The workshop, if the signed-in facilitator runs it (anyone else: 404, as if it did not exist)."""
     return workshops.workshop_for_facilitator(get_db(), workshop_id, facilitator_user())
@@ -38,29 +51,46 @@ def facilitated(workshop_id: int) -> Workshop:
 def run(
     action: Callable[[], Any],
     *,
-    success: str | Callable[[Any], str],
-    back: Callable[[], Any],
+    success: str | Callable[[Any], str] = "",
+    back: Callable[[], Any] | None = None,
     body: Callable[[Any, dict[str, Any]], dict[str, Any]] | None = None,
     change: Callable[[Any], Any] | None = None,
+    reply: Callable[[Any], Any] | None = None,
+    status: int = 200,
+    done: Callable[[Any], Any] | None = None,
+    refused: Callable[[DomainError], Any] | None = None,
 ) -> Any:
     """One write: ``action()`` (the domain call), then ``publish`` what it changed; JSON for ``fetch``,
     flash + ``back()`` for a form. A domain error goes to the JSON error handler, or is flashed on the way back.
 
     ``change(result)`` names the change when the result is not one (a plan edit returns the round, the change
-    is the plan; ``None``: nothing to tell the rooms); ``body(result, published)`` gives the JSON answer's fields (default: what ``publish`` built).
+    is the plan; ``None``: nothing to tell the rooms); ``body(result, published)`` gives the JSON answer's
+    fields next to ``ok`` and ``message`` (default: what ``publish`` built), or ``reply(result)`` the whole
+    JSON answer (the API's shapes); ``status`` is its HTTP status (201 for a create). A form goes to
+    ``done(result)`` after a success (default ``back()``); ``refused(err)`` may answer a refused form
+    otherwise than with the message on the way back (a page shown again with the typed values).
     """
     try:
         result = action()
     except DomainError as err:
         if wants_json():
             raise
+        answer = refused(err) if refused is not None else None
+        if answer is not None:
+            return answer
         flash(describe(err)["message"], "error")
+        assert back is not None
         return back()
     value = change(result) if change is not None else result
     published = publish(value) if value is not None else {}
+    if wants_json() and reply is not None:
+        return jsonify(reply(result)), status
     message = success(result) if callable(success) else success
     if wants_json():
         fields = body(result, published) if body is not None else published
-        return jsonify(ok=True, message=message, **fields)
+        return jsonify(ok=True, message=message, **fields), status
     flash(message, "success")
+    if done is not None:
+        return done(result)
+    assert back is not None
     return back()

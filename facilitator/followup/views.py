@@ -32,7 +32,7 @@ from flask_babel import get_locale, get_translations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from facilitator import api
+from facilitator import web
 from facilitator.auth import facilitator_required, facilitator_user
 from facilitator.db import get_db
 from facilitator.errors import describe, wants_json
@@ -269,7 +269,7 @@ def shared_download(token: str, fmt: str):  # type: ignore[no-untyped-def]
 
 
 def _api_ws(workshop_id: int) -> Workshop:
-    return workshops_svc.workshop_for_facilitator(get_db(), workshop_id, api._user())
+    return web.api_facilitated(workshop_id)
 
 
 @api_bp.route("/workshops/<int:workshop_id>/followups", methods=["GET"])
@@ -283,7 +283,7 @@ def list_followups(workshop_id: int):  # type: ignore[no-untyped-def]
 def create_followup(workshop_id: int):  # type: ignore[no-untyped-def]
     """From a proposal (``contribution_id``; ``text`` defaults to the proposal's) or the organisers' own."""
     ws = _api_ws(workshop_id)
-    data = api._json_body()
+    data = web.json_body()
     if "contribution_id" in data:
         item = svc.add_from_contribution(get_db(), ws, data.get("contribution_id"), svc.parse_changes(data))
     else:
@@ -294,7 +294,7 @@ def create_followup(workshop_id: int):  # type: ignore[no-untyped-def]
 @api_bp.route("/workshops/<int:workshop_id>/followups/<int:followup_id>", methods=["PATCH"])
 def update_followup(workshop_id: int, followup_id: int):  # type: ignore[no-untyped-def]
     ws = _api_ws(workshop_id)
-    data = api._json_body()
+    data = web.json_body()
     item = svc.update_followup(get_db(), ws, followup_id, svc.parse_changes(data))
     return jsonify(item.as_json(today_in_norway()))
 
