@@ -89,7 +89,8 @@ def run(
     if wants_json():
         fields = body(result, published) if body is not None else published
         return jsonify(ok=True, message=message, **fields), status
-    flash(message, "success")
+    if message:
+        flash(message, "success")
     if done is not None:
         return done(result)
     assert back is not None

@@ -63,9 +63,6 @@ def init_app(app: Flask) -> None:
     document_mod.install(app.jinja_env)
     app.jinja_env.globals["report_share_links"] = _links_with_state
     app.register_blueprint(bp)
-    from facilitator.report import cli as report_cli
-
-    report_cli.init_app(app)
 
 
 def _labels() -> Labels:
