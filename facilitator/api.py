@@ -11,13 +11,14 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, jsonify
 
+from facilitator import web
 from facilitator.auth import api_participant, api_user, bearer_token
 from facilitator.contributions import views as contributions
 from facilitator.db import get_db
 from facilitator.errors import WebError
-from facilitator.realtime.publish import publish
 from facilitator.security import csrf
 from facilitator.web import api_facilitated, json_body
+from facilitator.workshops import views as admin
 from facilitator.workshops.personas import library
 from facilitator.workshops.views import join_url
 from sessions.accounts.service import user_by_api_token
@@ -94,29 +95,32 @@ def create_workshop():  # type: ignore[no-untyped-def]
         if key is not None and key not in keys:
             keys.append(key)
         groups.append((item.get("name"), key))
-    ws = svc.create_workshop(get_db(), user, details, [lib[k] for k in keys], groups)
-    ws = svc.load_for_dashboard(get_db(), ws.id)
-    return jsonify(_workshop_json(ws)), 201
+    return web.run(
+        lambda: svc.create_workshop(get_db(), user, details, [lib[k] for k in keys], groups),
+        change=lambda _ws: None,  # a draft: no screen watches it yet
+        reply=_dashboard_json,
+        status=201,
+    )
 
 
 @bp.route("/workshops/<int:workshop_id>", methods=["GET"])
 def get_workshop(workshop_id: int):  # type: ignore[no-untyped-def]
     ws = api_facilitated(workshop_id)
-    return jsonify(_workshop_json(svc.load_for_dashboard(get_db(), ws.id)))
+    return jsonify(_dashboard_json(ws))
 
 
 @bp.route("/workshops/<int:workshop_id>/open", methods=["POST"])
 def open_workshop(workshop_id: int):  # type: ignore[no-untyped-def]
-    ws = svc.open_workshop(get_db(), api_facilitated(workshop_id))
-    publish(ws)
-    return jsonify(_workshop_json(svc.load_for_dashboard(get_db(), ws.id)))
+    return admin.open_it(api_facilitated(workshop_id), reply=_dashboard_json)
 
 
 @bp.route("/workshops/<int:workshop_id>/close", methods=["POST"])
 def close_workshop(workshop_id: int):  # type: ignore[no-untyped-def]
-    ws = svc.close_workshop(get_db(), api_facilitated(workshop_id))
-    publish(ws)
-    return jsonify(_workshop_json(svc.load_for_dashboard(get_db(), ws.id)))
+    return admin.close_it(api_facilitated(workshop_id), reply=_dashboard_json)
+
+
+def _dashboard_json(ws: Workshop) -> dict[str, Any]:
+    return _workshop_json(svc.load_for_dashboard(get_db(), ws.id))
 
 
 @bp.route("/join", methods=["POST"])
