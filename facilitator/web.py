@@ -56,7 +56,7 @@ def run(
     body: Callable[[Any, dict[str, Any]], dict[str, Any]] | None = None,
     change: Callable[[Any], Any] | None = None,
     reply: Callable[[Any], Any] | None = None,
-    status: int = 200,
+    status: int | Callable[[Any], int] = 200,
     done: Callable[[Any], Any] | None = None,
     refused: Callable[[DomainError], Any] | None = None,
 ) -> Any:
@@ -66,7 +66,7 @@ def run(
     ``change(result)`` names the change when the result is not one (a plan edit returns the round, the change
     is the plan; ``None``: nothing to tell the rooms); ``body(result, published)`` gives the JSON answer's
     fields next to ``ok`` and ``message`` (default: what ``publish`` built), or ``reply(result)`` the whole
-    JSON answer (the API's shapes); ``status`` is its HTTP status (201 for a create). A form goes to
+    JSON answer (the API's shapes); ``status`` (or ``status(result)``) is its HTTP status (201 for a create). A form goes to
     ``done(result)`` after a success (default ``back()``); ``refused(err)`` may answer a refused form
     otherwise than with the message on the way back (a page shown again with the typed values).
     """
@@ -83,12 +83,13 @@ def run(
         return back()
     value = change(result) if change is not None else result
     published = publish(value) if value is not None else {}
+    code = status(result) if callable(status) else status
     if wants_json() and reply is not None:
-        return jsonify(reply(result)), status
+        return jsonify(reply(result)), code
     message = success(result) if callable(success) else success
     if wants_json():
         fields = body(result, published) if body is not None else published
-        return jsonify(ok=True, message=message, **fields), status
+        return jsonify(ok=True, message=message, **fields), code
     if message:
         flash(message, "success")
     if done is not None:

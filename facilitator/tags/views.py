@@ -38,6 +38,7 @@ from facilitator.auth import (
     facilitator_required,
     participant_for,
 )
+from facilitator.contributions.views import back_to_table, to_card
 from facilitator.db import get_db
 from facilitator.errors import WebError
 from facilitator.security import csrf
@@ -285,21 +286,12 @@ def tag_own(workshop_id: int, contribution_id: int):  # type: ignore[no-untyped-
     _limit(p)
     tag_id, on = _toggle(data)
 
-    def back() -> Any:
-        if p.group_id:
-            return redirect(url_for("participant.group", workshop_id=workshop_id, group_id=p.group_id))
-        return redirect(url_for("participant.workshop", workshop_id=workshop_id))
-
-    def done(r: tags.Tagged) -> Any:
-        c = r.contribution
-        return redirect(url_for("participant.group", workshop_id=workshop_id, group_id=c.group_id) + f"#c{c.id}")
-
     return web.run(
         lambda: tags.set_tag(get_db(), workshop_id, contribution_id, tag_id, on, participant=p),
         success=_("Saved."),
-        back=back,
+        back=lambda: back_to_table(workshop_id, p.group_id),
         reply=lambda r: {"contribution": r.contribution.as_event()},
-        done=done,
+        done=lambda r: to_card(r.contribution),
     )
 
 
