@@ -97,7 +97,7 @@ def create_workshop():  # type: ignore[no-untyped-def]
         groups.append((item.get("name"), key))
     return web.run(
         lambda: svc.create_workshop(get_db(), user, details, [lib[k] for k in keys], groups),
-        change=lambda _ws: None,  # a draft: no screen watches it yet
+        change=web.unpublished,  # a draft: no screen watches it yet
         reply=_dashboard_json,
         status=201,
     )

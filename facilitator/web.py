@@ -48,6 +48,11 @@ def facilitated(workshop_id: int) -> Workshop:
     return workshops.workshop_for_facilitator(get_db(), workshop_id, facilitator_user())
 
 
+def unpublished(_result: Any) -> None:
+    """``change=`` for a write no other screen needs to hear about (preparing a workshop, the register)."""
+    return None
+
+
 def run(
     action: Callable[[], Any],
     *,

@@ -127,12 +127,17 @@ def join():  # type: ignore[no-untyped-def]
         return _join_error(describe(err)["message"], code, 404)
     if participant_for(ws.id) is not None:
         return redirect(url_for("participant.workshop", workshop_id=ws.id))
-    try:
-        participant, token = join_workshop(code, name, role=request.form.get("role") or None)
-    except DomainError as err:
-        return _join_error(describe(err)["message"], code, err.status)
-    remember_participant(ws.id, token)
-    return redirect(url_for("participant.workshop", workshop_id=ws.id))
+
+    def joined(result: tuple[Participant, str]) -> Any:
+        remember_participant(ws.id, result[1])
+        return back_to_table(ws.id, None)
+
+    return web.run(
+        lambda: join_workshop(code, name, role=request.form.get("role") or None),
+        change=web.unpublished,  # join_workshop has told the rooms
+        refused=lambda err: _join_error(describe(err)["message"], code, err.status),
+        done=joined,
+    )
 
 
 def _join_error(message: str, code: str, status: int):  # type: ignore[no-untyped-def]
@@ -168,7 +173,7 @@ def choose_group(workshop_id: int):  # type: ignore[no-untyped-def]
         return redirect(url_for("participant.workshop", workshop_id=workshop_id))
     return web.run(
         lambda: participation.choose_group(get_db(), p, group_id),
-        change=lambda _p: None,  # a phone changing tables concerns no other screen
+        change=web.unpublished,  # a phone changing tables concerns no other screen
         back=lambda: back_to_table(workshop_id, None),
         done=lambda _p: back_to_table(workshop_id, group_id),
     )
@@ -221,7 +226,7 @@ def _write(action: Callable[[], Any], message: str, back: Callable[[], Any], sta
     """A phone's write (web.run): the write functions above publish themselves; JSON ``{"contribution"}``."""
     return web.run(
         action,
-        change=lambda _r: None,
+        change=web.unpublished,
         success=message,
         back=back,
         reply=lambda r: {"contribution": _card(r).as_event()},

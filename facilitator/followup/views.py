@@ -143,7 +143,7 @@ def _write(
 
     return web.run(
         action,
-        change=lambda _item: None,
+        change=web.unpublished,
         success=message,
         status=status,
         body=lambda item, _published: {} if item is None else {"followup": item.as_json(today_in_norway())},
@@ -311,7 +311,7 @@ def update_followup(workshop_id: int, followup_id: int):  # type: ignore[no-unty
 
 
 def _api_write(action: Callable[[], followup_models.FollowUp], status: int = 200) -> Any:
-    return web.run(action, change=lambda _item: None, reply=lambda item: item.as_json(today_in_norway()), status=status)
+    return web.run(action, change=web.unpublished, reply=lambda item: item.as_json(today_in_norway()), status=status)
 
 
 @api_bp.route("/workshops/<int:workshop_id>/followups/<int:followup_id>", methods=["DELETE"])

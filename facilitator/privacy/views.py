@@ -123,12 +123,13 @@ def manage(workshop_id: int):  # type: ignore[no-untyped-def]
 @facilitator_required
 def retention(workshop_id: int):  # type: ignore[no-untyped-def]
     ws = _ws(workshop_id)
-    try:
-        ws = privacy.set_retention(get_db(), ws, request.form.get("retention_days"))
-    except DomainError as err:
-        return _page(ws, 422, retention_error=describe(err)["message"])
-    flash(_("Saved."), "success")
-    return redirect(url_for("privacy.manage", workshop_id=ws.id))
+    return web.run(
+        lambda: privacy.set_retention(get_db(), ws, request.form.get("retention_days")),
+        change=web.unpublished,
+        success=_("Saved."),
+        refused=lambda err: _page(ws, 422, retention_error=describe(err)["message"]),
+        done=lambda _ws: redirect(url_for("privacy.manage", workshop_id=ws.id)),
+    )
 
 
 @bp.route("/workshops/<int:workshop_id>/privacy/participant", methods=["POST"])
@@ -150,16 +151,11 @@ def forget_participant(workshop_id: int):  # type: ignore[no-untyped-def]
         return _page(ws, found=privacy.footprint(db, p), code=privacy.display_code(privacy.normalize_deletion_code(raw)))
     return web.run(
         lambda: erasure.forget_by_code(ws.id, raw),
-        change=_announced,
+        change=web.unpublished,  # privacy/erasure.py has told the screens
         success=lambda e: _("The participant's %(n)s contributions, dots and name were deleted.", n=e.erased),
         refused=refused,
         done=lambda _e: redirect(url_for("privacy.manage", workshop_id=ws.id)),
     )
-
-
-def _announced(_erasure: privacy.Erasure) -> None:
-    """The erasure functions (privacy/erasure.py) tell the screens themselves: nothing left to publish."""
-    return None
 
 
 # -- facilitators: deleting the workshop -----------------------------------------------------------
@@ -257,7 +253,7 @@ def forget_me(workshop_id: int):  # type: ignore[no-untyped-def]
 
     return web.run(
         lambda: erasure.forget_participant(workshop_id, p.id),
-        change=_announced,
+        change=web.unpublished,  # privacy/erasure.py has told the screens
         refused=lambda err: _participant_page(workshop_id, p, err.status, describe(err)["message"]),
         done=forgotten,
     )

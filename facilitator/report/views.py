@@ -24,8 +24,6 @@ from flask import (
     Flask,
     Response,
     current_app,
-    flash,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -35,6 +33,7 @@ from flask import (
 from flask_babel import get_locale, get_translations
 from flask_babel import gettext as _
 
+from facilitator import web
 from facilitator.auth import facilitator_required, facilitator_user
 from facilitator.db import get_db
 from facilitator.errors import WebError, describe, wants_json
@@ -239,26 +238,24 @@ def edit(workshop_id: int):  # type: ignore[no-untyped-def]
 def save_texts(workshop_id: int):  # type: ignore[no-untyped-def]
     """Save organisers, summary, method note and invite note: a plain form, or the editor's autosave (JSON)."""
     ws = _facilitator_ws(workshop_id)
-    data: Any = request.get_json(silent=True) if request.is_json else request.form
-    if not hasattr(data, "get"):
-        raise WebError("bad_json", 400)
-    if request.is_json:
+    data = web.request_data()
+
+    def save() -> Any:
         texts = svc.TextsInput.parse(data.get("organisers"), data.get("summary"), data.get("method_note"), data.get("invite_note"))
-        row = svc.save_texts(get_db(), ws, texts)
-        return jsonify(
-            ok=True,
-            revision=row.revision,
-            saved_at=(row.updated_at or dt.datetime.now()).isoformat() + "Z",
-            preview={k: render_html(getattr(row, k)) for k in ("summary", "method_note", "invite_note")},
-        )
-    try:
-        texts = svc.TextsInput.parse(data.get("organisers"), data.get("summary"), data.get("method_note"), data.get("invite_note"))
-        svc.save_texts(get_db(), ws, texts)
-    except DomainError as err:
-        flash(describe(err)["message"], "error")
-        return redirect(url_for("report.edit", workshop_id=ws.id))
-    flash(_("Saved."), "success")
-    return redirect(url_for("report.edit", workshop_id=ws.id))
+        return svc.save_texts(get_db(), ws, texts)
+
+    return web.run(
+        save,
+        change=web.unpublished,  # the report page reloads its document itself
+        success=_("Saved."),
+        back=lambda: redirect(url_for("report.edit", workshop_id=ws.id)),
+        reply=lambda row: {
+            "ok": True,
+            "revision": row.revision,
+            "saved_at": (row.updated_at or dt.datetime.now()).isoformat() + "Z",
+            "preview": {k: render_html(getattr(row, k)) for k in ("summary", "method_note", "invite_note")},
+        },
+    )
 
 
 # -- share links -------------------------------------------------------------------------------------
@@ -283,24 +280,28 @@ def links(workshop_id: int):  # type: ignore[no-untyped-def]
 @facilitator_required
 def create_link(workshop_id: int):  # type: ignore[no-untyped-def]
     ws = _facilitator_ws(workshop_id)
-    try:
-        _link, token = svc.create_share_link(get_db(), ws, facilitator_user(), request.form.get("label", ""), request.form.get("expires_on", ""))
-    except DomainError as err:
-        flash(describe(err)["message"], "error")
-        return redirect(url_for("report.links", workshop_id=ws.id))
-    session[NEW_LINK_KEY] = {"workshop_id": ws.id, "url": share_url(token)}
-    flash(_("The share link was made. Copy it now: it is shown only once."), "success")
-    return redirect(url_for("report.links", workshop_id=ws.id) + "#new-link")
+    back = url_for("report.links", workshop_id=ws.id)
+
+    def made(result: tuple[Any, str]) -> Any:
+        session[NEW_LINK_KEY] = {"workshop_id": ws.id, "url": share_url(result[1])}
+        return redirect(back + "#new-link")
+
+    return web.run(
+        lambda: svc.create_share_link(get_db(), ws, facilitator_user(), request.form.get("label", ""), request.form.get("expires_on", "")),
+        change=web.unpublished,
+        success=_("The share link was made. Copy it now: it is shown only once."),
+        back=lambda: redirect(back),
+        done=made,
+    )
 
 
 @bp.route("/workshops/<int:workshop_id>/report/links/<int:link_id>/revoke", methods=["POST"])
 @facilitator_required
 def revoke_link(workshop_id: int, link_id: int):  # type: ignore[no-untyped-def]
     ws = _facilitator_ws(workshop_id)
-    try:
-        svc.revoke_share_link(get_db(), ws, link_id)
-    except DomainError as err:
-        flash(describe(err)["message"], "error")
-    else:
-        flash(_("The share link was revoked. It no longer opens the report."), "success")
-    return redirect(url_for("report.links", workshop_id=ws.id))
+    return web.run(
+        lambda: svc.revoke_share_link(get_db(), ws, link_id),
+        change=web.unpublished,
+        success=_("The share link was revoked. It no longer opens the report."),
+        back=lambda: redirect(url_for("report.links", workshop_id=ws.id)),
+    )

@@ -154,7 +154,7 @@ def rotation(workshop_id: int):  # type: ignore[no-untyped-def]
         lambda: rounds_plan.set_rotation(get_db(), ws, on),
         success=_("Saved."),
         back=_back(ws.id),
-        change=lambda _state: None,
+        change=web.unpublished,
         body=lambda state, _published: {"rotation": state.rotation},
     )
 

@@ -66,7 +66,7 @@ def _back(ws_id: int, anchor: str = "") -> Response:
 
 
 def _attempt(
-    ws_id: int, anchor: str, action: Callable[[], Any], success: str, change: Callable[[Any], Any] = lambda _r: None
+    ws_id: int, anchor: str, action: Callable[[], Any], success: str, change: Callable[[Any], Any] = web.unpublished
 ) -> Any:
     """One change on the workshop page (web.run): flash the outcome and go back there. Preparing a workshop
     concerns no screen but the facilitator's, so by default nothing is published."""
@@ -103,7 +103,7 @@ def new_workshop():  # type: ignore[no-untyped-def]
 
     return web.run(
         create,
-        change=lambda _ws: None,
+        change=web.unpublished,
         success=_("The workshop was created as a draft. Check the groups and open it when you are ready."),
         refused=lambda err: _new_workshop_page(lib, form, describe(err)["message"]),
         done=lambda ws: redirect(url_for("admin.manage", workshop_id=ws.id)),
@@ -187,7 +187,7 @@ def new_persona(workshop_id: int):  # type: ignore[no-untyped-def]
         if spec is not None and not errors:
             return web.run(
                 lambda: svc.add_persona(get_db(), ws, spec, from_library=False),
-                change=lambda _p: None,
+                change=web.unpublished,
                 success=_("%(name)s was added.", name=spec.name),
                 refused=lambda err: _new_persona_page(ws, form, {"form": describe(err)["message"]}),
                 done=lambda _p: _back(ws.id, "personas"),
