@@ -9,14 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, Response, jsonify
+from flask import Flask, Response, jsonify
 
 from facilitator import web
 from facilitator.auth import api_participant, api_user, bearer_token
 from facilitator.contributions import views as contributions
 from facilitator.db import get_db
 from facilitator.errors import WebError
-from facilitator.security import csrf
 from facilitator.web import api_facilitated, json_body
 from facilitator.workshops import views as admin
 from facilitator.workshops.personas import library
@@ -27,8 +26,7 @@ from sessions.core.errors import ValidationFailed
 from sessions.workshops import service as svc
 from sessions.workshops.models import Workshop
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-csrf.exempt(bp)
+bp = web.api_blueprint("api", __name__)
 
 OPENAPI = Path(__file__).with_name("openapi.json")
 

@@ -11,15 +11,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import flash, jsonify, request
+from flask import Blueprint, flash, jsonify, request
 
 from facilitator.auth import api_user, facilitator_user
 from facilitator.db import get_db
 from facilitator.errors import WebError, describe, wants_json
 from facilitator.realtime.publish import publish
+from facilitator.security import csrf
 from sessions.core.errors import DomainError
 from sessions.workshops import service as workshops
 from sessions.workshops.models import Workshop
+
+
+def api_blueprint(name: str, import_name: str) -> Blueprint:
+    """A blueprint for a feature's part of the JSON API under /api/v1 (bearer tokens, so no CSRF token)."""
+    bp = Blueprint(name, import_name, url_prefix="/api/v1")
+    csrf.exempt(bp)
+    return bp
 
 
 def request_data() -> Any:

@@ -40,11 +40,8 @@ from facilitator.exports import FORMATS
 from facilitator.exports import followups as exports
 from facilitator.exports.labels import Labels
 from facilitator.report import views as report_views
-from facilitator.security import csrf
 from sessions.core.errors import (
     DomainError,
-    ShareLinkExpired,
-    ShareLinkRevoked,
     ValidationFailed,
 )
 from sessions.core.validation import MAX_TEXT
@@ -56,8 +53,7 @@ from sessions.workshops import service as workshops_svc
 from sessions.workshops.models import Workshop
 
 bp = Blueprint("followup", __name__)
-api_bp = Blueprint("followup_api", __name__, url_prefix="/api/v1")
-csrf.exempt(api_bp)
+api_bp = web.api_blueprint("followup_api", __name__)
 
 # The statuses as the register page names them (bokmål UI; the report's headings keep the issue's wording).
 STATUS_LABELS = {
@@ -242,11 +238,7 @@ def _download(ws: Workshop, fmt: str) -> Any:
         data = report_views.run_worker(fmt, ws.id, _locale(), report="followups")
     else:
         data = exports.render(fmt, followup_register.followups_for_report(get_db(), ws.id), _labels())
-    resp = Response(data, mimetype=FORMATS[fmt].mimetype)
-    resp.headers["Content-Disposition"] = f'attachment; filename="{exports.filename(ws.title, fmt)}"'
-    resp.headers["Cache-Control"] = "no-store"
-    resp.headers["X-Robots-Tag"] = "noindex, nofollow"
-    return resp
+    return report_views.attachment(data, fmt, exports.filename(ws.title, fmt))
 
 
 @bp.route("/workshops/<int:workshop_id>/followups/report")
@@ -263,20 +255,12 @@ def download(workshop_id: int, fmt: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/r/<token>/followups")
 def shared(token: str):  # type: ignore[no-untyped-def]
-    try:
-        ws = report_views._shared_ws(token)
-    except (ShareLinkRevoked, ShareLinkExpired) as err:
-        return report_views._gone(err)
-    return _report_page(ws, token=token)
+    return report_views.shared_view(token, lambda ws: _report_page(ws, token=token))
 
 
 @bp.route("/r/<token>/followups.<any(docx, pdf, md, csv, xlsx):fmt>")
 def shared_download(token: str, fmt: str):  # type: ignore[no-untyped-def]
-    try:
-        ws = report_views._shared_ws(token)
-    except (ShareLinkRevoked, ShareLinkExpired) as err:
-        return report_views._gone(err)
-    return _download(ws, fmt)
+    return report_views.shared_view(token, lambda ws: _download(ws, fmt))
 
 
 # -- the API -----------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from __future__ import annotations
 import atexit
 import datetime as dt
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -72,8 +73,13 @@ def _facilitator_ws(workshop_id: int) -> Workshop:
     return workshops_svc.workshop_for_facilitator(get_db(), workshop_id, facilitator_user())
 
 
-def _shared_ws(token: str) -> Workshop:
-    return svc.workshop_for_share_token(get_db(), token)
+def shared_view(token: str, show: Callable[[Workshop], Any]) -> Any:
+    """What a share link opens: ``show(workshop)``, or a page saying the link was revoked or has expired (410)."""
+    try:
+        ws = svc.workshop_for_share_token(get_db(), token)
+    except (ShareLinkRevoked, ShareLinkExpired) as err:
+        return _gone(err)
+    return show(ws)
 
 
 def _gone(err: DomainError) -> Any:
@@ -142,20 +148,12 @@ def fragment(workshop_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/r/<token>")
 def shared(token: str):  # type: ignore[no-untyped-def]
-    try:
-        ws = _shared_ws(token)
-    except (ShareLinkRevoked, ShareLinkExpired) as err:
-        return _gone(err)
-    return _page(ws, token=token)
+    return shared_view(token, lambda ws: _page(ws, token=token))
 
 
 @bp.route("/r/<token>/fragment")
 def shared_fragment(token: str):  # type: ignore[no-untyped-def]
-    try:
-        ws = _shared_ws(token)
-    except (ShareLinkRevoked, ShareLinkExpired) as err:
-        return _gone(err)
-    return _fragment(ws)
+    return shared_view(token, _fragment)
 
 
 # -- downloads ---------------------------------------------------------------------------------------
@@ -199,8 +197,12 @@ def _download(ws: Workshop, fmt: str) -> Any:
         data = run_worker(fmt, ws.id, locale)
     else:
         data = render(fmt, report_build.build_report(db, ws.id), _labels())
+    return attachment(data, fmt, filename(ws.title, ws.date.isoformat() if ws.date else "", fmt))
+
+
+def attachment(data: bytes, fmt: str, name: str) -> Response:
+    """A download: never cached, never indexed."""
     resp = Response(data, mimetype=FORMATS[fmt].mimetype)
-    name = filename(ws.title, ws.date.isoformat() if ws.date else "", fmt)
     resp.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     resp.headers["Cache-Control"] = "no-store"
     resp.headers["X-Robots-Tag"] = "noindex, nofollow"
@@ -215,11 +217,7 @@ def download(workshop_id: int, fmt: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/r/<token>/report.<any(docx, pdf, md, csv, xlsx):fmt>")
 def shared_download(token: str, fmt: str):  # type: ignore[no-untyped-def]
-    try:
-        ws = _shared_ws(token)
-    except (ShareLinkRevoked, ShareLinkExpired) as err:
-        return _gone(err)
-    return _download(ws, fmt)
+    return shared_view(token, lambda ws: _download(ws, fmt))
 
 
 # -- the summary editor ------------------------------------------------------------------------------

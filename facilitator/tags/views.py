@@ -41,7 +41,6 @@ from facilitator.auth import (
 from facilitator.contributions.views import back_to_table, to_card
 from facilitator.db import get_db
 from facilitator.errors import WebError
-from facilitator.security import csrf
 from sessions.accounts.service import user_by_api_token
 from sessions.contributions import roles
 from sessions.contributions.models import Participant
@@ -54,8 +53,7 @@ from sessions.workshops import service as svc
 from sessions.workshops.models import Workshop
 
 bp = Blueprint("tagging", __name__)
-api_bp = Blueprint("tags_api", __name__, url_prefix="/api/v1")
-csrf.exempt(api_bp)
+api_bp = web.api_blueprint("tags_api", __name__)
 
 CATEGORY_LABELS: dict[str, Any] = {
     "measure": _l("Kind of measure"),

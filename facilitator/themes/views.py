@@ -31,7 +31,6 @@ from flask_babel import ngettext
 from facilitator import web
 from facilitator.auth import facilitator_required
 from facilitator.db import get_db
-from facilitator.security import csrf
 from sessions.contributions import service as participation
 from sessions.core.errors import ValidationFailed
 from sessions.core.store import _off_loop
@@ -41,8 +40,7 @@ from sessions.themes import suggestions as themes_suggestions
 from sessions.workshops import service as svc
 
 bp = Blueprint("themes", __name__)
-api_bp = Blueprint("themes_api", __name__, url_prefix="/api/v1")
-csrf.exempt(api_bp)
+api_bp = web.api_blueprint("themes_api", __name__)
 
 
 # -- helpers -----------------------------------------------------------------------------------------
