@@ -3,7 +3,9 @@
 Every write endpoint works as a plain form without JavaScript (flash a message, redirect back) and as
 ``fetch`` with ``Accept: application/json`` (JSON, errors as ``{"error": {...}}`` from errors.py). The view
 names the domain call; :func:`run` calls it, hands what it changed to ``publish`` (after the commit the
-domain did) and answers in the request's transport.
+domain did) and answers in the request's transport. The API's routes (/api/v1, bearer tokens) call the same
+write through :func:`run` with ``reply``, so a form post, a ``fetch`` and an API call of one action share
+one write and one publish step.
 """
 
 from __future__ import annotations
