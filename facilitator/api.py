@@ -9,56 +9,26 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, Response, jsonify, request
+from flask import Flask, Response, jsonify
 
-from facilitator import ratelimit
-from facilitator.auth import bearer_token
+from facilitator import web
+from facilitator.auth import api_participant, api_user, bearer_token
 from facilitator.contributions import views as contributions
 from facilitator.db import get_db
 from facilitator.errors import WebError
-from facilitator.realtime.publish import publish
-from facilitator.security import csrf
+from facilitator.web import api_facilitated, json_body
+from facilitator.workshops import views as admin
 from facilitator.workshops.personas import library
 from facilitator.workshops.views import join_url
-from sessions.accounts.models import User
 from sessions.accounts.service import user_by_api_token
 from sessions.contributions import service as participation
-from sessions.contributions.models import Participant
-from sessions.core.errors import NotFound, ValidationFailed
+from sessions.core.errors import ValidationFailed
 from sessions.workshops import service as svc
 from sessions.workshops.models import Workshop
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-csrf.exempt(bp)
+bp = web.api_blueprint("api", __name__)
 
 OPENAPI = Path(__file__).with_name("openapi.json")
-
-
-def _json_body() -> dict[str, Any]:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise WebError("bad_json", 400)
-    return data
-
-
-def _user() -> User:
-    token = bearer_token()
-    user = user_by_api_token(get_db(), token) if token else None
-    if user is None:
-        raise WebError("unauthorized", 401)
-    if request.method != "GET" and not ratelimit.allow("api_write", f"u{user.id}"):
-        raise WebError("rate_limited", 429)
-    return user
-
-
-def _participant(workshop_id: int) -> Participant:
-    token = bearer_token()
-    p = participation.participant_by_token(get_db(), token) if token else None
-    if p is None:
-        raise WebError("unauthorized", 401)
-    if p.workshop_id != workshop_id:
-        raise NotFound("no such workshop")
-    return p
 
 
 def _workshop_json(ws: Workshop) -> dict[str, Any]:
@@ -99,14 +69,14 @@ def openapi():  # type: ignore[no-untyped-def]
 
 @bp.route("/personas")
 def personas():  # type: ignore[no-untyped-def]
-    _user()
+    api_user()
     return jsonify(personas=[spec.to_dict() for spec in library().values()])
 
 
 @bp.route("/workshops", methods=["POST"])
 def create_workshop():  # type: ignore[no-untyped-def]
-    user = _user()
-    data = _json_body()
+    user = api_user()
+    data = json_body()
     details = svc.WorkshopDetails.parse(data.get("title"), data.get("date"), data.get("place", ""), data.get("intro", ""))
     groups_in = data.get("groups", [])
     if not isinstance(groups_in, list):
@@ -123,38 +93,37 @@ def create_workshop():  # type: ignore[no-untyped-def]
         if key is not None and key not in keys:
             keys.append(key)
         groups.append((item.get("name"), key))
-    ws = svc.create_workshop(get_db(), user, details, [lib[k] for k in keys], groups)
-    ws = svc.load_for_dashboard(get_db(), ws.id)
-    return jsonify(_workshop_json(ws)), 201
-
-
-def _facilitated(workshop_id: int) -> Workshop:
-    return svc.workshop_for_facilitator(get_db(), workshop_id, _user())
+    return web.run(
+        lambda: svc.create_workshop(get_db(), user, details, [lib[k] for k in keys], groups),
+        change=web.unpublished,  # a draft: no screen watches it yet
+        reply=_dashboard_json,
+        status=201,
+    )
 
 
 @bp.route("/workshops/<int:workshop_id>", methods=["GET"])
 def get_workshop(workshop_id: int):  # type: ignore[no-untyped-def]
-    ws = _facilitated(workshop_id)
-    return jsonify(_workshop_json(svc.load_for_dashboard(get_db(), ws.id)))
+    ws = api_facilitated(workshop_id)
+    return jsonify(_dashboard_json(ws))
 
 
 @bp.route("/workshops/<int:workshop_id>/open", methods=["POST"])
 def open_workshop(workshop_id: int):  # type: ignore[no-untyped-def]
-    ws = svc.open_workshop(get_db(), _facilitated(workshop_id))
-    publish(ws)
-    return jsonify(_workshop_json(svc.load_for_dashboard(get_db(), ws.id)))
+    return admin.open_it(api_facilitated(workshop_id), reply=_dashboard_json)
 
 
 @bp.route("/workshops/<int:workshop_id>/close", methods=["POST"])
 def close_workshop(workshop_id: int):  # type: ignore[no-untyped-def]
-    ws = svc.close_workshop(get_db(), _facilitated(workshop_id))
-    publish(ws)
-    return jsonify(_workshop_json(svc.load_for_dashboard(get_db(), ws.id)))
+    return admin.close_it(api_facilitated(workshop_id), reply=_dashboard_json)
+
+
+def _dashboard_json(ws: Workshop) -> dict[str, Any]:
+    return _workshop_json(svc.load_for_dashboard(get_db(), ws.id))
 
 
 @bp.route("/join", methods=["POST"])
 def join():  # type: ignore[no-untyped-def]
-    data = _json_body()
+    data = json_body()
     if not contributions.join_allowed():
         raise WebError("rate_limited", 429)
     participant, token = contributions.join_workshop(
@@ -169,31 +138,31 @@ def join():  # type: ignore[no-untyped-def]
 @bp.route("/workshops/<int:workshop_id>/group", methods=["PUT"])
 def choose_group(workshop_id: int):  # type: ignore[no-untyped-def]
     """A participant moves to a group (table) of their workshop."""
-    p = _participant(workshop_id)
-    data = _json_body()
+    p = api_participant(workshop_id)
+    data = json_body()
     p = participation.choose_group(get_db(), p, data.get("group_id"))
     return jsonify(participant_id=p.id, group_id=p.group_id)
 
 
 @bp.route("/workshops/<int:workshop_id>/contributions", methods=["POST"])
 def post_contribution(workshop_id: int):  # type: ignore[no-untyped-def]
-    p = _participant(workshop_id)
-    data = _json_body()
+    p = api_participant(workshop_id)
+    data = json_body()
     c, created = contributions.submit(p, data, data.get("group_id"))
     return jsonify(c.as_event()), (201 if created else 200)
 
 
 @bp.route("/workshops/<int:workshop_id>/contributions/<int:contribution_id>", methods=["PATCH"])
 def patch_contribution(workshop_id: int, contribution_id: int):  # type: ignore[no-untyped-def]
-    p = _participant(workshop_id)
-    data = _json_body()
+    p = api_participant(workshop_id)
+    data = json_body()
     c = contributions.edit(p, contribution_id, data)
     return jsonify(c.as_event())
 
 
 @bp.route("/workshops/<int:workshop_id>/contributions/<int:contribution_id>", methods=["DELETE"])
 def delete_contribution(workshop_id: int, contribution_id: int):  # type: ignore[no-untyped-def]
-    p = _participant(workshop_id)
+    p = api_participant(workshop_id)
     c = contributions.delete(p, contribution_id)
     return jsonify(c.as_event())
 
@@ -212,7 +181,7 @@ def list_contributions(workshop_id: int):  # type: ignore[no-untyped-def]
         seq = participation.last_seq(db, ws.id)
         items = participation.contributions(db, ws.id)
     else:
-        p = _participant(workshop_id)
+        p = api_participant(workshop_id)
         seq = participation.last_seq(db, workshop_id)
         items = [] if p.group_id is None else participation.contributions(db, workshop_id, group_id=p.group_id)
     return jsonify(seq=seq, contributions=[c.as_event() for c in items])

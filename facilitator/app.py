@@ -22,8 +22,10 @@ from facilitator import (
 )
 from facilitator.contributions import views as participant
 from facilitator.followup import views as followup
+from facilitator.privacy import cli as privacy_cli
 from facilitator.privacy import views as privacy
 from facilitator.realtime import sockets as realtime
+from facilitator.report import cli as report_cli
 from facilitator.report import views as report
 from facilitator.rounds import views as control
 from facilitator.rounds import wall
@@ -66,4 +68,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     realtime.init_app(app)
     cli.init_app(app)
+    report_cli.init_app(app)
+    privacy_cli.init_app(app)
     return app

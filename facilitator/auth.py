@@ -39,6 +39,7 @@ from sessions.accounts import service as accounts
 from sessions.accounts.models import User
 from sessions.contributions.models import Participant
 from sessions.contributions.service import participant_by_token
+from sessions.core.errors import NotFound
 
 login_manager = LoginManager()
 bp = Blueprint("auth", __name__)
@@ -147,6 +148,17 @@ def facilitator_user() -> User | None:
     return user
 
 
+def api_user() -> User:
+    """The facilitator behind an API request's bearer token (401 without a valid one); writes are rate limited."""
+    token = bearer_token()
+    user = accounts.user_by_api_token(get_db(), token) if token else None
+    if user is None:
+        raise WebError("unauthorized", 401)
+    if request.method != "GET" and not ratelimit.allow("api_write", f"u{user.id}"):
+        raise WebError("rate_limited", 429)
+    return user
+
+
 def facilitator_required(view: F) -> F:
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
@@ -182,4 +194,15 @@ def participant_for(workshop_id: int) -> Participant | None:
     p = participant_by_token(get_db(), token)
     if p is None or p.workshop_id != workshop_id:
         return None
+    return p
+
+
+def api_participant(workshop_id: int) -> Participant:
+    """The participant behind an API request's bearer token (401 without one; another workshop's: 404)."""
+    token = bearer_token()
+    p = participant_by_token(get_db(), token) if token else None
+    if p is None:
+        raise WebError("unauthorized", 401)
+    if p.workshop_id != workshop_id:
+        raise NotFound("no such workshop")
     return p

@@ -7,13 +7,13 @@ client-generated id (JSON). Broadcasts happen only after the domain function has
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from flask import (
     Blueprint,
     current_app,
     flash,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -22,10 +22,10 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from facilitator import ratelimit
+from facilitator import ratelimit, web
 from facilitator.auth import client_address, participant_for, remember_participant
 from facilitator.db import get_db
-from facilitator.errors import WebError, describe, wants_json
+from facilitator.errors import WebError, describe
 from facilitator.realtime.publish import publish
 from facilitator.rounds import presenters
 from sessions.contributions import service as participation
@@ -127,12 +127,17 @@ def join():  # type: ignore[no-untyped-def]
         return _join_error(describe(err)["message"], code, 404)
     if participant_for(ws.id) is not None:
         return redirect(url_for("participant.workshop", workshop_id=ws.id))
-    try:
-        participant, token = join_workshop(code, name, role=request.form.get("role") or None)
-    except DomainError as err:
-        return _join_error(describe(err)["message"], code, err.status)
-    remember_participant(ws.id, token)
-    return redirect(url_for("participant.workshop", workshop_id=ws.id))
+
+    def joined(result: tuple[Participant, str]) -> Any:
+        remember_participant(ws.id, result[1])
+        return back_to_table(ws.id, None)
+
+    return web.run(
+        lambda: join_workshop(code, name, role=request.form.get("role") or None),
+        change=web.unpublished,  # join_workshop has told the rooms
+        refused=lambda err: _join_error(describe(err)["message"], code, err.status),
+        done=joined,
+    )
 
 
 def _join_error(message: str, code: str, status: int):  # type: ignore[no-untyped-def]
@@ -166,12 +171,12 @@ def choose_group(workshop_id: int):  # type: ignore[no-untyped-def]
     except ValueError:
         flash(_("Choose a group."), "error")
         return redirect(url_for("participant.workshop", workshop_id=workshop_id))
-    try:
-        participation.choose_group(get_db(), p, group_id)
-    except DomainError as err:
-        flash(describe(err)["message"], "error")
-        return redirect(url_for("participant.workshop", workshop_id=workshop_id))
-    return redirect(url_for("participant.group", workshop_id=workshop_id, group_id=group_id))
+    return web.run(
+        lambda: participation.choose_group(get_db(), p, group_id),
+        change=web.unpublished,  # a phone changing tables concerns no other screen
+        back=lambda: back_to_table(workshop_id, None),
+        done=lambda _p: back_to_table(workshop_id, group_id),
+    )
 
 
 @bp.route("/w/<int:workshop_id>/g/<int:group_id>")
@@ -205,37 +210,52 @@ def group(workshop_id: int, group_id: int):  # type: ignore[no-untyped-def]
     )
 
 
-def _answer(c: Any, status: int, ws_id: int, group_id: int, message: str):  # type: ignore[no-untyped-def]
-    if wants_json():
-        return jsonify(contribution=c.as_event()), status
-    flash(message, "success")
-    return redirect(url_for("participant.group", workshop_id=ws_id, group_id=group_id) + f"#c{c.id}")
+def back_to_table(workshop_id: int, group_id: int | None) -> Any:
+    """A phone's form goes back to its table, or to the page where one picks a table."""
+    if group_id:
+        return redirect(url_for("participant.group", workshop_id=workshop_id, group_id=group_id))
+    return redirect(url_for("participant.workshop", workshop_id=workshop_id))
+
+
+def to_card(c: Contribution) -> Any:
+    """A phone's form after a change to a card: its table, scrolled to the card."""
+    return redirect(url_for("participant.group", workshop_id=c.workshop_id, group_id=c.group_id) + f"#c{c.id}")
+
+
+def _write(action: Callable[[], Any], message: str, back: Callable[[], Any], status: Callable[[Any], int] | int = 200) -> Any:
+    """A phone's write (web.run): the write functions above publish themselves; JSON ``{"contribution"}``."""
+    return web.run(
+        action,
+        change=web.unpublished,
+        success=message,
+        back=back,
+        reply=lambda r: {"contribution": _card(r).as_event()},
+        status=status,
+        done=lambda r: to_card(_card(r)),
+    )
+
+
+def _card(result: Any) -> Contribution:
+    return result[0] if isinstance(result, tuple) else result
 
 
 @bp.route("/w/<int:workshop_id>/contributions", methods=["POST"])
 def post_contribution(workshop_id: int):  # type: ignore[no-untyped-def]
     """Post a contribution: plain form (redirect) or fetch with a client id (JSON, 201 or 200 on a retry)."""
     p = _participant_or_join(workshop_id)
-    data: Any = request.get_json(silent=True) if request.is_json else request.form
-    if data is None or not hasattr(data, "get"):
-        raise WebError("bad_json", 400)
+    data = web.request_data()
     group_raw = data.get("group_id")
     try:
         group_id = int(group_raw) if group_raw not in (None, "") else -1
     except (TypeError, ValueError):
         group_id = -1
-    try:
-        c, created = submit(p, data, group_id)
-    except DomainError as err:
-        if wants_json():
-            raise
-        flash(describe(err)["message"], "error")
-        # Back to the participant's own table (opening another table's page would move them there).
-        target = p.group_id or (group_id if group_id > 0 else 0)
-        if target:
-            return redirect(url_for("participant.group", workshop_id=workshop_id, group_id=target))
-        return redirect(url_for("participant.workshop", workshop_id=workshop_id))
-    return _answer(c, 201 if created else 200, workshop_id, c.group_id, _("Saved."))
+    # A refused form goes back to the participant's own table (opening another table's page would move them there).
+    return _write(
+        lambda: submit(p, data, group_id),
+        _("Saved."),
+        lambda: back_to_table(workshop_id, p.group_id or (group_id if group_id > 0 else 0)),
+        status=lambda r: 201 if r[1] else 200,
+    )
 
 
 @bp.route("/w/<int:workshop_id>/contributions/<int:contribution_id>/edit", methods=["GET", "POST"])
@@ -247,27 +267,15 @@ def edit_contribution(workshop_id: int, contribution_id: int):  # type: ignore[n
         if c is None:
             raise NotFound("no such contribution")
         return render_template("participant/edit.html", ws=svc.get_workshop(db, workshop_id), c=c)
-    data: Any = request.get_json(silent=True) if request.is_json else request.form
-    if data is None or not hasattr(data, "get"):
-        raise WebError("bad_json", 400)
-    try:
-        c = edit(p, contribution_id, data)
-    except DomainError as err:
-        if wants_json():
-            raise
-        flash(describe(err)["message"], "error")
-        return redirect(url_for("participant.edit_contribution", workshop_id=workshop_id, contribution_id=contribution_id))
-    return _answer(c, 200, workshop_id, c.group_id, _("Saved."))
+    data = web.request_data()
+    return _write(
+        lambda: edit(p, contribution_id, data),
+        _("Saved."),
+        lambda: redirect(url_for("participant.edit_contribution", workshop_id=workshop_id, contribution_id=contribution_id)),
+    )
 
 
 @bp.route("/w/<int:workshop_id>/contributions/<int:contribution_id>/delete", methods=["POST"])
 def delete_contribution(workshop_id: int, contribution_id: int):  # type: ignore[no-untyped-def]
     p = _participant_or_join(workshop_id)
-    try:
-        c = delete(p, contribution_id)
-    except DomainError as err:
-        if wants_json():
-            raise
-        flash(describe(err)["message"], "error")
-        return redirect(url_for("participant.workshop", workshop_id=workshop_id))
-    return _answer(c, 200, workshop_id, c.group_id, _("Deleted."))
+    return _write(lambda: delete(p, contribution_id), _("Deleted."), lambda: back_to_table(workshop_id, None))

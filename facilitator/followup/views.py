@@ -15,13 +15,13 @@ The API (``/api/v1/workshops/<id>/followups``) takes a facilitator's bearer toke
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import (
     Blueprint,
     Flask,
     Response,
-    flash,
     jsonify,
     redirect,
     render_template,
@@ -32,19 +32,16 @@ from flask_babel import get_locale, get_translations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from facilitator import api
-from facilitator.auth import facilitator_required, facilitator_user
+from facilitator import web
+from facilitator.auth import facilitator_required
 from facilitator.db import get_db
-from facilitator.errors import describe, wants_json
+from facilitator.errors import describe
 from facilitator.exports import FORMATS
 from facilitator.exports import followups as exports
 from facilitator.exports.labels import Labels
 from facilitator.report import views as report_views
-from facilitator.security import csrf
 from sessions.core.errors import (
     DomainError,
-    ShareLinkExpired,
-    ShareLinkRevoked,
     ValidationFailed,
 )
 from sessions.core.validation import MAX_TEXT
@@ -56,8 +53,7 @@ from sessions.workshops import service as workshops_svc
 from sessions.workshops.models import Workshop
 
 bp = Blueprint("followup", __name__)
-api_bp = Blueprint("followup_api", __name__, url_prefix="/api/v1")
-csrf.exempt(api_bp)
+api_bp = web.api_blueprint("followup_api", __name__)
 
 # The statuses as the register page names them (bokmål UI; the report's headings keep the issue's wording).
 STATUS_LABELS = {
@@ -80,10 +76,6 @@ def _locale() -> str:
 
 def _labels() -> Labels:
     return exports.followup_labels(get_translations(), _locale())
-
-
-def _ws(workshop_id: int) -> Workshop:
-    return workshops_svc.workshop_for_facilitator(get_db(), workshop_id, facilitator_user())
 
 
 # -- the register page -------------------------------------------------------------------------------
@@ -116,87 +108,105 @@ def _back(ws: Workshop, anchor: str = "", open_id: int | None = None) -> Any:
     return redirect(url + (f"#{anchor}" if anchor else ""))
 
 
-def _refuse(ws: Workshop, form: str, err: DomainError) -> Any:
-    """A refused form: a bad field re-renders the page with the message beside it and the typed values
-    (422); anything else is a message on the page. JSON clients get the error shape."""
-    if wants_json():
-        raise err
+def _field_error(ws: Workshop, form: str, err: DomainError) -> Any:
+    """A refused form whose bad field is one of the item's: the page again with the message beside the
+    field and the typed values (422). Anything else (``None``): a message on the page."""
+    if not (isinstance(err, ValidationFailed) and err.field in svc.FIELDS):
+        return None
+    values = {k: request.form.get(k, "") for k in svc.FIELDS}
     message = describe(err)["message"]
-    if isinstance(err, ValidationFailed) and err.field in svc.FIELDS:
-        values = {k: request.form.get(k, "") for k in svc.FIELDS}
-        return _render_register(ws, error={"form": form, "field": err.field, "message": message, "typed": values}, status=422)
-    flash(message, "error")
-    return _back(ws, form)
+    return _render_register(ws, error={"form": form, "field": err.field, "message": message, "typed": values}, status=422)
 
 
-def _done(ws: Workshop, item: followup_models.FollowUp | None, message: str, status: int = 200, *, open_it: bool = False) -> Any:
-    if wants_json():
-        body: dict[str, Any] = {"ok": True, "message": message}
-        if item is not None:
-            body["followup"] = item.as_json(today_in_norway())
-        return jsonify(body), status
-    flash(message, "success")
-    if item is None:
-        return _back(ws, "register")
-    return _back(ws, f"f{item.id}", item.id if open_it else None)
+def _write(
+    ws: Workshop,
+    action: Callable[[], followup_models.FollowUp | None],
+    message: str,
+    form: str,
+    *,
+    status: int = 200,
+    open_it: bool = False,
+    fields: bool = False,
+) -> Any:
+    """One change to the register (web.run; the register is the organisers' own, so nothing is published):
+    JSON ``{"ok", "message"[, "followup"]}``, or back to the item on the page. A refused form goes back to
+    ``form``; with ``fields``, a bad field shows the page again beside the typed values."""
+
+    def done(item: followup_models.FollowUp | None) -> Any:
+        if item is None:
+            return _back(ws, "register")
+        return _back(ws, f"f{item.id}", item.id if open_it else None)
+
+    return web.run(
+        action,
+        change=web.unpublished,
+        success=message,
+        status=status,
+        body=lambda item, _published: {} if item is None else {"followup": item.as_json(today_in_norway())},
+        back=lambda: _back(ws, form),
+        refused=(lambda err: _field_error(ws, form, err)) if fields else None,
+        done=done,
+    )
 
 
 @bp.route("/workshops/<int:workshop_id>/followups")
 @facilitator_required
 def register(workshop_id: int):  # type: ignore[no-untyped-def]
-    return _render_register(_ws(workshop_id))
+    return _render_register(web.facilitated(workshop_id))
 
 
 @bp.route("/workshops/<int:workshop_id>/followups", methods=["POST"])
 @facilitator_required
 def add_item(workshop_id: int):  # type: ignore[no-untyped-def]
     """An item of the organisers' own."""
-    ws = _ws(workshop_id)
-    try:
-        item = svc.add_item(get_db(), ws, svc.parse_changes(request.form, require_text=True))
-    except DomainError as err:
-        return _refuse(ws, "new", err)
-    return _done(ws, item, _("The item was added to the follow-up."), 201)
+    ws = web.facilitated(workshop_id)
+    return _write(
+        ws,
+        lambda: svc.add_item(get_db(), ws, svc.parse_changes(request.form, require_text=True)),
+        _("The item was added to the follow-up."),
+        "new",
+        status=201,
+        fields=True,
+    )
 
 
 @bp.route("/workshops/<int:workshop_id>/followups/from-proposal", methods=["POST"])
 @facilitator_required
 def add_proposal(workshop_id: int):  # type: ignore[no-untyped-def]
     """A visible solution proposal becomes an item (its text copied); the item opens for role and deadline."""
-    ws = _ws(workshop_id)
-    try:
-        item = svc.add_from_contribution(get_db(), ws, request.form.get("contribution_id"))
-    except DomainError as err:
-        if wants_json():
-            raise
-        flash(describe(err)["message"], "error")
-        return _back(ws, "proposals")
-    return _done(ws, item, _("The proposal was added to the follow-up. Give it a responsible role and a deadline."), 201, open_it=True)
+    ws = web.facilitated(workshop_id)
+    return _write(
+        ws,
+        lambda: svc.add_from_contribution(get_db(), ws, request.form.get("contribution_id")),
+        _("The proposal was added to the follow-up. Give it a responsible role and a deadline."),
+        "proposals",
+        status=201,
+        open_it=True,
+    )
 
 
 @bp.route("/workshops/<int:workshop_id>/followups/<int:followup_id>", methods=["POST"])
 @facilitator_required
 def update(workshop_id: int, followup_id: int):  # type: ignore[no-untyped-def]
-    ws = _ws(workshop_id)
-    try:
-        item = svc.update_followup(get_db(), ws, followup_id, svc.parse_changes(request.form, require_text=True))
-    except DomainError as err:
-        return _refuse(ws, f"f{followup_id}", err)
-    return _done(ws, item, _("Saved."))
+    ws = web.facilitated(workshop_id)
+    return _write(
+        ws,
+        lambda: svc.update_followup(get_db(), ws, followup_id, svc.parse_changes(request.form, require_text=True)),
+        _("Saved."),
+        f"f{followup_id}",
+        fields=True,
+    )
 
 
 @bp.route("/workshops/<int:workshop_id>/followups/<int:followup_id>/delete", methods=["POST"])
 @facilitator_required
 def delete(workshop_id: int, followup_id: int):  # type: ignore[no-untyped-def]
-    ws = _ws(workshop_id)
-    try:
+    ws = web.facilitated(workshop_id)
+
+    def remove() -> None:
         svc.delete_followup(get_db(), ws, followup_id)
-    except DomainError as err:
-        if wants_json():
-            raise
-        flash(describe(err)["message"], "error")
-        return _back(ws, "register")
-    return _done(ws, None, _("The item was deleted from the follow-up."))
+
+    return _write(ws, remove, _("The item was deleted from the follow-up."), "register")
 
 
 # -- the follow-up report ----------------------------------------------------------------------------
@@ -228,53 +238,37 @@ def _download(ws: Workshop, fmt: str) -> Any:
         data = report_views.run_worker(fmt, ws.id, _locale(), report="followups")
     else:
         data = exports.render(fmt, followup_register.followups_for_report(get_db(), ws.id), _labels())
-    resp = Response(data, mimetype=FORMATS[fmt].mimetype)
-    resp.headers["Content-Disposition"] = f'attachment; filename="{exports.filename(ws.title, fmt)}"'
-    resp.headers["Cache-Control"] = "no-store"
-    resp.headers["X-Robots-Tag"] = "noindex, nofollow"
-    return resp
+    return report_views.attachment(data, fmt, exports.filename(ws.title, fmt))
 
 
 @bp.route("/workshops/<int:workshop_id>/followups/report")
 @facilitator_required
 def report(workshop_id: int):  # type: ignore[no-untyped-def]
-    return _report_page(_ws(workshop_id), token=None)
+    return _report_page(web.facilitated(workshop_id), token=None)
 
 
 @bp.route("/workshops/<int:workshop_id>/followups.<any(docx, pdf, md, csv, xlsx):fmt>")
 @facilitator_required
 def download(workshop_id: int, fmt: str):  # type: ignore[no-untyped-def]
-    return _download(_ws(workshop_id), fmt)
+    return _download(web.facilitated(workshop_id), fmt)
 
 
 @bp.route("/r/<token>/followups")
 def shared(token: str):  # type: ignore[no-untyped-def]
-    try:
-        ws = report_views._shared_ws(token)
-    except (ShareLinkRevoked, ShareLinkExpired) as err:
-        return report_views._gone(err)
-    return _report_page(ws, token=token)
+    return report_views.shared_view(token, lambda ws: _report_page(ws, token=token))
 
 
 @bp.route("/r/<token>/followups.<any(docx, pdf, md, csv, xlsx):fmt>")
 def shared_download(token: str, fmt: str):  # type: ignore[no-untyped-def]
-    try:
-        ws = report_views._shared_ws(token)
-    except (ShareLinkRevoked, ShareLinkExpired) as err:
-        return report_views._gone(err)
-    return _download(ws, fmt)
+    return report_views.shared_view(token, lambda ws: _download(ws, fmt))
 
 
 # -- the API -----------------------------------------------------------------------------------------
 
 
-def _api_ws(workshop_id: int) -> Workshop:
-    return workshops_svc.workshop_for_facilitator(get_db(), workshop_id, api._user())
-
-
 @api_bp.route("/workshops/<int:workshop_id>/followups", methods=["GET"])
 def list_followups(workshop_id: int):  # type: ignore[no-untyped-def]
-    ws = _api_ws(workshop_id)
+    ws = web.api_facilitated(workshop_id)
     today = today_in_norway()
     return jsonify(followups=[item.as_json(today) for item in svc.followups(get_db(), ws.id)])
 
@@ -282,25 +276,30 @@ def list_followups(workshop_id: int):  # type: ignore[no-untyped-def]
 @api_bp.route("/workshops/<int:workshop_id>/followups", methods=["POST"])
 def create_followup(workshop_id: int):  # type: ignore[no-untyped-def]
     """From a proposal (``contribution_id``; ``text`` defaults to the proposal's) or the organisers' own."""
-    ws = _api_ws(workshop_id)
-    data = api._json_body()
-    if "contribution_id" in data:
-        item = svc.add_from_contribution(get_db(), ws, data.get("contribution_id"), svc.parse_changes(data))
-    else:
-        item = svc.add_item(get_db(), ws, svc.parse_changes(data, require_text=True))
-    return jsonify(item.as_json(today_in_norway())), 201
+    ws = web.api_facilitated(workshop_id)
+    data = web.json_body()
+
+    def create() -> followup_models.FollowUp:
+        if "contribution_id" in data:
+            return svc.add_from_contribution(get_db(), ws, data.get("contribution_id"), svc.parse_changes(data))
+        return svc.add_item(get_db(), ws, svc.parse_changes(data, require_text=True))
+
+    return _api_write(create, status=201)
 
 
 @api_bp.route("/workshops/<int:workshop_id>/followups/<int:followup_id>", methods=["PATCH"])
 def update_followup(workshop_id: int, followup_id: int):  # type: ignore[no-untyped-def]
-    ws = _api_ws(workshop_id)
-    data = api._json_body()
-    item = svc.update_followup(get_db(), ws, followup_id, svc.parse_changes(data))
-    return jsonify(item.as_json(today_in_norway()))
+    ws = web.api_facilitated(workshop_id)
+    data = web.json_body()
+    return _api_write(lambda: svc.update_followup(get_db(), ws, followup_id, svc.parse_changes(data)))
+
+
+def _api_write(action: Callable[[], followup_models.FollowUp], status: int = 200) -> Any:
+    return web.run(action, change=web.unpublished, reply=lambda item: item.as_json(today_in_norway()), status=status)
 
 
 @api_bp.route("/workshops/<int:workshop_id>/followups/<int:followup_id>", methods=["DELETE"])
 def delete_followup(workshop_id: int, followup_id: int):  # type: ignore[no-untyped-def]
-    ws = _api_ws(workshop_id)
+    ws = web.api_facilitated(workshop_id)
     svc.delete_followup(get_db(), ws, followup_id)
     return "", 204

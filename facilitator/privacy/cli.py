@@ -11,10 +11,8 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from facilitator.db import get_db
-from facilitator.realtime.publish import publish
-from sessions.core import store
+from facilitator.privacy import erasure
 from sessions.core.base import utcnow
-from sessions.core.changes import WorkshopDeleted
 from sessions.core.errors import DomainError
 from sessions.privacy import service as privacy
 from sessions.workshops.models import Workshop
@@ -61,9 +59,7 @@ def sweep(dry_run: bool, now_text: str | None) -> None:
         due = privacy.due_workshops(db, now, _default_days())
         click.echo(f"{len(due)} workshop(s) due: {', '.join(map(str, due)) or '-'}")
         return
-    from facilitator.privacy.views import sweep_now
-
-    swept = sweep_now(current_app._get_current_object(), now)  # type: ignore[attr-defined]
+    swept = erasure.sweep_now(current_app._get_current_object(), now)  # type: ignore[attr-defined]
     for item in swept:
         click.echo(f"deleted workshop {item.workshop_id} ({sum(item.rows.values())} rows)")
     click.echo(f"{len(swept)} workshop(s) deleted")
@@ -80,12 +76,9 @@ def delete_workshop(workshop_id: int, yes: bool) -> None:
         raise click.ClickException(f"no workshop {workshop_id}")
     if not yes:
         click.confirm(f"Delete workshop {ws.id} ({ws.title!r}) and everything in it?", abort=True)
-    rows = privacy.delete_workshop(db, workshop_id)
+    rows = erasure.delete_workshop(workshop_id)
     if rows is None:
         raise click.ClickException(f"no workshop {workshop_id}")
-    publish(WorkshopDeleted(workshop_id))
-    db.close()
-    store.purge_deleted(current_app.extensions["pv_engine"])
     click.echo(f"deleted workshop {workshop_id}: " + ", ".join(f"{t} {n}" for t, n in sorted(rows.items())))
 
 
@@ -94,16 +87,11 @@ def delete_workshop(workshop_id: int, yes: bool) -> None:
 @click.argument("code")
 def forget(workshop_id: int, code: str) -> None:
     """Delete the participant with deletion code CODE (shown on their phone) and everything they wrote."""
-    from facilitator.privacy.views import announce_erasure
-
-    db = get_db()
     try:
-        p = privacy.participant_by_deletion_code(db, workshop_id, code)
-        erasure = privacy.forget_participant(db, workshop_id, p.id)
+        erased = erasure.forget_by_code(workshop_id, code)
     except DomainError as err:
         raise click.ClickException(f"nothing deleted: {err.code} ({err.params.get('reason') or err})") from None
-    announce_erasure(erasure)
-    click.echo(f"deleted participant: {erasure.erased} contribution(s) erased, rows removed {erasure.removed or '{}'}")
+    click.echo(f"deleted participant: {erased.erased} contribution(s) erased, rows removed {erased.removed or '{}'}")
 
 
 def init_app(app: Flask) -> None:

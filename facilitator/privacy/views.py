@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading  # gevent's, once `serve` has patched it: waiting on its Event is cooperative
 import unicodedata
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -38,14 +39,16 @@ from flask import (
 from flask_babel import format_date
 from flask_babel import gettext as _
 
+from facilitator import web
 from facilitator.auth import facilitator_required, facilitator_user, participant_for
 from facilitator.db import get_db
 from facilitator.errors import WebError, describe
-from facilitator.realtime.publish import publish
+from facilitator.extensions import socketio
+from facilitator.privacy import erasure
+from facilitator.privacy.erasure import (
+    sweep_now,  # the sweeper calls it by this module's name (a test observes it)
+)
 from sessions.contributions import service as participation
-from sessions.core import store
-from sessions.core.base import utcnow
-from sessions.core.changes import WorkshopDeleted
 from sessions.core.errors import DomainError
 from sessions.privacy import service as privacy
 from sessions.report import service as report_svc
@@ -60,9 +63,6 @@ OSLO = ZoneInfo("Europe/Oslo")
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.jinja_env.globals["retention_for"] = retention_for
-    from facilitator.privacy import cli as privacy_cli
-
-    privacy_cli.init_app(app)
 
 
 # -- retention, for templates -----------------------------------------------------------------------
@@ -123,12 +123,13 @@ def manage(workshop_id: int):  # type: ignore[no-untyped-def]
 @facilitator_required
 def retention(workshop_id: int):  # type: ignore[no-untyped-def]
     ws = _ws(workshop_id)
-    try:
-        ws = privacy.set_retention(get_db(), ws, request.form.get("retention_days"))
-    except DomainError as err:
-        return _page(ws, 422, retention_error=describe(err)["message"])
-    flash(_("Saved."), "success")
-    return redirect(url_for("privacy.manage", workshop_id=ws.id))
+    return web.run(
+        lambda: privacy.set_retention(get_db(), ws, request.form.get("retention_days")),
+        change=web.unpublished,
+        success=_("Saved."),
+        refused=lambda err: _page(ws, 422, retention_error=describe(err)["message"]),
+        done=lambda _ws: redirect(url_for("privacy.manage", workshop_id=ws.id)),
+    )
 
 
 @bp.route("/workshops/<int:workshop_id>/privacy/participant", methods=["POST"])
@@ -138,28 +139,23 @@ def forget_participant(workshop_id: int):  # type: ignore[no-untyped-def]
     ws = _ws(workshop_id)
     db = get_db()
     raw = request.form.get("deletion_code", "")
-    try:
-        p = privacy.participant_by_deletion_code(db, ws.id, raw)
-        code = privacy.display_code(privacy.normalize_deletion_code(raw))
-        if request.form.get("confirm") != "1":
-            return _page(ws, found=privacy.footprint(db, p), code=code)
-        erasure = privacy.forget_participant(db, ws.id, p.id)
-    except DomainError as err:
+
+    def refused(err: DomainError) -> Any:
         return _page(ws, 422, code_error=describe(err)["message"], code=raw[:40])
-    announce_erasure(erasure)
-    flash(
-        _("The participant's %(n)s contributions, dots and name were deleted.", n=erasure.erased),
-        "success",
+
+    if request.form.get("confirm") != "1":
+        try:
+            p = privacy.participant_by_deletion_code(db, ws.id, raw)
+        except DomainError as err:
+            return refused(err)
+        return _page(ws, found=privacy.footprint(db, p), code=privacy.display_code(privacy.normalize_deletion_code(raw)))
+    return web.run(
+        lambda: erasure.forget_by_code(ws.id, raw),
+        change=web.unpublished,  # privacy/erasure.py has told the screens
+        success=lambda e: _("The participant's %(n)s contributions, dots and name were deleted.", n=e.erased),
+        refused=refused,
+        done=lambda _e: redirect(url_for("privacy.manage", workshop_id=ws.id)),
     )
-    return redirect(url_for("privacy.manage", workshop_id=ws.id))
-
-
-def announce_erasure(erasure: privacy.Erasure) -> None:
-    """After forgetting a participant: tombstones and changed cards to every screen, tallies, the wall's
-    spotlight, the participant count; then clear old copies from SQLite's WAL."""
-    publish(erasure)
-    get_db().close()  # no read snapshot of ours may hold the checkpoint up
-    store.purge_deleted(current_app.extensions["pv_engine"])
 
 
 # -- facilitators: deleting the workshop -----------------------------------------------------------
@@ -188,11 +184,8 @@ def delete_workshop(workshop_id: int):  # type: ignore[no-untyped-def]
         typed = request.form.get("confirm_title", "")
         if _matches(typed, ws):
             title, ws_id, user_id = ws.title, ws.id, facilitator_user_id()
-            rows = privacy.delete_workshop(get_db(), ws_id)
+            rows = erasure.delete_workshop(ws_id)
             if rows is not None:
-                publish(WorkshopDeleted(ws_id))
-                get_db().close()  # no read snapshot of ours may hold the checkpoint up
-                store.purge_deleted(current_app.extensions["pv_engine"])
                 log.info("workshop %s deleted by facilitator %s (%s rows)", ws_id, user_id, sum(rows.values()))
             flash(_("“%(title)s” and everything in it were deleted.", title=title), "success")
             return redirect(url_for("admin.workshops"))
@@ -251,40 +244,28 @@ def forget_me(workshop_id: int):  # type: ignore[no-untyped-def]
     p = _participant(workshop_id)
     if request.form.get("confirm") != "1":
         return _participant_page(workshop_id, p, 422, _("Tick the box to confirm that everything you wrote should be deleted."))
-    try:
-        erasure = privacy.forget_participant(get_db(), workshop_id, p.id)
-    except DomainError as err:
-        return _participant_page(workshop_id, p, err.status, describe(err)["message"])
-    tokens = dict(session.get("pt") or {})
-    tokens.pop(str(workshop_id), None)
-    session["pt"] = tokens
-    announce_erasure(erasure)
-    return render_template("privacy/forgotten.html", workshop_id=workshop_id, erased=erasure.erased)
+
+    def forgotten(erased: privacy.Erasure) -> Any:
+        tokens = dict(session.get("pt") or {})
+        tokens.pop(str(workshop_id), None)
+        session["pt"] = tokens
+        return render_template("privacy/forgotten.html", workshop_id=workshop_id, erased=erased.erased)
+
+    return web.run(
+        lambda: erasure.forget_participant(workshop_id, p.id),
+        change=web.unpublished,  # privacy/erasure.py has told the screens
+        refused=lambda err: _participant_page(workshop_id, p, err.status, describe(err)["message"]),
+        done=forgotten,
+    )
 
 
 # -- the automatic deletion --------------------------------------------------------------------------
-
-
-def sweep_now(app: Flask, now: dt.datetime | None = None) -> list[privacy.Swept]:
-    """Delete the workshops whose retention has run out (in an app context); tell their screens."""
-    with app.app_context():
-        db = app.extensions["pv_sessionmaker"]()
-        try:
-            swept = privacy.sweep(db, now or utcnow(), int(app.config["RETENTION_DAYS"]), engine=app.extensions["pv_engine"])
-        finally:
-            db.close()
-        for item in swept:
-            publish(WorkshopDeleted(item.workshop_id))
-            log.info("retention: workshop %s deleted (%s rows)", item.workshop_id, sum(item.rows.values()))
-    return swept
 
 
 class Sweeper:
     """The background sweep of one server process: now, then every ``interval`` seconds, until stopped."""
 
     def __init__(self, app: Flask, interval: float) -> None:
-        import threading  # gevent's, once `serve` has patched it: waiting is cooperative
-
         self.app = app
         self.interval = interval
         self.stopped = threading.Event()
@@ -307,8 +288,6 @@ def start_sweeper(app: Flask) -> Sweeper | None:
     interval = int(app.config.get("RETENTION_SWEEP_SECONDS") or 0)
     if interval <= 0:
         return None
-    from facilitator.realtime.sockets import socketio
-
     sweeper = Sweeper(app, interval)
     socketio.start_background_task(sweeper.run)
     return sweeper

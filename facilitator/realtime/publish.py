@@ -28,7 +28,7 @@ from sessions.core.changes import PlanChanged, VotesChanged, WorkshopDeleted
 from sessions.privacy.service import Erasure
 from sessions.rounds import service as rounds
 from sessions.rounds import voting
-from sessions.rounds.models import LiveState, WallView
+from sessions.rounds.models import LiveState
 from sessions.rounds.service import Transition
 from sessions.tags.service import TagChange, Tagged
 from sessions.themes.board import board_payload
@@ -162,8 +162,7 @@ def _(change: PlanChanged) -> dict[str, Any]:
 @publish.register
 def _(change: LiveState) -> dict[str, Any]:
     """The wall's view or spotlight changed: the walls and the facilitators (who see what the wall shows)."""
-    counts = voting.vote_counts(get_db(), change.workshop_id) if change.wall_view == WallView.ranking else None
-    payload = wall_payload(change, counts)
+    payload = wall_payload(change, voting.tallies(get_db(), change))
     _wall(payload)
     return {"wall": payload}
 
@@ -214,7 +213,7 @@ def _round(workshop_id: int) -> dict[str, Any]:
 def _tallies(workshop_id: int) -> None:
     """The dots per contribution: the facilitators; the walls only while they show the ranking."""
     db = get_db()
-    shown = current_wall(db, workshop_id).wall_view == WallView.ranking
+    shown = voting.wall_shows_tallies(current_wall(db, workshop_id))
     payload = {"workshop_id": workshop_id, "votes": {str(k): v for k, v in voting.vote_counts(db, workshop_id).items()}}
     socketio.emit("votes", payload, to=[staff_room(workshop_id)] + ([wall_room(workshop_id)] if shown else []))
 

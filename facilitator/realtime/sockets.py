@@ -173,6 +173,16 @@ def _limit_websocket_messages(limit: int) -> None:
     eio._async = {**eio._async, "websocket": LimitedWebSocket}  # noqa: SLF001
 
 
+def _opened(find: Callable[[Any, str], Any], token: object) -> int | None:
+    """The id of the workshop a wall or share-link token opens, or ``None``."""
+    if not isinstance(token, str):
+        return None
+    try:
+        return int(find(get_db(), token).id)
+    except DomainError:
+        return None
+
+
 def _identity_from_connect(auth: Any) -> dict[str, Any]:
     """Resolve every credential the client offers. Saved in the Socket.IO session (not flask.session)."""
     ident: dict[str, Any] = {"user_id": None, "participants": {}, "wall": None, "report": None}
@@ -187,19 +197,9 @@ def _identity_from_connect(auth: Any) -> dict[str, Any]:
                 p = participant_by_token(db, token)
                 if p is not None:
                     ident["participants"][p.workshop_id] = p.id
-        wall = auth.get("wall")
-        if isinstance(wall, str):
-            try:
-                ident["wall"] = workshop_by_wall_token(db, wall).id
-            except NotFound:
-                pass
-        report = auth.get("report")
-        if isinstance(report, str):
-            # A report share link's token (revoked or expired ones give nothing).
-            try:
-                ident["report"] = workshop_for_share_token(db, report).id
-            except DomainError:
-                pass
+        # A wall's token, and a report share link's token (unknown, revoked or expired ones give nothing).
+        ident["wall"] = _opened(workshop_by_wall_token, auth.get("wall"))
+        ident["report"] = _opened(workshop_for_share_token, auth.get("report"))
     if ident["user_id"] is None and current_user.is_authenticated:
         ident["user_id"] = current_user.user.id
     tokens = session.get("pt") or {}

@@ -16,6 +16,7 @@ from __future__ import annotations
 import atexit
 import datetime as dt
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +25,6 @@ from flask import (
     Flask,
     Response,
     current_app,
-    flash,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -35,6 +34,7 @@ from flask import (
 from flask_babel import get_locale, get_translations
 from flask_babel import gettext as _
 
+from facilitator import web
 from facilitator.auth import facilitator_required, facilitator_user
 from facilitator.db import get_db
 from facilitator.errors import WebError, describe, wants_json
@@ -63,9 +63,6 @@ def init_app(app: Flask) -> None:
     document_mod.install(app.jinja_env)
     app.jinja_env.globals["report_share_links"] = _links_with_state
     app.register_blueprint(bp)
-    from facilitator.report import cli as report_cli
-
-    report_cli.init_app(app)
 
 
 def _labels() -> Labels:
@@ -76,8 +73,13 @@ def _facilitator_ws(workshop_id: int) -> Workshop:
     return workshops_svc.workshop_for_facilitator(get_db(), workshop_id, facilitator_user())
 
 
-def _shared_ws(token: str) -> Workshop:
-    return svc.workshop_for_share_token(get_db(), token)
+def shared_view(token: str, show: Callable[[Workshop], Any]) -> Any:
+    """What a share link opens: ``show(workshop)``, or a page saying the link was revoked or has expired (410)."""
+    try:
+        ws = svc.workshop_for_share_token(get_db(), token)
+    except (ShareLinkRevoked, ShareLinkExpired) as err:
+        return _gone(err)
+    return show(ws)
 
 
 def _gone(err: DomainError) -> Any:
@@ -146,20 +148,12 @@ def fragment(workshop_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/r/<token>")
 def shared(token: str):  # type: ignore[no-untyped-def]
-    try:
-        ws = _shared_ws(token)
-    except (ShareLinkRevoked, ShareLinkExpired) as err:
-        return _gone(err)
-    return _page(ws, token=token)
+    return shared_view(token, lambda ws: _page(ws, token=token))
 
 
 @bp.route("/r/<token>/fragment")
 def shared_fragment(token: str):  # type: ignore[no-untyped-def]
-    try:
-        ws = _shared_ws(token)
-    except (ShareLinkRevoked, ShareLinkExpired) as err:
-        return _gone(err)
-    return _fragment(ws)
+    return shared_view(token, _fragment)
 
 
 # -- downloads ---------------------------------------------------------------------------------------
@@ -203,8 +197,12 @@ def _download(ws: Workshop, fmt: str) -> Any:
         data = run_worker(fmt, ws.id, locale)
     else:
         data = render(fmt, report_build.build_report(db, ws.id), _labels())
+    return attachment(data, fmt, filename(ws.title, ws.date.isoformat() if ws.date else "", fmt))
+
+
+def attachment(data: bytes, fmt: str, name: str) -> Response:
+    """A download: never cached, never indexed."""
     resp = Response(data, mimetype=FORMATS[fmt].mimetype)
-    name = filename(ws.title, ws.date.isoformat() if ws.date else "", fmt)
     resp.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     resp.headers["Cache-Control"] = "no-store"
     resp.headers["X-Robots-Tag"] = "noindex, nofollow"
@@ -219,11 +217,7 @@ def download(workshop_id: int, fmt: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/r/<token>/report.<any(docx, pdf, md, csv, xlsx):fmt>")
 def shared_download(token: str, fmt: str):  # type: ignore[no-untyped-def]
-    try:
-        ws = _shared_ws(token)
-    except (ShareLinkRevoked, ShareLinkExpired) as err:
-        return _gone(err)
-    return _download(ws, fmt)
+    return shared_view(token, lambda ws: _download(ws, fmt))
 
 
 # -- the summary editor ------------------------------------------------------------------------------
@@ -242,26 +236,24 @@ def edit(workshop_id: int):  # type: ignore[no-untyped-def]
 def save_texts(workshop_id: int):  # type: ignore[no-untyped-def]
     """Save organisers, summary, method note and invite note: a plain form, or the editor's autosave (JSON)."""
     ws = _facilitator_ws(workshop_id)
-    data: Any = request.get_json(silent=True) if request.is_json else request.form
-    if not hasattr(data, "get"):
-        raise WebError("bad_json", 400)
-    if request.is_json:
+    data = web.request_data()
+
+    def save() -> Any:
         texts = svc.TextsInput.parse(data.get("organisers"), data.get("summary"), data.get("method_note"), data.get("invite_note"))
-        row = svc.save_texts(get_db(), ws, texts)
-        return jsonify(
-            ok=True,
-            revision=row.revision,
-            saved_at=(row.updated_at or dt.datetime.now()).isoformat() + "Z",
-            preview={k: render_html(getattr(row, k)) for k in ("summary", "method_note", "invite_note")},
-        )
-    try:
-        texts = svc.TextsInput.parse(data.get("organisers"), data.get("summary"), data.get("method_note"), data.get("invite_note"))
-        svc.save_texts(get_db(), ws, texts)
-    except DomainError as err:
-        flash(describe(err)["message"], "error")
-        return redirect(url_for("report.edit", workshop_id=ws.id))
-    flash(_("Saved."), "success")
-    return redirect(url_for("report.edit", workshop_id=ws.id))
+        return svc.save_texts(get_db(), ws, texts)
+
+    return web.run(
+        save,
+        change=web.unpublished,  # the report page reloads its document itself
+        success=_("Saved."),
+        back=lambda: redirect(url_for("report.edit", workshop_id=ws.id)),
+        reply=lambda row: {
+            "ok": True,
+            "revision": row.revision,
+            "saved_at": (row.updated_at or dt.datetime.now()).isoformat() + "Z",
+            "preview": {k: render_html(getattr(row, k)) for k in ("summary", "method_note", "invite_note")},
+        },
+    )
 
 
 # -- share links -------------------------------------------------------------------------------------
@@ -286,24 +278,28 @@ def links(workshop_id: int):  # type: ignore[no-untyped-def]
 @facilitator_required
 def create_link(workshop_id: int):  # type: ignore[no-untyped-def]
     ws = _facilitator_ws(workshop_id)
-    try:
-        _link, token = svc.create_share_link(get_db(), ws, facilitator_user(), request.form.get("label", ""), request.form.get("expires_on", ""))
-    except DomainError as err:
-        flash(describe(err)["message"], "error")
-        return redirect(url_for("report.links", workshop_id=ws.id))
-    session[NEW_LINK_KEY] = {"workshop_id": ws.id, "url": share_url(token)}
-    flash(_("The share link was made. Copy it now: it is shown only once."), "success")
-    return redirect(url_for("report.links", workshop_id=ws.id) + "#new-link")
+    back = url_for("report.links", workshop_id=ws.id)
+
+    def made(result: tuple[Any, str]) -> Any:
+        session[NEW_LINK_KEY] = {"workshop_id": ws.id, "url": share_url(result[1])}
+        return redirect(back + "#new-link")
+
+    return web.run(
+        lambda: svc.create_share_link(get_db(), ws, facilitator_user(), request.form.get("label", ""), request.form.get("expires_on", "")),
+        change=web.unpublished,
+        success=_("The share link was made. Copy it now: it is shown only once."),
+        back=lambda: redirect(back),
+        done=made,
+    )
 
 
 @bp.route("/workshops/<int:workshop_id>/report/links/<int:link_id>/revoke", methods=["POST"])
 @facilitator_required
 def revoke_link(workshop_id: int, link_id: int):  # type: ignore[no-untyped-def]
     ws = _facilitator_ws(workshop_id)
-    try:
-        svc.revoke_share_link(get_db(), ws, link_id)
-    except DomainError as err:
-        flash(describe(err)["message"], "error")
-    else:
-        flash(_("The share link was revoked. It no longer opens the report."), "success")
-    return redirect(url_for("report.links", workshop_id=ws.id))
+    return web.run(
+        lambda: svc.revoke_share_link(get_db(), ws, link_id),
+        change=web.unpublished,
+        success=_("The share link was revoked. It no longer opens the report."),
+        back=lambda: redirect(url_for("report.links", workshop_id=ws.id)),
+    )

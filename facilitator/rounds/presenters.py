@@ -15,7 +15,7 @@ from sessions.contributions.models import Participant
 from sessions.core.base import utcnow
 from sessions.rounds import service as rounds
 from sessions.rounds import voting
-from sessions.rounds.models import RoundStatus, WallView
+from sessions.rounds.models import RoundStatus
 from sessions.themes import board as themes_board
 from sessions.workshops.models import Workshop
 
@@ -69,7 +69,7 @@ def phone_context(db: Session, ws: Workshop, group: Any, participant: Participan
 
 def wall_context(db: Session, ws: Workshop) -> dict[str, Any]:
     state = moderation.current_wall(db, ws.id)
-    counts = voting.vote_counts(db, ws.id) if state.wall_view == WallView.ranking else None
+    counts = voting.tallies(db, state)
     snap = rounds.snapshot(db, ws)
     wall = moderation.wall_payload(state, counts)
     return {"live": {"snapshot": snap, "wall": wall, "state": {"round": snap, "wall": wall, "votes": None, "ballot": None}}}
@@ -79,14 +79,11 @@ def dashboard_context(db: Session, ws: Workshop) -> dict[str, Any]:
     now = utcnow()
     plan = rounds.plan(db, ws.id)
     state = moderation.current_wall(db, ws.id)
-    counts = voting.vote_counts(db, ws.id)
+    counts = voting.tallies(db, state, staff=True) or {}
     snap = rounds.snapshot(db, ws, now)
     wall = moderation.wall_payload(state, counts)
     votes = {str(k): v for k, v in counts.items()}
     current = rounds.live_round(plan, now)
-    voting_round = current if current is not None and current.voting else next(
-        (r for r in plan if r.voting and r.status == RoundStatus.planned), None
-    )
     return {
         "live": {
             "snapshot": snap,
@@ -96,7 +93,7 @@ def dashboard_context(db: Session, ws: Workshop) -> dict[str, Any]:
             "plan": plan,
             "current": current,
             "next": rounds.next_planned(plan),
-            "voting_round": voting_round,
+            "voting_round": voting.voting_round(plan, now),
             "rotation": state.rotation,
             "rounds_base": url_for("control.add_round", workshop_id=ws.id),
         }
@@ -111,7 +108,7 @@ def live_for(db: Session, ws: Workshop, role: str, participant_id: int | None) -
     out: dict[str, Any] = {"round": rounds.snapshot(db, ws, now)}
     if role in ("wall", "facilitator"):
         state = moderation.current_wall(db, ws.id)
-        counts = voting.vote_counts(db, ws.id) if role == "facilitator" or state.wall_view == WallView.ranking else None
+        counts = voting.tallies(db, state, staff=role == "facilitator")
         out["wall"] = moderation.wall_payload(state, counts)
         if role == "facilitator":
             out["votes"] = {str(k): v for k, v in (counts or {}).items()}

@@ -15,14 +15,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from facilitator import ratelimit, web
 from facilitator.auth import facilitator_required, participant_for
+from facilitator.contributions.views import back_to_table
 from facilitator.db import get_db
-from facilitator.errors import WebError, describe, wants_json
-from facilitator.realtime.publish import publish
+from facilitator.errors import WebError
 from facilitator.rounds import presenters
 from facilitator.rounds.presenters import (
     ROUND_TYPES,
@@ -34,7 +34,7 @@ from facilitator.rounds.presenters import (
 from sessions.contributions import moderation
 from sessions.core.base import utcnow
 from sessions.core.changes import PlanChanged, VotesChanged
-from sessions.core.errors import DomainError, ValidationFailed
+from sessions.core.errors import ValidationFailed
 from sessions.rounds import plan as rounds_plan
 from sessions.rounds import service as rounds
 from sessions.rounds import voting
@@ -154,7 +154,7 @@ def rotation(workshop_id: int):  # type: ignore[no-untyped-def]
         lambda: rounds_plan.set_rotation(get_db(), ws, on),
         success=_("Saved."),
         back=_back(ws.id),
-        change=lambda _state: None,
+        change=web.unpublished,
         body=lambda state, _published: {"rotation": state.rotation},
     )
 
@@ -254,21 +254,13 @@ def vote(workshop_id: int):  # type: ignore[no-untyped-def]
     target = _id(data.get("contribution_id"), "contribution_id")
     add = data.get("dot") not in (False, "false", "0", "off", "")
     db = get_db()
-    try:
-        ballot = voting.cast(db, p, target) if add else voting.withdraw(db, p, target)
-    except DomainError as err:
-        if wants_json():
-            raise
-        flash(describe(err)["message"], "error")
-    else:
-        publish(VotesChanged(workshop_id))
-        if not wants_json():
-            flash(_("Your dot was placed.") if add else _("Your dot was taken back."), "success")
-        else:
-            return jsonify(ballot=ballot.as_dict())
-    if p.group_id:
-        return redirect(url_for("participant.group", workshop_id=workshop_id, group_id=p.group_id))
-    return redirect(url_for("participant.workshop", workshop_id=workshop_id))
+    return web.run(
+        lambda: voting.cast(db, p, target) if add else voting.withdraw(db, p, target),
+        change=lambda _ballot: VotesChanged(workshop_id),
+        success=_("Your dot was placed.") if add else _("Your dot was taken back."),
+        back=lambda: back_to_table(workshop_id, p.group_id),
+        reply=lambda ballot: {"ballot": ballot.as_dict()},
+    )
 
 
 def init_app(app: Any) -> None:

@@ -15,12 +15,12 @@ One write path as elsewhere: the domain function (sessions/tags.py) validates an
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from flask import (
     Blueprint,
     Flask,
-    flash,
     jsonify,
     redirect,
     render_template,
@@ -31,19 +31,19 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from facilitator import ratelimit
+from facilitator import ratelimit, web
 from facilitator.auth import (
+    api_participant,
     bearer_token,
     facilitator_required,
-    facilitator_user,
     participant_for,
 )
+from facilitator.contributions.views import back_to_table, to_card
 from facilitator.db import get_db
-from facilitator.errors import WebError, describe, wants_json
-from facilitator.realtime.publish import publish
-from facilitator.security import csrf
+from facilitator.errors import WebError
 from sessions.accounts.service import user_by_api_token
 from sessions.contributions import roles
+from sessions.contributions.models import Participant
 from sessions.core import errors as core_errors
 from sessions.core.errors import DomainError
 from sessions.tags import models as tags_models
@@ -53,8 +53,7 @@ from sessions.workshops import service as svc
 from sessions.workshops.models import Workshop
 
 bp = Blueprint("tagging", __name__)
-api_bp = Blueprint("tags_api", __name__, url_prefix="/api/v1")
-csrf.exempt(api_bp)
+api_bp = web.api_blueprint("tags_api", __name__)
 
 CATEGORY_LABELS: dict[str, Any] = {
     "measure": _l("Kind of measure"),
@@ -130,13 +129,6 @@ def init_app(app: Flask) -> None:
 # -- helpers -------------------------------------------------------------------------------------------
 
 
-def _data() -> Any:
-    data: Any = request.get_json(silent=True) if request.is_json else request.form
-    if data is None or not hasattr(data, "get"):
-        raise WebError("bad_json", 400)
-    return data
-
-
 def _toggle(data: Any) -> tuple[object, object]:
     """``(tag_id, on)`` from a form (``add`` or ``remove`` = tag id) or JSON (``tag_id``, ``on``)."""
     if data.get("add") not in (None, ""):
@@ -146,8 +138,39 @@ def _toggle(data: Any) -> tuple[object, object]:
     return data.get("tag_id"), data.get("on", True)
 
 
-def _ws(workshop_id: int) -> Workshop:
-    return svc.workshop_for_facilitator(get_db(), workshop_id, facilitator_user())
+def _limit(p: Participant) -> None:
+    """A participant's tagging is rate limited (a facilitator's is not)."""
+    if not ratelimit.allow("tag", f"p{p.id}"):
+        raise WebError("rate_limited", 429)
+
+
+# -- the write functions, one per action, shared by the forms, fetch and the API -------------------------
+
+
+def _add(ws: Workshop, data: Any) -> tags.TagChange:
+    return tags.TagChange(tags.add_tag(get_db(), ws, data.get("category"), data.get("label")))
+
+
+def _rename(ws: Workshop, tag_id: int, label: object) -> tags.TagChange:
+    return tags.rename_tag(get_db(), ws, tag_id, label)
+
+
+def _edit(ws: Workshop, tag_id: int, data: dict[str, Any]) -> tags.TagChange:
+    """Rename (``label``) and/or move (``position``); the position is checked before anything is stored."""
+    if "label" not in data and "position" not in data:
+        raise WebError("bad_json", 400)
+    if "position" in data:
+        tags.parse_position(data.get("position"))
+    renamed = _rename(ws, tag_id, data.get("label")) if "label" in data else None
+    if "position" in data:
+        moved = tags.move_tag(get_db(), ws, tag_id, position=data.get("position"))
+        return tags.TagChange(moved.tag, renamed.changed if renamed else [])
+    assert renamed is not None
+    return renamed
+
+
+def _remove(ws: Workshop, tag_id: int, confirm: object) -> tags.TagChange:
+    return tags.remove_tag(get_db(), ws, tag_id, confirm=tags.parse_on(confirm or False, "confirm"))
 
 
 # -- the vocabulary page -------------------------------------------------------------------------------
@@ -157,7 +180,7 @@ def _ws(workshop_id: int) -> Workshop:
 @facilitator_required
 def vocabulary(workshop_id: int):  # type: ignore[no-untyped-def]
     db = get_db()
-    ws = svc.load_for_dashboard(db, _ws(workshop_id).id)
+    ws = svc.load_for_dashboard(db, web.facilitated(workshop_id).id)
     vocab = tags.vocabulary(db, ws.id)
     return render_template(
         "tagging/vocabulary.html",
@@ -174,49 +197,38 @@ def _back(ws_id: int, anchor: str = "") -> Any:
     return redirect(url_for("tagging.vocabulary", workshop_id=ws_id) + (f"#{anchor}" if anchor else ""))
 
 
-def _vocab_write(ws_id: int, anchor: str, action: Any, success: str) -> Any:
-    try:
-        result = action()
-    except DomainError as err:
-        if wants_json():
-            raise
-        flash(describe(err)["message"], "error")
-        return _back(ws_id, anchor)
-    publish(result)
-    if wants_json():
-        return jsonify(ok=True, message=success, tag=result.tag.as_dict(), changed=len(result.changed))
-    flash(success, "success")
-    return _back(ws_id, anchor)
+def _vocab_write(ws_id: int, anchor: str, action: Callable[[], tags.TagChange], success: str) -> Any:
+    return web.run(
+        action,
+        success=success,
+        back=lambda: _back(ws_id, anchor),
+        body=lambda r, _published: {"tag": r.tag.as_dict(), "changed": len(r.changed)},
+    )
 
 
 @bp.route("/workshops/<int:workshop_id>/tags", methods=["POST"])
 @facilitator_required
 def add(workshop_id: int):  # type: ignore[no-untyped-def]
-    ws = _ws(workshop_id)
-    data = _data()
+    ws = web.facilitated(workshop_id)
+    data = web.request_data()
     category = data.get("category")
-
-    def action() -> tags.TagChange:
-        return tags.TagChange(tags.add_tag(get_db(), ws, category, data.get("label")))
-
-    return _vocab_write(ws.id, f"cat-{category}" if category in tags_models.CATEGORIES else "", action, _("The tag was added."))
+    anchor = f"cat-{category}" if category in tags_models.CATEGORIES else ""
+    return _vocab_write(ws.id, anchor, lambda: _add(ws, data), _("The tag was added."))
 
 
 @bp.route("/workshops/<int:workshop_id>/tags/<int:tag_id>", methods=["POST"])
 @facilitator_required
 def rename(workshop_id: int, tag_id: int):  # type: ignore[no-untyped-def]
-    ws = _ws(workshop_id)
-    data = _data()
-    return _vocab_write(
-        ws.id, f"tag-{tag_id}", lambda: tags.rename_tag(get_db(), ws, tag_id, data.get("label")), _("The tag was renamed.")
-    )
+    ws = web.facilitated(workshop_id)
+    label = web.request_data().get("label")
+    return _vocab_write(ws.id, f"tag-{tag_id}", lambda: _rename(ws, tag_id, label), _("The tag was renamed."))
 
 
 @bp.route("/workshops/<int:workshop_id>/tags/<int:tag_id>/move", methods=["POST"])
 @facilitator_required
 def move(workshop_id: int, tag_id: int):  # type: ignore[no-untyped-def]
-    ws = _ws(workshop_id)
-    offset = -1 if _data().get("direction") == "up" else 1
+    ws = web.facilitated(workshop_id)
+    offset = -1 if web.request_data().get("direction") == "up" else 1
     return _vocab_write(ws.id, f"tag-{tag_id}", lambda: tags.move_tag(get_db(), ws, tag_id, offset=offset), _("Saved."))
 
 
@@ -224,28 +236,23 @@ def move(workshop_id: int, tag_id: int):  # type: ignore[no-untyped-def]
 @facilitator_required
 def remove(workshop_id: int, tag_id: int):  # type: ignore[no-untyped-def]
     """Remove a tag. If contributions carry it and ``confirm`` is not set, a form asks first (JSON: 409)."""
-    ws = _ws(workshop_id)
-    data = _data()
-    db = get_db()
-    try:
-        result = tags.remove_tag(db, ws, tag_id, confirm=tags.parse_on(data.get("confirm") or False, "confirm"))
-    except core_errors.TagInUse as err:
-        if wants_json():
-            raise
+    ws = web.facilitated(workshop_id)
+    confirm = web.request_data().get("confirm")
+
+    def ask_first(err: DomainError) -> Any:
+        if not isinstance(err, core_errors.TagInUse):
+            return None
         return render_template(
             "tagging/confirm_remove.html", ws=ws, tag_id=tag_id, label=err.params.get("label", ""), uses=err.params.get("uses", 0)
         )
-    except DomainError as err:
-        if wants_json():
-            raise
-        flash(describe(err)["message"], "error")
-        return _back(ws.id)
-    publish(result)
-    message = _("The tag was removed.")
-    if wants_json():
-        return jsonify(ok=True, message=message, removed=tag_id, changed=len(result.changed))
-    flash(message, "success")
-    return _back(ws.id)
+
+    return web.run(
+        lambda: _remove(ws, tag_id, confirm),
+        success=_("The tag was removed."),
+        back=lambda: _back(ws.id),
+        body=lambda r, _published: {"removed": tag_id, "changed": len(r.changed)},
+        refused=ask_first,
+    )
 
 
 # -- tagging ---------------------------------------------------------------------------------------------
@@ -255,20 +262,16 @@ def remove(workshop_id: int, tag_id: int):  # type: ignore[no-untyped-def]
 @facilitator_required
 def tag_any(workshop_id: int, contribution_id: int):  # type: ignore[no-untyped-def]
     """A facilitator tags any contribution of their workshop (also hidden ones, also after the workshop)."""
-    ws = _ws(workshop_id)
-    tag_id, on = _toggle(_data())
-    try:
-        result = tags.set_tag(get_db(), ws.id, contribution_id, tag_id, on)
-    except DomainError as err:
-        if wants_json():
-            raise
-        flash(describe(err)["message"], "error")
-        return redirect(url_for("admin.live", workshop_id=ws.id))
-    publish(result)
-    if wants_json():
-        return jsonify(ok=True, message=_("Saved."), contribution=result.contribution.as_event(staff=True))
-    flash(_("Saved."), "success")
-    return redirect(url_for("admin.live", workshop_id=ws.id) + f"#c{contribution_id}")
+    ws = web.facilitated(workshop_id)
+    tag_id, on = _toggle(web.request_data())
+    live = url_for("admin.live", workshop_id=ws.id)
+    return web.run(
+        lambda: tags.set_tag(get_db(), ws.id, contribution_id, tag_id, on),
+        success=_("Saved."),
+        back=lambda: redirect(live),
+        body=lambda r, _published: {"contribution": r.contribution.as_event(staff=True)},
+        done=lambda _r: redirect(live + f"#c{contribution_id}"),
+    )
 
 
 @bp.route("/w/<int:workshop_id>/contributions/<int:contribution_id>/tags", methods=["POST"])
@@ -277,40 +280,20 @@ def tag_own(workshop_id: int, contribution_id: int):  # type: ignore[no-untyped-
     p = participant_for(workshop_id)
     if p is None:
         raise WebError("not_joined", 403)
-    data = _data()
-    if not ratelimit.allow("tag", f"p{p.id}"):
-        raise WebError("rate_limited", 429)
+    data = web.request_data()
+    _limit(p)
     tag_id, on = _toggle(data)
-    try:
-        result = tags.set_tag(get_db(), workshop_id, contribution_id, tag_id, on, participant=p)
-    except DomainError as err:
-        if wants_json():
-            raise
-        flash(describe(err)["message"], "error")
-        if p.group_id:
-            return redirect(url_for("participant.group", workshop_id=workshop_id, group_id=p.group_id))
-        return redirect(url_for("participant.workshop", workshop_id=workshop_id))
-    c = result.contribution
-    publish(result)
-    if wants_json():
-        return jsonify(contribution=c.as_event())
-    flash(_("Saved."), "success")
-    return redirect(url_for("participant.group", workshop_id=workshop_id, group_id=c.group_id) + f"#c{c.id}")
+
+    return web.run(
+        lambda: tags.set_tag(get_db(), workshop_id, contribution_id, tag_id, on, participant=p),
+        success=_("Saved."),
+        back=lambda: back_to_table(workshop_id, p.group_id),
+        reply=lambda r: {"contribution": r.contribution.as_event()},
+        done=lambda r: to_card(r.contribution),
+    )
 
 
 # -- the JSON API ----------------------------------------------------------------------------------------
-
-
-def _api_ws(workshop_id: int) -> Workshop:
-    from facilitator.api import _user
-
-    return svc.workshop_for_facilitator(get_db(), workshop_id, _user())
-
-
-def _api_body() -> dict[str, Any]:
-    from facilitator.api import _json_body
-
-    return _json_body()
 
 
 def _vocab_json(ws_id: int) -> dict[str, Any]:
@@ -321,69 +304,50 @@ def _vocab_json(ws_id: int) -> dict[str, Any]:
 
 @api_bp.route("/workshops/<int:workshop_id>/tags", methods=["GET"])
 def api_vocabulary(workshop_id: int):  # type: ignore[no-untyped-def]
-    ws = _api_ws(workshop_id)
+    ws = web.api_facilitated(workshop_id)
     return jsonify(_vocab_json(ws.id))
 
 
 @api_bp.route("/workshops/<int:workshop_id>/tags", methods=["POST"])
 def api_add(workshop_id: int):  # type: ignore[no-untyped-def]
-    ws = _api_ws(workshop_id)
-    data = _api_body()
-    tag = tags.add_tag(get_db(), ws, data.get("category"), data.get("label"))
-    return jsonify(tag.as_dict(0)), 201
+    ws = web.api_facilitated(workshop_id)
+    data = web.json_body()
+    return web.run(lambda: _add(ws, data), reply=lambda r: r.tag.as_dict(0), status=201)
 
 
 @api_bp.route("/workshops/<int:workshop_id>/tags/<int:tag_id>", methods=["PATCH"])
 def api_edit(workshop_id: int, tag_id: int):  # type: ignore[no-untyped-def]
     """Rename (``label``) and/or move (``position``, 0-based within the category) a tag."""
-    ws = _api_ws(workshop_id)
-    data = _api_body()
-    db = get_db()
-    if "label" not in data and "position" not in data:
-        raise WebError("bad_json", 400)
-    if "position" in data:
-        tags.parse_position(data.get("position"))  # before anything is stored
-    tag = None
-    if "label" in data:
-        renamed = tags.rename_tag(db, ws, tag_id, data.get("label"))
-        publish(renamed)
-        tag = renamed.tag
-    if "position" in data:
-        tag = tags.move_tag(db, ws, tag_id, position=data.get("position")).tag
-    assert tag is not None
-    return jsonify(tag.as_dict(tags.tag_uses(db, ws.id).get(tag.id, 0)))
+    ws = web.api_facilitated(workshop_id)
+    data = web.json_body()
+    return web.run(lambda: _edit(ws, tag_id, data), reply=lambda r: r.tag.as_dict(tags.tag_uses(get_db(), ws.id).get(r.tag.id, 0)))
 
 
 @api_bp.route("/workshops/<int:workshop_id>/tags/<int:tag_id>", methods=["DELETE"])
 def api_remove(workshop_id: int, tag_id: int):  # type: ignore[no-untyped-def]
     """Remove a tag; one in use needs ``?confirm=true`` (or ``{"confirm": true}``), else 409 ``tag_in_use``."""
-    ws = _api_ws(workshop_id)
+    ws = web.api_facilitated(workshop_id)
     body = request.get_json(silent=True) if request.data else None
-    confirm_raw = request.args.get("confirm")
-    if confirm_raw is None and isinstance(body, dict):
-        confirm_raw = body.get("confirm")
-    result = tags.remove_tag(get_db(), ws, tag_id, confirm=tags.parse_on(confirm_raw or False, "confirm"))
-    publish(result)
-    return jsonify(removed=tag_id, uses_removed=result.removed_uses)
+    confirm = request.args.get("confirm")
+    if confirm is None and isinstance(body, dict):
+        confirm = body.get("confirm")
+    return web.run(lambda: _remove(ws, tag_id, confirm), reply=lambda r: {"removed": tag_id, "uses_removed": r.removed_uses})
 
 
 @api_bp.route("/workshops/<int:workshop_id>/contributions/<int:contribution_id>/tags", methods=["PUT"])
 def api_set_tags(workshop_id: int, contribution_id: int):  # type: ignore[no-untyped-def]
     """Replace a contribution's tags: a facilitator on any contribution, a participant on their own."""
-    from facilitator.api import _participant, _user
-
     db = get_db()
     token = bearer_token()
-    user = user_by_api_token(db, token) if token else None
-    if user is not None:
-        ws = svc.workshop_for_facilitator(db, workshop_id, _user())
-        result = tags.set_tags(db, ws.id, contribution_id, _api_body().get("tag_ids"))
-        staff = True
-    else:
-        p = _participant(workshop_id)
-        if not ratelimit.allow("tag", f"p{p.id}"):
-            raise WebError("rate_limited", 429)
-        result = tags.set_tags(db, workshop_id, contribution_id, _api_body().get("tag_ids"), participant=p)
-        staff = False
-    publish(result)
-    return jsonify(result.contribution.as_event(staff=staff))
+    if token and user_by_api_token(db, token) is not None:
+        ws = web.api_facilitated(workshop_id)
+        tag_ids = web.json_body().get("tag_ids")
+        return web.run(
+            lambda: tags.set_tags(db, ws.id, contribution_id, tag_ids), reply=lambda r: r.contribution.as_event(staff=True)
+        )
+    p = api_participant(workshop_id)
+    _limit(p)
+    tag_ids = web.json_body().get("tag_ids")
+    return web.run(
+        lambda: tags.set_tags(db, workshop_id, contribution_id, tag_ids, participant=p), reply=lambda r: r.contribution.as_event()
+    )

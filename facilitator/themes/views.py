@@ -20,24 +20,19 @@ from typing import Any
 from flask import (
     Blueprint,
     Flask,
-    flash,
     jsonify,
     redirect,
     render_template,
-    request,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from facilitator.api import _facilitated, _json_body
-from facilitator.auth import facilitator_required, facilitator_user
+from facilitator import web
+from facilitator.auth import facilitator_required
 from facilitator.db import get_db
-from facilitator.errors import WebError, describe, wants_json
-from facilitator.realtime.publish import publish
-from facilitator.security import csrf
 from sessions.contributions import service as participation
-from sessions.core.errors import DomainError, ValidationFailed
+from sessions.core.errors import ValidationFailed
 from sessions.core.store import _off_loop
 from sessions.themes import board as themes_board
 from sessions.themes import service as board
@@ -45,22 +40,10 @@ from sessions.themes import suggestions as themes_suggestions
 from sessions.workshops import service as svc
 
 bp = Blueprint("themes", __name__)
-api_bp = Blueprint("themes_api", __name__, url_prefix="/api/v1")
-csrf.exempt(api_bp)
+api_bp = web.api_blueprint("themes_api", __name__)
 
 
 # -- helpers -----------------------------------------------------------------------------------------
-
-
-def _ws(workshop_id: int) -> Any:
-    return svc.workshop_for_facilitator(get_db(), workshop_id, facilitator_user())
-
-
-def _data() -> Any:
-    data: Any = request.get_json(silent=True) if request.is_json else request.form
-    if data is None or not hasattr(data, "get"):
-        raise WebError("bad_json", 400)
-    return data
 
 
 def _id(value: Any, field: str) -> int | None:
@@ -91,20 +74,13 @@ def _page(ws_id: int, anchor: str = "") -> Any:
 
 
 def _run(ws_id: int, action: Callable[[], board.BoardChange], message: Callable[[board.BoardChange], str], anchor: str = "") -> Any:
-    """One board change: domain → commit → one ``themes`` event; JSON for fetch, redirect + flash for a form."""
-    try:
-        change = action()
-    except DomainError as err:
-        if wants_json():
-            raise
-        flash(describe(err)["message"], "error")
-        return _page(ws_id, anchor)
-    payload = publish(change)["board"]
-    text = message(change) if change.changed else _("Nothing changed.")
-    if wants_json():
-        return jsonify(ok=True, message=text, board=payload)
-    flash(text, "success")
-    return _page(ws_id, anchor)
+    """One board change (web.run): domain → commit → one ``themes`` event; JSON ``{"ok", "message", "board"}``."""
+    return web.run(
+        action,
+        success=lambda ch: message(ch) if ch.changed else _("Nothing changed."),
+        back=lambda: _page(ws_id, anchor),
+        body=lambda _ch, published: {"board": published["board"]},
+    )
 
 
 def run_suggester(fn: Callable[[], Any]) -> Any:
@@ -120,7 +96,7 @@ def run_suggester(fn: Callable[[], Any]) -> Any:
 @facilitator_required
 def page(workshop_id: int):  # type: ignore[no-untyped-def]
     db = get_db()
-    ws = svc.load_for_dashboard(db, _ws(workshop_id).id)
+    ws = svc.load_for_dashboard(db, web.facilitated(workshop_id).id)
     seq = participation.last_seq(db, ws.id)  # read before the board: catch-up from here misses nothing
     the_board = themes_board.load_board(db, ws.id)
     items = {c.id: c for c in participation.contributions(db, ws.id)}
@@ -143,28 +119,28 @@ def page(workshop_id: int):  # type: ignore[no-untyped-def]
 def create(workshop_id: int):  # type: ignore[no-untyped-def]
     """A new theme; with ``contribution_id`` (a card dropped on «New theme») that card goes straight into it.
     Without a name, the theme is called «Theme N»."""
-    ws = _ws(workshop_id)
-    data = _data()
+    ws = web.facilitated(workshop_id)
+    data = web.request_data()
     first = _id(data.get("contribution_id"), "contribution_id")
     name = data.get("name")
-    if name is None or (isinstance(name, str) and not name.strip() and first is not None):
-        taken = {t.name.casefold() for t in themes_board.load_board(get_db(), ws.id).themes}
-        n = len(taken) + 1
-        while _("Theme %(n)s", n=n).casefold() in taken:
-            n += 1
-        name = _("Theme %(n)s", n=n)
+    if isinstance(name, str) and not name.strip() and first is not None:
+        name = None  # a card dropped on «New theme»: the proposed name
     return _run(
         ws.id,
-        lambda: board.create_theme(get_db(), ws, name, [first] if first else None),
+        lambda: board.create_theme(get_db(), ws, name, [first] if first else None, default_name=_default_name),
         lambda ch: _("The theme “%(name)s” was created.", name=ch.theme.name),  # type: ignore[union-attr]
     )
+
+
+def _default_name(n: int) -> str:
+    return _("Theme %(n)s", n=n)
 
 
 @bp.route("/workshops/<int:workshop_id>/themes/<int:theme_id>", methods=["POST"])
 @facilitator_required
 def rename(workshop_id: int, theme_id: int):  # type: ignore[no-untyped-def]
-    ws = _ws(workshop_id)
-    name = _data().get("name")
+    ws = web.facilitated(workshop_id)
+    name = web.request_data().get("name")
     return _run(
         ws.id,
         lambda: board.rename_theme(get_db(), ws, theme_id, name),
@@ -176,7 +152,7 @@ def rename(workshop_id: int, theme_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/workshops/<int:workshop_id>/themes/<int:theme_id>/delete", methods=["POST"])
 @facilitator_required
 def delete(workshop_id: int, theme_id: int):  # type: ignore[no-untyped-def]
-    ws = _ws(workshop_id)
+    ws = web.facilitated(workshop_id)
     return _run(
         ws.id,
         lambda: board.delete_theme(get_db(), ws, theme_id),
@@ -188,8 +164,8 @@ def delete(workshop_id: int, theme_id: int):  # type: ignore[no-untyped-def]
 @facilitator_required
 def move(workshop_id: int, theme_id: int):  # type: ignore[no-untyped-def]
     """``direction`` up or down (the board's buttons), or ``position`` (0 = first)."""
-    ws = _ws(workshop_id)
-    data = _data()
+    ws = web.facilitated(workshop_id)
+    data = web.request_data()
     db = get_db()
     direction = data.get("direction")
 
@@ -206,8 +182,8 @@ def move(workshop_id: int, theme_id: int):  # type: ignore[no-untyped-def]
 def assign(workshop_id: int):  # type: ignore[no-untyped-def]
     """Put ``contribution_id`` into ``theme_id`` (empty: back to ungrouped). Drag and drop, the card's
     «Move to» menu and the form without JavaScript all send this."""
-    ws = _ws(workshop_id)
-    data = _data()
+    ws = web.facilitated(workshop_id)
+    data = web.request_data()
     cid = _id(data.get("contribution_id"), "contribution_id")
     tid = _id(data.get("theme_id"), "theme_id")
 
@@ -226,7 +202,7 @@ def assign(workshop_id: int):  # type: ignore[no-untyped-def]
 @facilitator_required
 def suggest(workshop_id: int):  # type: ignore[no-untyped-def]
     """Run the suggester on the visible contributions in no theme (only when asked)."""
-    ws = _ws(workshop_id)
+    ws = web.facilitated(workshop_id)
 
     def message(ch: board.BoardChange) -> str:
         n = int(ch.detail or 0)
@@ -245,8 +221,8 @@ def suggest(workshop_id: int):  # type: ignore[no-untyped-def]
 def decide(workshop_id: int, suggestion_id: int, action: str):  # type: ignore[no-untyped-def]
     """Accept a suggestion (``name``: the theme's name, changed or as proposed), split it (``split``: the
     members for a second theme, ``second_name``) or reject it."""
-    ws = _ws(workshop_id)
-    data = _data()
+    ws = web.facilitated(workshop_id)
+    data = web.request_data()
     db = get_db()
     if action == "accept":
         return _run(
@@ -286,60 +262,54 @@ def _api_theme(ws_id: int, theme_id: int) -> dict[str, Any]:
     return {"theme": view.as_dict() if view else None, "revision": b.revision}
 
 
-def _after(ws_id: int, change: board.BoardChange) -> None:
-    publish(change)
-
-
 @api_bp.route("/workshops/<int:workshop_id>/themes", methods=["GET"])
 def api_list(workshop_id: int):  # type: ignore[no-untyped-def]
-    ws = _facilitated(workshop_id)
+    ws = web.api_facilitated(workshop_id)
     return jsonify(_api_board(ws.id))
 
 
 @api_bp.route("/workshops/<int:workshop_id>/themes", methods=["POST"])
 def api_create(workshop_id: int):  # type: ignore[no-untyped-def]
-    ws = _facilitated(workshop_id)
-    data = _json_body()
-    change = board.create_theme(get_db(), ws, data.get("name"), data.get("contribution_ids"))
-    _after(ws.id, change)
-    assert change.theme is not None
-    return jsonify(_api_theme(ws.id, change.theme.id)), 201
+    ws = web.api_facilitated(workshop_id)
+    data = web.json_body()
+    return web.run(
+        lambda: board.create_theme(get_db(), ws, data.get("name"), data.get("contribution_ids")),
+        reply=lambda ch: _api_theme(ws.id, ch.theme.id),
+        status=201,
+    )
 
 
 @api_bp.route("/workshops/<int:workshop_id>/themes/<int:theme_id>", methods=["PATCH"])
 def api_update(workshop_id: int, theme_id: int):  # type: ignore[no-untyped-def]
     """``name`` renames, ``position`` (0 = first) moves; both may be given (checked before anything is stored)."""
-    ws = _facilitated(workshop_id)
-    data = _json_body()
+    ws = web.api_facilitated(workshop_id)
+    data = web.json_body()
     if "name" not in data and "position" not in data:
         raise ValidationFailed("name", "required")
     fields = {k: data[k] for k in ("name", "position") if k in data}
-    change = board.update_theme(get_db(), ws, theme_id, **fields)
-    _after(ws.id, change)
-    return jsonify(_api_theme(ws.id, theme_id))
+    return web.run(lambda: board.update_theme(get_db(), ws, theme_id, **fields), reply=lambda _ch: _api_theme(ws.id, theme_id))
 
 
 @api_bp.route("/workshops/<int:workshop_id>/themes/<int:theme_id>", methods=["DELETE"])
 def api_delete(workshop_id: int, theme_id: int):  # type: ignore[no-untyped-def]
-    ws = _facilitated(workshop_id)
-    change = board.delete_theme(get_db(), ws, theme_id)
-    _after(ws.id, change)
-    return jsonify(deleted=theme_id, revision=change.revision)
+    ws = web.api_facilitated(workshop_id)
+    return web.run(lambda: board.delete_theme(get_db(), ws, theme_id), reply=lambda ch: {"deleted": theme_id, "revision": ch.revision})
 
 
 @api_bp.route("/workshops/<int:workshop_id>/contributions/<int:contribution_id>/theme", methods=["PUT"])
 def api_assign(workshop_id: int, contribution_id: int):  # type: ignore[no-untyped-def]
     """``{"theme_id": 5}`` puts the contribution into theme 5 (out of any other); ``null`` ungroups it."""
-    ws = _facilitated(workshop_id)
-    data = _json_body()
+    ws = web.api_facilitated(workshop_id)
+    data = web.json_body()
     if "theme_id" not in data:
         raise ValidationFailed("theme_id", "required")
     tid = data.get("theme_id")
     if tid is not None and (not isinstance(tid, int) or isinstance(tid, bool)):
         raise ValidationFailed("theme_id", "not_a_number")
-    change = board.assign(get_db(), ws, contribution_id, tid)
-    _after(ws.id, change)
-    return jsonify(contribution_id=contribution_id, theme_id=tid, revision=change.revision)
+    return web.run(
+        lambda: board.assign(get_db(), ws, contribution_id, tid),
+        reply=lambda ch: {"contribution_id": contribution_id, "theme_id": tid, "revision": ch.revision},
+    )
 
 
 def init_app(app: Flask) -> None:

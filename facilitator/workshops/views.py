@@ -18,19 +18,20 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from facilitator import web
 from facilitator.auth import facilitator_required, facilitator_user
 from facilitator.db import get_db
 from facilitator.errors import describe
-from facilitator.realtime.publish import publish
 from facilitator.rounds import presenters
 from facilitator.workshops import qr
 from facilitator.workshops.personas import library
 from sessions.contributions import service as participation
 from sessions.core import validation
-from sessions.core.errors import DomainError, ValidationFailed
+from sessions.core.errors import ValidationFailed
 from sessions.personas.checks import collect_persona_errors
 from sessions.personas.schema import PersonaFileError
 from sessions.workshops import service as svc
+from sessions.workshops.models import Workshop
 
 bp = Blueprint("admin", __name__)
 
@@ -47,8 +48,8 @@ def join_url(ws: Any) -> str:
     return public_url("participant.join_code", code=ws.join_code)
 
 
-def _ws(workshop_id: int) -> Any:
-    return svc.workshop_for_facilitator(get_db(), workshop_id, facilitator_user())
+def _ws(workshop_id: int) -> Workshop:
+    return web.facilitated(workshop_id)
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -64,23 +65,12 @@ def _back(ws_id: int, anchor: str = "") -> Response:
     return redirect(url_for("admin.manage", workshop_id=ws_id) + (f"#{anchor}" if anchor else ""))
 
 
-def _flash_error(err: DomainError) -> None:
-    flash(describe(err)["message"], "error")
-
-
 def _attempt(
-    ws_id: int, anchor: str, action: Callable[[], Any], success: str, after: Callable[[Any], None] | None = None
-) -> Response:
-    """Run one domain change for a form on the workshop page; flash the outcome and go back there."""
-    try:
-        result = action()
-    except DomainError as err:
-        _flash_error(err)
-    else:
-        if after is not None:
-            after(result)
-        flash(success, "success")
-    return _back(ws_id, anchor)
+    ws_id: int, anchor: str, action: Callable[[], Any], success: str, change: Callable[[Any], Any] = web.unpublished
+) -> Any:
+    """One change on the workshop page (web.run): flash the outcome and go back there. Preparing a workshop
+    concerns no screen but the facilitator's, so by default nothing is published."""
+    return web.run(action, success=success, back=lambda: _back(ws_id, anchor), change=change)
 
 
 @bp.route("/workshops")
@@ -95,30 +85,34 @@ def workshops():  # type: ignore[no-untyped-def]
 def new_workshop():  # type: ignore[no-untyped-def]
     lib = library()
     form = request.form if request.method == "POST" else None
-    error = None
-    if form is not None:
-        chosen = [k for k in form.getlist("personas") if k in lib]
+    if form is None:
+        return _new_workshop_page(lib, None, None)
+    chosen = [k for k in form.getlist("personas") if k in lib]
+
+    def create() -> Any:
+        details = svc.WorkshopDetails.parse(form.get("title"), form.get("date"), form.get("place"), form.get("intro"))
         try:
-            details = svc.WorkshopDetails.parse(form.get("title"), form.get("date"), form.get("place"), form.get("intro"))
-            try:
-                n_groups = int(form.get("group_count") or len(chosen) or 1)
-            except ValueError:
-                raise ValidationFailed("groups", "not_a_number") from None
-            if not 1 <= n_groups <= validation.MAX_GROUPS:
-                raise ValidationFailed("groups", "too_many", max=validation.MAX_GROUPS)
-            specs = [lib[k] for k in chosen]
-            groups = [
-                (_("Table %(n)s", n=i + 1), specs[i % len(specs)].id if specs else None) for i in range(n_groups)
-            ]
-            ws = svc.create_workshop(get_db(), facilitator_user(), details, specs, groups)
-        except DomainError as err:
-            error = describe(err)["message"]
-        else:
-            flash(_("The workshop was created as a draft. Check the groups and open it when you are ready."), "success")
-            return redirect(url_for("admin.manage", workshop_id=ws.id))
-    return render_template(
-        "admin/new_workshop.html", library=lib, form=form, error=error, status=422 if error else 200
-    ), (422 if error else 200)
+            n_groups = int(form.get("group_count") or len(chosen) or 1)
+        except ValueError:
+            raise ValidationFailed("groups", "not_a_number") from None
+        if not 1 <= n_groups <= validation.MAX_GROUPS:
+            raise ValidationFailed("groups", "too_many", max=validation.MAX_GROUPS)
+        specs = [lib[k] for k in chosen]
+        groups = [(_("Table %(n)s", n=i + 1), specs[i % len(specs)].id if specs else None) for i in range(n_groups)]
+        return svc.create_workshop(get_db(), facilitator_user(), details, specs, groups)
+
+    return web.run(
+        create,
+        change=web.unpublished,
+        success=_("The workshop was created as a draft. Check the groups and open it when you are ready."),
+        refused=lambda err: _new_workshop_page(lib, form, describe(err)["message"]),
+        done=lambda ws: redirect(url_for("admin.manage", workshop_id=ws.id)),
+    )
+
+
+def _new_workshop_page(lib: Any, form: Any, error: str | None) -> Any:
+    status = 422 if error else 200
+    return render_template("admin/new_workshop.html", library=lib, form=form, error=error, status=status), status
 
 
 @bp.route("/workshops/<int:workshop_id>")
@@ -191,13 +185,17 @@ def new_persona(workshop_id: int):  # type: ignore[no-untyped-def]
         for p in problems:
             errors.setdefault(p.field or "form", _persona_problem(p))
         if spec is not None and not errors:
-            try:
-                svc.add_persona(get_db(), ws, spec, from_library=False)
-            except DomainError as err:
-                errors["form"] = describe(err)["message"]
-            else:
-                flash(_("%(name)s was added.", name=spec.name), "success")
-                return _back(ws.id, "personas")
+            return web.run(
+                lambda: svc.add_persona(get_db(), ws, spec, from_library=False),
+                change=web.unpublished,
+                success=_("%(name)s was added.", name=spec.name),
+                refused=lambda err: _new_persona_page(ws, form, {"form": describe(err)["message"]}),
+                done=lambda _p: _back(ws.id, "personas"),
+            )
+    return _new_persona_page(ws, form, errors)
+
+
+def _new_persona_page(ws: Any, form: Any, errors: dict[str, str]) -> Any:
     status = 422 if errors else 200
     return render_template("admin/new_persona.html", ws=ws, form=form, errors=errors), status
 
@@ -261,26 +259,32 @@ def delete_group(workshop_id: int, group_id: int):  # type: ignore[no-untyped-de
 @bp.route("/workshops/<int:workshop_id>/open", methods=["POST"])
 @facilitator_required
 def open_workshop(workshop_id: int):  # type: ignore[no-untyped-def]
-    ws = _ws(workshop_id)
-    return _attempt(
-        ws.id,
-        "",
-        lambda: svc.open_workshop(get_db(), ws),
-        _("The workshop is open. Show the wall on the projector so people can join."),
-        after=publish,
-    )
+    return open_it(_ws(workshop_id))
 
 
 @bp.route("/workshops/<int:workshop_id>/close", methods=["POST"])
 @facilitator_required
 def close_workshop(workshop_id: int):  # type: ignore[no-untyped-def]
-    ws = _ws(workshop_id)
-    return _attempt(
-        ws.id,
-        "",
+    return close_it(_ws(workshop_id))
+
+
+def open_it(ws: Workshop, reply: Callable[[Workshop], Any] | None = None) -> Any:
+    """Open the workshop and tell every screen: the one write of the form, ``fetch`` and the API (``reply``)."""
+    return web.run(
+        lambda: svc.open_workshop(get_db(), ws),
+        success=_("The workshop is open. Show the wall on the projector so people can join."),
+        back=lambda: _back(ws.id),
+        reply=reply,
+    )
+
+
+def close_it(ws: Workshop, reply: Callable[[Workshop], Any] | None = None) -> Any:
+    """Close the workshop and tell every screen (form, ``fetch`` and the API alike)."""
+    return web.run(
         lambda: svc.close_workshop(get_db(), ws),
-        _("The workshop is closed. Contributions are kept."),
-        after=publish,
+        success=_("The workshop is closed. Contributions are kept."),
+        back=lambda: _back(ws.id),
+        reply=reply,
     )
 
 

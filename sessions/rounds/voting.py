@@ -18,6 +18,7 @@ revealed; phones never see them.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -37,8 +38,15 @@ from sessions.core.errors import (
 )
 from sessions.core.store import write_transaction
 from sessions.core.validation import is_id
-from sessions.rounds.models import Round, Vote, VoteScope
-from sessions.rounds.service import current_round
+from sessions.rounds.models import (
+    LiveState,
+    Round,
+    RoundStatus,
+    Vote,
+    VoteScope,
+    WallView,
+)
+from sessions.rounds.service import current_round, live_round
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,26 @@ class Ballot:
 
     def as_dict(self) -> dict[str, object]:
         return {"round_id": self.round_id, "dots": self.dots, "used": self.used, "left": self.left, "voted": sorted(self.voted)}
+
+
+def voting_round(rounds: Sequence[Round], now: dt.datetime) -> Round | None:
+    """The voting round of the moment: the live round if it is a voting round, else the next planned
+    voting round (what the dashboard's voting panel shows and sets up)."""
+    current = live_round(rounds, now)
+    if current is not None and current.voting:
+        return current
+    return next((r for r in rounds if r.voting and r.status == RoundStatus.planned), None)
+
+
+def wall_shows_tallies(state: LiveState) -> bool:
+    """The wall shows the dots only once the ranking is revealed (facilitators always see them, phones never)."""
+    return state.wall_view == WallView.ranking
+
+
+def tallies(db: Session, state: LiveState, *, staff: bool = False) -> dict[int, int] | None:
+    """The dots per contribution as a screen may see them: facilitators (``staff``) always, the wall only
+    once the ranking is revealed (``None``: not shown)."""
+    return vote_counts(db, state.workshop_id) if staff or wall_shows_tallies(state) else None
 
 
 def _voting_round(db: Session, workshop_id: int, now: dt.datetime) -> Round:

@@ -31,7 +31,7 @@ off the event loop. Nothing here imports Flask.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -172,16 +172,29 @@ def _renumber(themes: Sequence[Theme]) -> None:
 
 
 def create_theme(
-    db: Session, ws: Any, name: object, contribution_ids: object = None, *, origin: ThemeOrigin = ThemeOrigin.manual
+    db: Session,
+    ws: Any,
+    name: object,
+    contribution_ids: object = None,
+    *,
+    origin: ThemeOrigin = ThemeOrigin.manual,
+    default_name: Callable[[int], str] | None = None,
 ) -> BoardChange:
-    """A new theme at the end of the board, optionally with contributions moved into it at once."""
-    the_name = _theme_name(name)
+    """A new theme at the end of the board, optionally with contributions moved into it at once.
+
+    Without a ``name`` (``None``) and with ``default_name`` (``n`` → e.g. «Theme n», in the caller's
+    language), the theme takes the first such name not on the board, chosen under the board's lock so two
+    facilitators clicking at once never make two themes of the same name."""
+    the_name = None if name is None and default_name is not None else _theme_name(name)
     ids = _parse_ids(contribution_ids, "contribution_ids")
     now = utcnow()
     with write_transaction(db):
         board = _lock_board(db, ws.id)
         existing = _themes(db, ws.id)
         _check_room(existing)
+        if the_name is None:
+            assert default_name is not None
+            the_name = _free_name(existing, default_name)
         _check_name_free(existing, the_name)
         theme = Theme(workshop_id=ws.id, name=the_name, position=len(existing), origin=origin, created_at=now)
         db.add(theme)
@@ -190,6 +203,15 @@ def create_theme(
             _put(db, theme, _contribution(db, ws.id, cid), now)
         board.revision += 1
     return BoardChange(board.workshop_id, True, board.revision, (theme,))
+
+
+def _free_name(existing: Sequence[Theme], default_name: Callable[[int], str]) -> str:
+    """``default_name(n)`` for the first ``n`` from the number of themes + 1 whose name is free."""
+    taken = {t.name.casefold() for t in existing}
+    n = len(taken) + 1
+    while default_name(n).casefold() in taken:
+        n += 1
+    return _theme_name(default_name(n))
 
 
 def rename_theme(db: Session, ws: Any, theme_id: object, name: object) -> BoardChange:
