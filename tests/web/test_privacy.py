@@ -986,7 +986,7 @@ def test_the_server_log_holds_no_text(tmp_path: Path, database_url: str, engine:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PV_") and k not in {"DATABASE_URL", "REDIS_URL"}}
     env.update(DATABASE_URL=database_url, PV_SECRET_KEY=secrets.token_hex(32), PV_ALLOW_HTTP="1", PYTHONUNBUFFERED="1")
     log_path = tmp_path / "server.log"
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "facilitator", "serve", "--host", "127.0.0.1", "--port", str(port)],

@@ -35,7 +35,7 @@ from sessions.tags import service as tags
 from sessions.themes import report as themes_report
 from sessions.themes import service as themeboard
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "docs" / "examples" / "kompetansealliansen-2019.json"
 PLAIN_GOLDEN = ROOT / "tests" / "data" / "report_golden_plain.md"
 FIXED_NOW = dt.datetime(2026, 3, 20, 12, 0, 0)

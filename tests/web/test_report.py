@@ -46,7 +46,7 @@ from sessions.report import service as svc
 from sessions.report.models import ReportTexts, ShareLink
 from sessions.workshops.models import Workshop
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "docs" / "examples" / "kompetansealliansen-2019.json"
 GOLDEN = ROOT / "tests" / "data" / "report_golden.md"
 FIXED_NOW = dt.datetime(2019, 6, 13, 12, 0, 0)

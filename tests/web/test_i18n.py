@@ -21,7 +21,7 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po, write_po
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "facilitator" / "translations"
 LOCALES = ("nb", "nn")
 # Same keywords as the documented `pybabel extract -k lazy_gettext -k _l` (on top of Babel's defaults).

@@ -695,7 +695,7 @@ def test_the_example_workshop_has_the_theme_the_organisers_found(db: Any) -> Non
 
     from sessions.archive import service as archive
 
-    doc = json.loads((Path(__file__).resolve().parent.parent / "docs" / "examples" / "kompetansealliansen-2019.json").read_text(encoding="utf-8"))
+    doc = json.loads((Path(__file__).resolve().parents[2] / "docs" / "examples" / "kompetansealliansen-2019.json").read_text(encoding="utf-8"))
     ws = archive.import_archive(db, doc, make_user(db))
     lead, short = themes_report.themes_for_report(db, ws.id)
     assert lead.name == "Ledelse i endrings- og omstillingsprosesser" and lead.count == 5 and len(lead.personas) == 4

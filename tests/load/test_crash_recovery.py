@@ -53,7 +53,7 @@ from sessions.accounts import service as accounts
 from sessions.contributions import service as participation
 from sessions.core import store
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 PHONES = int(os.environ.get("PV_CRASH_PHONES", "40"))
 TABLES = ["ine", "nils", "silje", "torunn"]

@@ -38,7 +38,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_play
 pytestmark = pytest.mark.browser
 expect.set_options(timeout=15_000)
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = os.environ.get("PV_CHROMIUM", "/usr/bin/chromium")

@@ -25,7 +25,7 @@ from facilitator.realtime.sockets import CLIENT_EVENTS, socketio
 from sessions.contributions.models import Contribution, ContributionKind
 from sessions.core.errors import DomainError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 API_MD = ROOT / "docs" / "api.md"
 OPENAPI_JSON = ROOT / "facilitator" / "openapi.json"
 

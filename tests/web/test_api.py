@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sessions.accounts.service import issue_api_token
 from sessions.models import Base
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NB_CATALOGUE = ROOT / "facilitator" / "translations" / "nb" / "LC_MESSAGES" / "messages.mo"
 
 

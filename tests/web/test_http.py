@@ -34,7 +34,7 @@ from sessions.core import validation
 from sessions.workshops import service as svc
 from sessions.workshops.models import Group, Workshop, WorkshopPersona, WorkshopStatus
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 # -- helpers -------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import websocket
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _free_port() -> int:

@@ -65,7 +65,7 @@ from test_browser import (  # noqa: E402,F401 - fixtures are used by name
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EVIL = "evil.example"
 LOCAL_HOSTS = {"localhost", "127.0.0.1"}
 

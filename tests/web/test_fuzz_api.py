@@ -41,7 +41,7 @@ from sessions.accounts.service import issue_api_token
 from sessions.contributions import service as participation
 from sessions.models import Base
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 API_MD = ROOT / "docs" / "api.md"
 
 ROLES = ["facilitator", "participant", "no_token", "bad_token"]

@@ -334,7 +334,7 @@ def live_server(tmp_path: Any, persona_library: dict[str, Any]) -> Any:
     env.update(DATABASE_URL=url, PV_SECRET_KEY=secrets.token_hex(16))
     log_path = tmp_path / "server.log"
     log = open(log_path, "w")
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     proc = subprocess.Popen([sys.executable, "-m", "facilitator", "serve", "--port", str(port)], cwd=root, env=env,
                             stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"

@@ -34,7 +34,7 @@ from facilitator.ratelimit import FallbackLimiter
 from sessions.accounts import service as accounts
 from sessions.core import store
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PG_BASE = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 # Unique per run: two runs at once (the SQLite and the PostgreSQL pass, or two engineers) must not share it.
 DB_NAME = f"pv_scaleout_{os.getpid()}_{secrets.token_hex(3)}"

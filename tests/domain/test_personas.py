@@ -15,7 +15,7 @@ from sessions.personas.checks import validate_persona_dict
 from sessions.personas.library import load_library, parse_persona
 from sessions.personas.schema import PersonaFileError, PersonaSpec
 
-LIBRARY = Path(__file__).resolve().parent.parent / "personas"
+LIBRARY = Path(__file__).resolve().parents[2] / "personas"
 SHIPPED = {"ine", "nils", "silje", "trond", "torunn"}
 
 BACKGROUND = (

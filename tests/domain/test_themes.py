@@ -25,7 +25,7 @@ from sessions.themes.suggest import (
 )
 from sessions.themes.text import STOP_WORDS, normalise, stem, tokens
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "themes_nb.json"
 
 
