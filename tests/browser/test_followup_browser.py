@@ -3,7 +3,7 @@ with the keyboard only, gives it a role, a deadline and a status, and finds it u
 the follow-up report; a bad deadline keeps what was typed and says why; the register and the report pass
 axe-core's WCAG 2.1 AA rules and do not scroll sideways at 320 CSS px.
 
-The server, browser and page fixtures and the steps a person takes come from tests/test_browser.py.
+The server, browser and page fixtures and the steps a person takes come from tests/browsing.py and tests/browser/conftest.py.
 Elements are found by id and data attributes, not by UI text.
 """
 
@@ -15,25 +15,21 @@ from typing import Any
 import pytest
 
 pytest.importorskip("playwright.sync_api")
-from playwright.sync_api import expect  # noqa: E402
-from test_browser import (  # noqa: E402,F401 - fixtures are used by name
-    AXE_JS,
+from browsing import (  # noqa: E402
     FACILITATOR,
     PHONE,
     Pages,
     Server,
-    _axe,
-    _describe,
-    browser,
+    assert_no_axe_violations,
+    axe_violations,
     create_workshop,
-    facilitator_state,
     join,
-    pages,
     pick_group,
     post,
+    require_axe,
     screenshot,
-    server,
 )
+from playwright.sync_api import expect  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -41,8 +37,7 @@ PROPOSAL = "Kortere kurs i velferdsteknologi, for eksempel «Velferdsteknologien
 
 
 def test_add_a_proposal_by_keyboard_and_see_it_in_the_report(server: Server, pages: Pages, facilitator_state: dict[str, Any]) -> None:
-    if not AXE_JS.exists():
-        pytest.fail(f"{AXE_JS} is missing: run `npm ci` (or bash scripts/setup.sh)")
+    require_axe()
     _, fac = pages.new("facilitator", viewport=FACILITATOR, storage_state=facilitator_state, bypass_csp=True)
     ws = create_workshop(fac, server, "Oppfølging av personaverkstaden", n_personas=2, n_groups=2)
     _, phone = pages.new("phone", **PHONE)
@@ -87,7 +82,7 @@ def test_add_a_proposal_by_keyboard_and_see_it_in_the_report(server: Server, pag
     fac.keyboard.press("Enter")  # the focused Save button
     expect(fac).to_have_url(re.compile(rf"/followups#f{item_id}$"))
     expect(fac.locator(f"#f{item_id}.fu-not_far_enough.is-overdue")).to_have_count(1)
-    found = {"register": _axe(fac)}
+    found = {"register": axe_violations(fac)}
     screenshot(fac, "followup-register.png")
 
     # The follow-up report: under "not far enough", marked overdue, with the role and the persona.
@@ -101,7 +96,7 @@ def test_add_a_proposal_by_keyboard_and_see_it_in_the_report(server: Server, pag
     expect(entry).to_contain_text(ws.personas[0])
     expect(entry.locator(".followup-note strong")).to_have_text("utsatt")
     expect(fac.locator("[data-status=achieved] .followup-entry")).to_have_count(0)
-    found["report"] = _axe(fac)
+    found["report"] = axe_violations(fac)
     screenshot(fac, "followup-report.png")
     with fac.expect_download() as dl:
         fac.locator("a[data-format=docx]").click()
@@ -115,8 +110,7 @@ def test_add_a_proposal_by_keyboard_and_see_it_in_the_report(server: Server, pag
         assert width <= 320, f"{path}: {width} CSS px wide at 320"
         screenshot(small, name)
 
-    report = "\n".join(_describe(name, v) for name, v in found.items() if v)
-    assert not report, "axe-core found WCAG 2.1 A/AA violations:\n" + report
+    assert_no_axe_violations(found)
     # The refused form answers 422 on purpose; Chromium logs every 4xx page load as a console error.
     unexpected = [e for e in pages.errors if not re.search(rf"status of 422 .*/workshops/{ws.id}/followups/{item_id}$", e)]
     assert unexpected == [], "\n".join(unexpected)

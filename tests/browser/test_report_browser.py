@@ -3,7 +3,7 @@ leaves the server's origin) and literal in the DOCX and PDF downloaded from it; 
 live while the workshop runs; the summary editor previews, autosaves and keeps what was typed across a
 reload; and the report page and editor pass axe-core's WCAG 2.1 AA rules.
 
-The server, browser and page fixtures and the steps a person takes come from tests/test_browser.py.
+The server, browser and page fixtures and the steps a person takes come from tests/browsing.py and tests/browser/conftest.py.
 """
 
 from __future__ import annotations
@@ -14,27 +14,23 @@ from typing import Any
 import pytest
 
 pytest.importorskip("playwright.sync_api")
-from playwright.sync_api import Page, expect  # noqa: E402
-from test_browser import (  # noqa: E402,F401 - fixtures are used by name
-    AXE_JS,
+from browsing import (  # noqa: E402
     FACILITATOR,
     PHONE,
     Pages,
     Server,
-    _axe,
-    _describe,
+    assert_no_axe_violations,
     assert_not_reloaded,
-    browser,
+    axe_violations,
     create_workshop,
-    facilitator_state,
     join,
     mark,
-    pages,
     pick_group,
     post,
+    require_axe,
     screenshot,
-    server,
 )
+from playwright.sync_api import Page, expect  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -188,8 +184,7 @@ def test_share_link_page_updates_live_and_editor_keeps_typing(
 
 
 def test_report_pages_accessibility(server: Server, pages: Pages, facilitator_state: dict[str, Any]) -> None:
-    if not AXE_JS.exists():
-        pytest.fail(f"{AXE_JS} is missing: run `npm ci` (or bash scripts/setup.sh)")
+    require_axe()
     _, fac = pages.new("facilitator", viewport=FACILITATOR, storage_state=facilitator_state, bypass_csp=True)
     ws = create_workshop(fac, server, "Tilgjengeleg rapport", n_personas=2, n_groups=2)
     _, phone = pages.new("phone", **PHONE)
@@ -198,16 +193,15 @@ def test_report_pages_accessibility(server: Server, pages: Pages, facilitator_st
     post(phone, "need", "Rettleiing for nytilsette")
     found: dict[str, list[dict[str, Any]]] = {}
     fac.goto(f"{server.base}/workshops/{ws.id}/report")
-    found["report page"] = _axe(fac)
+    found["report page"] = axe_violations(fac)
     fac.goto(f"{server.base}/workshops/{ws.id}/report/edit")
-    found["editor"] = _axe(fac)
+    found["editor"] = axe_violations(fac)
     fac.goto(f"{server.base}/workshops/{ws.id}/report/links")
-    found["share links"] = _axe(fac)
+    found["share links"] = axe_violations(fac)
     _, small = pages.new("phone-320", viewport={"width": 320, "height": 640})
     url = _make_share_link(fac, server, ws.id)
     small.goto(url)
     width = small.evaluate("document.documentElement.scrollWidth")
     assert width <= 320, f"the report page is {width} CSS px wide at 320 px"
-    report = "\n".join(_describe(name, v) for name, v in found.items() if v)
-    assert not report, "axe-core found WCAG 2.1 A/AA violations:\n" + report
+    assert_no_axe_violations(found)
     assert pages.errors == [], "\n".join(pages.errors)

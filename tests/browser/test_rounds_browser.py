@@ -9,7 +9,7 @@ with two dots each gives a ranking that the wall reveals. The wall shows each st
 Screenshots of every wall view and of a phone in each round go to ``test-artifacts/rounds-*.png``; the
 ones shown in docs/facilitating.md are copied from there to docs/screenshots/.
 
-The server, browser and page fixtures come from tests/test_browser.py (its own server and database for
+The server, browser and page fixtures come from tests/browsing.py and tests/browser/conftest.py (its own server and database for
 this module). Nothing sleeps: every step waits for what a person would see.
 """
 
@@ -21,9 +21,7 @@ from typing import Any
 import pytest
 
 pytest.importorskip("playwright.sync_api")
-from playwright.sync_api import Page, expect  # noqa: E402
-from test_browser import (  # noqa: E402,F401  (fixtures are found by name)
-    AXE_JS,
+from browsing import (  # noqa: E402
     FACILITATOR,
     NETWORK_NOISE,
     ONLINE,
@@ -31,20 +29,18 @@ from test_browser import (  # noqa: E402,F401  (fixtures are found by name)
     WALL,
     Pages,
     Server,
-    _axe,
-    _describe,
-    browser,
+    assert_no_axe_violations,
+    axe_violations,
     cards,
     create_workshop,
-    facilitator_state,
     join,
     open_live,
-    pages,
     pick_group,
     post,
+    require_axe,
     screenshot,
-    server,
 )
+from playwright.sync_api import Page, expect  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -80,17 +76,15 @@ def board_cards(page: Page, text: str) -> Any:
 def check_accessibility(pages: Pages, facilitator_state: dict[str, Any], urls: dict[str, tuple[str, dict[str, Any]]]) -> None:
     """axe-core (WCAG 2.1 A/AA) on pages in the state the plan has reached, in browsers that bypass the CSP
     (axe is injected inline); the pages under test keep theirs."""
-    if not AXE_JS.exists():
-        pytest.fail(f"{AXE_JS} is missing: run `npm ci` (or bash scripts/setup.sh)")
+    require_axe()
     found = {}
     for name, (url, options) in urls.items():
         _, page = pages.new(f"axe-{name}", bypass_csp=True, **options)
         page.goto(url)
         if page.locator("[data-connection]").count():
             expect(page.locator(ONLINE)).to_have_count(1)  # connected (the wall's header may be out of view)
-        found[name] = _axe(page)
-    report = "\n".join(_describe(name, v) for name, v in found.items() if v)
-    assert not report, "axe-core found WCAG 2.1 A/AA violations:\n" + report
+        found[name] = axe_violations(page)
+    assert_no_axe_violations(found)
 
 
 def no_sideways_scroll(page: Page, where: str) -> None:
@@ -284,9 +278,8 @@ def test_a_whole_plan(server: Server, pages: Pages, facilitator_state: dict[str,
     _, late_phone = pages.new("phone-newcomer", bypass_csp=True, **PHONE)
     join(late_phone, server, ws.code)
     pick_group(late_phone, 2)
-    found = {"phone in the vote": _axe(late_phone)}
-    report = "\n".join(_describe(name, v) for name, v in found.items() if v)
-    assert not report, "axe-core found WCAG 2.1 A/AA violations:\n" + report
+    found = {"phone in the vote": axe_violations(late_phone)}
+    assert_no_axe_violations(found)
     fac_options = {"viewport": FACILITATOR, "storage_state": fac.context.storage_state()}
     check_accessibility(
         pages,

@@ -6,7 +6,7 @@ from the dashboard and the phone shows that too. The phone never gets toggles un
 and never sees a role. axe-core checks the phone with the toggles open and the vocabulary page.
 
 Screenshots: ``test-artifacts/tags-join.png`` (the role at join), ``tags-phone.png``, ``tags-dashboard.png``, ``tags-wall.png``,
-``tags-vocabulary.png``. Server, browser and page fixtures come from tests/test_browser.py.
+``tags-vocabulary.png``. Server, browser and page fixtures come from tests/browsing.py and tests/browser/conftest.py.
 """
 
 from __future__ import annotations
@@ -17,29 +17,25 @@ from typing import Any
 import pytest
 
 pytest.importorskip("playwright.sync_api")
-from playwright.sync_api import expect  # noqa: E402
-from test_browser import (  # noqa: E402,F401  (fixtures are found by name)
+from browsing import (  # noqa: E402
     AXE_JS,
     FACILITATOR,
     PHONE,
     WALL,
     Pages,
     Server,
-    _axe,
-    _describe,
+    assert_no_axe_violations,
     assert_not_reloaded,
-    browser,
+    axe_violations,
     cards,
     create_workshop,
-    facilitator_state,
     mark,
     open_live,
-    pages,
     pick_group,
     post,
     screenshot,
-    server,
 )
+from playwright.sync_api import expect  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -137,11 +133,10 @@ def test_a_phone_tags_its_own_post_and_every_screen_shows_it(server: Server, pag
 
     # Accessibility of the toggles (open) and of the vocabulary page.
     if AXE_JS.exists():
-        found = {"phone with tag toggles": _axe(phone)}
+        found = {"phone with tag toggles": axe_violations(phone)}
         fac.goto(f"{server.base}/workshops/{ws.id}/tags")
         expect(fac.locator("#cat-measure")).to_be_visible()
-        found["vocabulary page"] = _axe(fac)
+        found["vocabulary page"] = axe_violations(fac)
         screenshot(fac, "tags-vocabulary.png")
-        report = "\n".join(_describe(name, v) for name, v in found.items() if v)
-        assert not report, "axe-core found WCAG 2.1 A/AA violations:\n" + report
+        assert_no_axe_violations(found)
     assert pages.errors == [], "\n".join(pages.errors)

@@ -9,7 +9,7 @@ database has it, and a second facilitator page (B) and the live dashboard show i
 Screenshots go to ``test-artifacts/themes-*.png``: the board at 1280 px, the board at 360 px (nothing
 scrolls sideways) and the dashboard's themes panel. axe-core checks the board (WCAG 2.1 A/AA).
 
-The server, browser and page fixtures come from tests/test_browser.py (its own server and database).
+The server, browser and page fixtures come from tests/browsing.py and tests/browser/conftest.py (its own server and database).
 Nothing sleeps: every step waits for what a person would see.
 """
 
@@ -24,22 +24,18 @@ from typing import Any
 import pytest
 
 pytest.importorskip("playwright.sync_api")
-from playwright.sync_api import Page, expect  # noqa: E402
-from test_browser import (  # noqa: E402,F401  (fixtures are found by name)
-    AXE_JS,
+from browsing import (  # noqa: E402
     FACILITATOR,
     ONLINE,
     Pages,
     Server,
-    _axe,
-    _describe,
-    browser,
+    assert_no_axe_violations,
+    axe_violations,
     create_workshop,
-    facilitator_state,
-    pages,
+    require_axe,
     screenshot,
-    server,
 )
+from playwright.sync_api import Page, expect  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -347,14 +343,12 @@ def test_the_board_at_360_px_and_without_javascript_and_axe(server: Server, page
     expect(nojs.locator(".flash-success")).to_contain_text("Flyttet til")
     expect(nojs.locator(f"[data-theme] .board-card[data-id='{cid}']")).to_have_count(1)
 
-    if not AXE_JS.exists():
-        pytest.fail(f"{AXE_JS} is missing: run `npm ci` (or bash scripts/setup.sh)")
+    require_axe()
     _, ax = pages.new("axe-board", viewport=FACILITATOR, storage_state=facilitator_state, bypass_csp=True)
     open_board(ax, server, ws.id)
-    found = {"theme board": _axe(ax)}
+    found = {"theme board": axe_violations(ax)}
     ax.goto(f"{server.base}/workshops/{ws.id}/live")
     expect(ax.locator(ONLINE)).to_be_visible()
-    found["dashboard with themes"] = _axe(ax)
-    report = "\n".join(_describe(name, v) for name, v in found.items() if v)
-    assert not report, "axe-core found WCAG 2.1 A/AA violations:\n" + report
+    found["dashboard with themes"] = axe_violations(ax)
+    assert_no_axe_violations(found)
     assert pages.errors == [], "\n".join(pages.errors)

@@ -27,7 +27,7 @@ the DOCX (no external relationships, no injected fields, every contribution lite
 JavaScript or launch actions, links only http/https/mailto); the follow-up register's Markdown and DOCX.
 
 Service workers are blocked in these contexts so that every request passes the route (the phone's offline
-cache is covered by tests/test_browser.py). Server, browser and page fixtures come from tests/test_browser.py.
+cache is covered by tests/browser/test_browser.py). Server, browser and page fixtures come from tests/browsing.py and tests/browser/conftest.py.
 Screenshots: ``test-artifacts/xss-*.png``.
 """
 
@@ -46,22 +46,18 @@ from xml.etree import ElementTree
 import pytest
 
 pytest.importorskip("playwright.sync_api")
-from playwright.sync_api import BrowserContext, Page, expect  # noqa: E402
-from test_browser import (  # noqa: E402,F401 - fixtures are used by name
+from browsing import (  # noqa: E402
     FACILITATOR,
     ONLINE,
     PHONE,
     WALL,
     Pages,
     Server,
-    browser,
-    facilitator_state,
     join,
-    pages,
     pick_group,
     screenshot,
-    server,
 )
+from playwright.sync_api import BrowserContext, Page, expect  # noqa: E402
 
 pytestmark = pytest.mark.browser
 

@@ -45,21 +45,18 @@ from typing import Any
 
 import pytest
 import requests
-import socketio
-from serverproc import ServerProcess, wait_until
+from helpers import ROOT, SOCKET_WAIT, LiveClient, ServerProcess, wait_until
 from sqlalchemy import text
 
 from sessions.accounts import service as accounts
 from sessions.contributions import service as participation
 from sessions.core import store
 
-ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 PHONES = int(os.environ.get("PV_CRASH_PHONES", "40"))
 TABLES = ["ine", "nils", "silje", "torunn"]
 PERIOD = 2.1  # seconds between one phone's writes: 40 phones ≈ 19 writes/s, under the 30 posts/min limit
 KILLS = 2
-SOCKET_WAIT = 20.0
 
 
 # -- the ledger ------------------------------------------------------------------------------------
@@ -99,94 +96,10 @@ class Ledger:
 # -- clients ---------------------------------------------------------------------------------------
 
 
-class PatientClient(socketio.Client):
-    """python-socketio gives the server 1 s to accept a *re*connection, then drops it and tries again; under
-    a reconnect storm that thrashes. Browsers wait up to 20 s (socket.io-client's ``timeout``): so here."""
-
-    def connect(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("wait_timeout", SOCKET_WAIT)
-        super().connect(*args, **kwargs)
-
-
-class LiveView:
-    """A Socket.IO client like live.js: watch on every connect, cursor from acks only, dedupe by id."""
-
-    def __init__(self, base: str, workshop_id: int, auth: dict[str, str], name: str, *, staff: bool = False) -> None:
-        self.base = base
-        self.workshop_id = workshop_id
-        self.auth = auth
-        self.name = name
-        self.staff = staff
-        self.sio = PatientClient(
-            reconnection=True, reconnection_attempts=0, reconnection_delay=0.2, reconnection_delay_max=1.0,
-            randomization_factor=0.5, handle_sigint=False,
-        )
-        self._lock = threading.Lock()
-        self.events: dict[int, dict[str, Any]] = {}
-        self.cursor = 0
-        self.connects = 0
-        self.connected_at: list[float] = []  # monotonic times of (re)connects
-        self.syncs: list[float] = []  # monotonic times of completed catch-ups
-        self.errors: list[str] = []
-        self.sio.on("connect", self._on_connect)
-        self.sio.on("contribution", self._apply)
-
-    def connect(self) -> LiveView:
-        self.sio.connect(self.base, auth=self.auth, transports=["websocket"], wait_timeout=SOCKET_WAIT)
-        return self
-
-    def _on_connect(self) -> None:
-        self.connects += 1
-        self.connected_at.append(time.monotonic())
-        # Not on the reader thread: the watch call waits for an ack that thread has to read.
-        self.sio.start_background_task(self._catch_up)
-
-    def _catch_up(self) -> None:
-        try:
-            while True:
-                ack = self.sio.call("watch", {"workshop_id": self.workshop_id, "since": self.cursor}, timeout=SOCKET_WAIT)
-                if not ack.get("ok"):
-                    self.errors.append(f"{self.name}: watch refused: {ack}")
-                    return
-                for c in ack["changes"]:
-                    self._apply(c)
-                with self._lock:
-                    self.cursor = max(self.cursor, ack["seq"])
-                if not ack["more"]:
-                    break
-        except socketio.exceptions.SocketIOError:
-            return  # the server went away mid-call; the next connect catches up again
-        self.syncs.append(time.monotonic())
-
-    def _apply(self, c: dict[str, Any]) -> None:
-        if c.get("workshop_id") != self.workshop_id:
-            return
-        with self._lock:
-            old = self.events.get(c["id"])
-            if old is None or old["seq"] < c["seq"]:
-                self.events[c["id"]] = c
-
-    def visible(self) -> dict[int, tuple[int, str]]:
-        with self._lock:
-            return {
-                i: (c["seq"], c["text"])
-                for i, c in self.events.items()
-                if not (c["deleted"] or c["merged_into"] or (c["hidden"] and not self.staff))
-            }
-
-    def synced_since(self, t: float) -> float | None:
-        later = [s for s in self.syncs if s >= t]
-        return later[0] if later else None
-
-    def connected_since(self, t: float) -> float | None:
-        later = [s for s in self.connected_at if s >= t]
-        return later[0] if later else None
-
-    def close(self) -> None:
-        try:
-            self.sio.shutdown()  # stops reconnecting, too
-        except Exception:  # noqa: BLE001 - best effort at teardown
-            pass
+def live_view(base: str, workshop_id: int, auth: dict[str, str], name: str, *, staff: bool = False) -> LiveClient:
+    """A Socket.IO client like live.js that reconnects like a browser: watch on every connect, cursor from acks
+    only, dedupe by id."""
+    return LiveClient(base, workshop_id, auth, name, staff=staff, reconnect=True, wait=SOCKET_WAIT).connect()
 
 
 @dataclass
@@ -200,7 +113,7 @@ class Phone:
     ledger: Ledger
     server: ServerProcess
     rng: random.Random
-    live: LiveView | None = None
+    live: LiveClient | None = None
     own: dict[int, str] = field(default_factory=dict)  # acknowledged, not deleted: id -> text
     http: requests.Session = field(default_factory=requests.Session)
     writes: int = 0
@@ -287,7 +200,7 @@ def _expected_views(engine: Any, workshop_id: int) -> dict[Any, dict[int, tuple[
         return by_group
 
 
-def _mismatches(views: list[tuple[Any, LiveView]], expected: dict[Any, dict[int, tuple[int, str]]]) -> list[str]:
+def _mismatches(views: list[tuple[Any, LiveClient]], expected: dict[Any, dict[int, tuple[int, str]]]) -> list[str]:
     out = []
     for key, live in views:
         want = expected.get(key, {})
@@ -388,7 +301,7 @@ def test_kill_9_under_load_loses_and_duplicates_nothing(database_url: str, tmp_p
     server = ServerProcess(database_url, tmp_path)
     stop = threading.Event()
     threads: list[threading.Thread] = []
-    lives: list[tuple[Any, LiveView]] = []
+    lives: list[tuple[Any, LiveClient]] = []
     figures: dict[str, Any] = {"database": engine.dialect.name, "seed": seed, "phones": PHONES, "kills": []}
     try:
         figures["startup_s"] = round(server.start(), 2)
@@ -404,10 +317,10 @@ def test_kill_9_under_load_loses_and_duplicates_nothing(database_url: str, tmp_p
             phones.append(Phone(i, server.base, ws["id"], gid, j["participant_id"], j["token"], ledger, server,
                                 random.Random(rng.random())))
         for p in phones:
-            p.live = LiveView(server.base, ws["id"], {"token": p.token}, f"phone {p.index}").connect()
+            p.live = live_view(server.base, ws["id"], {"token": p.token}, f"phone {p.index}")
             lives.append((p.group_id, p.live))
-        lives.append(("wall", LiveView(server.base, ws["id"], {"wall": ws["wall_token"]}, "wall").connect()))
-        lives.append(("staff", LiveView(server.base, ws["id"], {"token": api_token}, "facilitator", staff=True).connect()))
+        lives.append(("wall", live_view(server.base, ws["id"], {"wall": ws["wall_token"]}, "wall")))
+        lives.append(("staff", live_view(server.base, ws["id"], {"token": api_token}, "facilitator", staff=True)))
         wait_until(lambda: all(lv.syncs for _, lv in lives), "every client's first catch-up", 60)
 
         for p in phones:

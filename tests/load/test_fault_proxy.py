@@ -1,7 +1,7 @@
-"""A phone behind a loopback fault proxy (tests/faultproxy.py) loses its network, keeps posting, reloads.
+"""A phone behind a loopback fault proxy (tests/load/faultproxy.py) loses its network, keeps posting, reloads.
 
 The real server (``python -m facilitator serve``, gevent) runs on the test's database; the phone -- headless
-Debian Chromium at 360 px, as in tests/test_browser.py -- reaches it only through the proxy, on
+Debian Chromium at 360 px, as in tests/browser/test_browser.py -- reaches it only through the proxy, on
 ``http://localhost:<proxy port>`` (a secure context, so the service worker of the phone pages runs). A
 groupmate and a participant at another table post straight to the server over the API meanwhile.
 
@@ -40,20 +40,13 @@ from typing import Any
 import pytest
 import requests
 from faultproxy import FaultProxy
-from serverproc import ServerProcess, wait_until
+from helpers import ARTIFACTS, ONLINE, PHONE, ServerProcess, wait_until
 from sqlalchemy import text
 
 from sessions.accounts import service as accounts
 from sessions.contributions import service as participation
 from sessions.core import store
 
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = os.environ.get("PV_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-PHONE: dict[str, Any] = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
-ONLINE = "[data-connection][data-state=online]"
 TIMEOUT = 20_000  # ms, for every wait in the browser
 IS_PG = (os.environ.get("DATABASE_URL") or "").startswith("postgresql")
 NETWORK_NOISE = re.compile(r"Failed to load resource|WebSocket connection|net::ERR_|FetchEvent|Failed to fetch")
@@ -168,18 +161,7 @@ def test_a_post_whose_answer_never_came_is_stored_once(served: dict[str, Any]) -
     assert again.json()["id"] == first_id
 
 
-# -- the phone in Chromium -------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM} (bash scripts/setup.sh --test installs it; or set PV_CHROMIUM)")
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+# -- the phone in Chromium (the browser fixture is in tests/conftest.py) -------------------------------------------------------------------------
 
 
 def _screenshot(page: Any, name: str) -> None:
@@ -213,7 +195,7 @@ def _count(engine: Any, where: str, **params: Any) -> int:
 def _offline_round_trip(served: dict[str, Any], browser: Any, *, outage: float, mode: str, name: str) -> dict[str, Any]:
     from playwright.sync_api import expect
 
-    expect.set_options(timeout=15_000)  # as tests/test_browser.py (a global setting: the same value)
+    expect.set_options(timeout=15_000)  # as tests/browsing.py (a global setting: the same value)
     server, proxy, engine, ws = served["server"], served["proxy"], served["engine"], served["ws"]
     base = f"http://localhost:{proxy.port}"
     mate = Poster(server, ws, 0)

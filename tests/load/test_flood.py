@@ -305,16 +305,9 @@ def test_watch_limit_is_per_connection_not_per_participant(limits_on: Any, clien
 def live_server(tmp_path: Any, persona_library: dict[str, Any]) -> Any:
     """A real gevent server (``python -m facilitator serve``), rate limits on, with an open workshop."""
     import json
-    import os
-    import secrets
-    import socket
-    import subprocess
-    import sys
-    import time
     import urllib.request
-    from pathlib import Path
 
-    from helpers import make_user, make_workshop
+    from helpers import ServerProcess, make_user, make_workshop
 
     from sessions.core import store
 
@@ -327,45 +320,24 @@ def live_server(tmp_path: Any, persona_library: dict[str, Any]) -> Any:
     db.close()
     engine.dispose()
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PV_") and k not in {"REDIS_URL", "DATABASE_URL"}}
-    env.update(DATABASE_URL=url, PV_SECRET_KEY=secrets.token_hex(16))
-    log_path = tmp_path / "server.log"
-    log = open(log_path, "w")
-    root = Path(__file__).resolve().parents[2]
-    proc = subprocess.Popen([sys.executable, "-m", "facilitator", "serve", "--port", str(port)], cwd=root, env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=1).read()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.close()
-                pytest.fail("server did not start:\n" + log_path.read_text())
-            time.sleep(0.05)
-
-    def join() -> str:
-        req = urllib.request.Request(base + "/api/v1/join", data=json.dumps({"code": code}).encode(),
-                                     headers={"Content-Type": "application/json"}, method="POST")
-        body = json.loads(urllib.request.urlopen(req, timeout=10).read())
-        group = body["workshop"]["groups"][0]["id"]
-        req = urllib.request.Request(f"{base}/api/v1/workshops/{ws_id}/group", data=json.dumps({"group_id": group}).encode(),
-                                     headers={"Content-Type": "application/json", "Authorization": f"Bearer {body['token']}"}, method="PUT")
-        urllib.request.urlopen(req, timeout=10).read()
-        return body["token"]
-
-    yield {"base": base, "port": port, "workshop_id": ws_id, "join": join, "log": log_path}
-    proc.terminate()
+    server = ServerProcess(url, tmp_path)
     try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        server.start()
+        base, port = server.base, server.port
+
+        def join() -> str:
+            req = urllib.request.Request(base + "/api/v1/join", data=json.dumps({"code": code}).encode(),
+                                         headers={"Content-Type": "application/json"}, method="POST")
+            body = json.loads(urllib.request.urlopen(req, timeout=10).read())
+            group = body["workshop"]["groups"][0]["id"]
+            req = urllib.request.Request(f"{base}/api/v1/workshops/{ws_id}/group", data=json.dumps({"group_id": group}).encode(),
+                                         headers={"Content-Type": "application/json", "Authorization": f"Bearer {body['token']}"}, method="PUT")
+            urllib.request.urlopen(req, timeout=10).read()
+            return body["token"]
+
+        yield {"base": base, "port": port, "workshop_id": ws_id, "join": join, "log": server.log_path}
+    finally:
+        server.stop()
 
 
 def _raw_socket(port: int, token: str) -> Any:

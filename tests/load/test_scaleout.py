@@ -16,17 +16,15 @@ import secrets
 import shutil
 import socket
 import subprocess
-import sys
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import psutil
 import pytest
 import requests
-import socketio
+from helpers import ROOT, LiveClient, ServerProcess, free_port, stop_process, wait_until
 from sqlalchemy import bindparam, create_engine, make_url, text
 from sqlalchemy.pool import NullPool
 
@@ -34,41 +32,15 @@ from facilitator.ratelimit import FallbackLimiter
 from sessions.accounts import service as accounts
 from sessions.core import store
 
-ROOT = Path(__file__).resolve().parents[2]
 PG_BASE = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 # Unique per run: two runs at once (the SQLite and the PostgreSQL pass, or two engineers) must not share it.
 DB_NAME = f"pv_scaleout_{os.getpid()}_{secrets.token_hex(3)}"
-WAIT = 30.0
 IN_CI = bool(os.environ.get("CI"))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _missing(what: str) -> None:
     """Outside CI a developer may lack a service; in CI (scripts/setup.sh --test installs all) it is a failure."""
     (pytest.fail if IN_CI else pytest.skip)(f"scale-out test needs {what}")
-
-
-def wait_until(predicate: Callable[[], bool], what: str, timeout: float = WAIT) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(0.02)
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
 
 
 # -- services --------------------------------------------------------------------------------------------
@@ -78,7 +50,7 @@ class Redis:
     """A redis-server of this test's own, which the test stops and starts on the same port."""
 
     def __init__(self, workdir: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.workdir = workdir
         self.proc: subprocess.Popen[bytes] | None = None
@@ -101,44 +73,15 @@ class Redis:
 
     def stop(self) -> None:
         if self.proc is not None:
-            _stop(self.proc)
+            stop_process(self.proc)
             self.proc = None
-
-
-class App:
-    """One ``python -m facilitator serve`` process."""
-
-    def __init__(self, name: str, env: dict[str, str], workdir: Path) -> None:
-        self.name = name
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log_path = workdir / f"server-{name}.log"
-        with open(self.log_path, "wb") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "facilitator", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-            )
-
-    def wait_ready(self) -> None:
-        def ready() -> bool:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"server {self.name} exited:\n{self.log()}")
-            try:
-                return requests.get(self.base + "/healthz", timeout=1).ok
-            except requests.RequestException:
-                return False
-
-        wait_until(ready, f"server {self.name}", 60)
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")[-4000:]
 
 
 class Nginx:
     """nginx with deploy/nginx/'s upstream and proxy files, the upstream pointing at the test's processes."""
 
-    def __init__(self, workdir: Path, backends: list[App]) -> None:
-        self.port = _free_port()
+    def __init__(self, workdir: Path, backends: list[ServerProcess]) -> None:
+        self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         prefix = workdir / "nginx"
         (prefix / "logs").mkdir(parents=True)
@@ -209,13 +152,13 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     workdir = tmp_path_factory.mktemp("scaleout")
     redis = Redis(workdir)
     redis.start()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PV_") and k not in {"DATABASE_URL", "REDIS_URL"}}
-    env.update(DATABASE_URL=db_url, REDIS_URL=redis.url, PV_SECRET_KEY=secrets.token_hex(32), PV_ALLOW_HTTP="1",
-               PV_TRUST_PROXY="1")
-    # Both start at once on an empty database: one migrates under the advisory lock, the other waits.
-    apps = [App("A", env, workdir), App("B", env, workdir)]
+    env = dict(REDIS_URL=redis.url, PV_SECRET_KEY=secrets.token_hex(32), PV_ALLOW_HTTP="1", PV_TRUST_PROXY="1")
+    apps = [ServerProcess(db_url, workdir, name=name, extra_env=env) for name in ("A", "B")]
     nginx = None
     try:
+        # Both start at once on an empty database: one migrates under the advisory lock, the other waits.
+        for app in apps:
+            app.launch()
         for app in apps:
             app.wait_ready()
         nginx = Nginx(workdir, apps)
@@ -226,76 +169,14 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         yield {"A": apps[0], "B": apps[1], "nginx": nginx, "redis": redis, "engine": engine, "token": api_token}
         engine.dispose()
     finally:
-        for proc in [nginx.proc] if nginx else []:
-            _stop(proc)
+        if nginx:
+            stop_process(nginx.proc)
         for app in apps:
-            _stop(app.proc)
+            app.stop()
         redis.stop()
         with admin.connect() as conn:
             conn.execute(text(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)"))
         admin.dispose()
-
-
-# -- clients ---------------------------------------------------------------------------------------------
-
-
-class Live:
-    """A Socket.IO client that behaves like live.js: watch on connect, apply changes by id, cursor from
-    acks only, and watch again when the server says ``resync``."""
-
-    def __init__(self, base: str, workshop_id: int, auth: dict[str, str], *, polling: bool = False,
-                 cookie: str | None = None) -> None:
-        self.base = base
-        self.workshop_id = workshop_id
-        self.auth = auth
-        self.transports = ["polling"] if polling else ["websocket"]
-        # A browser's cookie jar: the route cookie goes with every polling request.
-        http = requests.Session()
-        if cookie:
-            http.cookies.set("pv_route", cookie)
-        self.sio = socketio.Client(reconnection=False, http_session=http)
-        self.texts: dict[int, str] = {}
-        self.cursor = 0
-        self.resyncs = 0
-        self.sio.on("contribution", self._apply)
-        self.sio.on("resync", self._resync)
-
-    def connect(self) -> Live:
-        self.sio.connect(self.base, auth=self.auth, transports=self.transports, wait_timeout=15)
-        self.watch()
-        return self
-
-    def watch(self) -> dict[str, Any]:
-        ack = self.sio.call("watch", {"workshop_id": self.workshop_id, "since": self.cursor}, timeout=15)
-        assert ack["ok"], ack
-        for c in ack["changes"]:
-            self._apply(c)
-        self.cursor = max(self.cursor, ack["seq"])
-        return ack
-
-    def _apply(self, c: dict[str, Any]) -> None:
-        if c.get("workshop_id") == self.workshop_id:
-            self.texts[c["id"]] = c["text"]
-
-    def _resync(self, data: dict[str, Any]) -> None:
-        if data.get("workshop_id") == self.workshop_id:
-            self.resyncs += 1
-            # Not on the client's reader thread: watch waits for an ack that thread has to read.
-            self.sio.start_background_task(self._watch_unless_closing)
-
-    def _watch_unless_closing(self) -> None:
-        try:
-            self.watch()
-        except socketio.exceptions.SocketIOError:
-            if self.sio.connected:
-                raise
-
-    def has(self, *texts: str) -> bool:
-        seen = set(self.texts.values())
-        return all(t in seen for t in texts)
-
-    def close(self) -> None:
-        self.sio.disconnect()
 
 
 def _open_workshop(cluster: dict[str, Any]) -> dict[str, Any]:
@@ -334,9 +215,9 @@ def test_a_post_on_a_reaches_the_wall_on_b_and_a_phone_reconnecting_to_b_catches
     poster = _join(a, ws)
     mate = _join(b, ws)
     other_table = _join(b, ws, group=1)
-    wall = Live(b, ws["id"], {"wall": ws["wall_token"]}).connect()
-    phone = Live(b, ws["id"], {"token": mate}).connect()
-    elsewhere = Live(b, ws["id"], {"token": other_table}).connect()
+    wall = LiveClient(b, ws["id"], {"wall": ws["wall_token"]}).connect()
+    phone = LiveClient(b, ws["id"], {"token": mate}).connect()
+    elsewhere = LiveClient(b, ws["id"], {"token": other_table}).connect()
     try:
         first = _post(a, ws, poster, "Mentor i første jobb")
         wait_until(lambda: wall.has("Mentor i første jobb") and phone.has("Mentor i første jobb"), "the post on B's wall and phone")
@@ -345,7 +226,7 @@ def test_a_post_on_a_reaches_the_wall_on_b_and_a_phone_reconnecting_to_b_catches
         # The phone on B drops off; two posts are made on A meanwhile; it reconnects to B and catches up.
         phone.close()
         missed = [_post(a, ws, poster, f"Mens mobilen var borte {i}") for i in range(2)]
-        back = Live(b, ws["id"], {"token": mate})
+        back = LiveClient(b, ws["id"], {"token": mate})
         back.cursor = phone.cursor
         back.sio.connect(b, auth={"token": mate}, transports=["websocket"], wait_timeout=15)
         ack = back.watch()
@@ -366,8 +247,8 @@ def test_redis_going_away_loses_no_acknowledged_post_and_clients_resync(cluster:
     ws = _open_workshop(cluster)
     poster = _join(a, ws)
     mate = _join(b, ws)
-    wall = Live(b, ws["id"], {"wall": ws["wall_token"]}).connect()
-    phone = Live(b, ws["id"], {"token": mate}).connect()
+    wall = LiveClient(b, ws["id"], {"wall": ws["wall_token"]}).connect()
+    phone = LiveClient(b, ws["id"], {"token": mate}).connect()
     try:
         _post(a, ws, poster, "Før brottet")
         wait_until(lambda: wall.has("Før brottet") and phone.has("Før brottet"), "the post before the outage")
@@ -389,7 +270,7 @@ def test_redis_going_away_loses_no_acknowledged_post_and_clients_resync(cluster:
         assert wall.resyncs >= 1 and phone.resyncs >= 1
 
         # And the queue carries live events again.
-        newcomer = Live(b, ws["id"], {"token": late}).connect()
+        newcomer = LiveClient(b, ws["id"], {"token": late}).connect()
         _post(a, ws, poster, "Etter brottet")
         wait_until(lambda: wall.has("Etter brottet") and newcomer.has("Etter brottet"), "a live post after the outage")
         newcomer.close()
@@ -412,7 +293,7 @@ def test_nginx_is_sticky_by_cookie_and_spreads_one_address_over_both_processes(c
     poster = _join(a, ws)
     # 16 browsers from one address, each with its own route cookie, on HTTP long-polling: a polling
     # session only works when every request of it reaches the same process.
-    walls = [Live(nginx.base, ws["id"], {"wall": ws["wall_token"]}, polling=True,
+    walls = [LiveClient(nginx.base, ws["id"], {"wall": ws["wall_token"]}, polling=True,
                   cookie=secrets.token_hex(16)).connect() for _ in range(16)]
     try:
         ports = (cluster["A"].port, cluster["B"].port)

@@ -915,80 +915,70 @@ def test_every_client_event_is_covered() -> None:
     )
 
 
-def test_sockets_without_rights_to_a_get_nothing_of_a(app: Any, world: World) -> None:
-    from facilitator.realtime.sockets import CLIENT_EVENTS, socketio
+def test_sockets_without_rights_to_a_get_nothing_of_a(app: Any, world: World, sio: Any) -> None:
+    from facilitator.realtime.sockets import CLIENT_EVENTS
 
     w = world
-    made: list[Any] = []
+    connect = sio  # every socket still connected is disconnected by the fixture
 
-    def connect(flask_client: Any = None, auth: dict[str, Any] | None = None) -> Any:
-        c = socketio.test_client(app, flask_test_client=flask_client, auth=auth)
-        made.append(c)
-        return c
+    outsiders = {
+        "participant of B (cookie)": connect(w.phone_b),
+        "participant of B (token)": connect(auth={"token": w.part_b_token}),
+        "F_B (cookie)": connect(w.fb_browser),
+        "F_B (API token)": connect(auth={"token": w.f_b_token}),
+        "wall of B": connect(auth={"wall": w.b_wall}),
+        "report link of B": connect(auth={"report": w.share_b}),
+        "revoked report link of A + wall of B": connect(
+            auth={"report": w.revoked_share_a, "wall": w.b_wall}
+        ),
+    }
+    for label, sock in outsiders.items():
+        assert sock.is_connected(), label
+    # No credential at all: the connection is refused.
+    assert not connect().is_connected()
+    assert not connect(auth={"wall": "x" * 43, "token": "y" * 43}).is_connected()
 
-    try:
-        outsiders = {
-            "participant of B (cookie)": connect(w.phone_b),
-            "participant of B (token)": connect(auth={"token": w.part_b_token}),
-            "F_B (cookie)": connect(w.fb_browser),
-            "F_B (API token)": connect(auth={"token": w.f_b_token}),
-            "wall of B": connect(auth={"wall": w.b_wall}),
-            "report link of B": connect(auth={"report": w.share_b}),
-            "revoked report link of A + wall of B": connect(
-                auth={"report": w.revoked_share_a, "wall": w.b_wall}
-            ),
-        }
+    insider = connect(auth={"wall": w.a_wall})
+    for event in CLIENT_EVENTS:
         for label, sock in outsiders.items():
-            assert sock.is_connected(), label
-        # No credential at all: the connection is refused.
-        assert not connect().is_connected()
-        assert not connect(auth={"wall": "x" * 43, "token": "y" * 43}).is_connected()
-
-        insider = connect(auth={"wall": w.a_wall})
-        for event in CLIENT_EVENTS:
-            for label, sock in outsiders.items():
-                ack = sock.emit(
-                    event, {"workshop_id": w.a_id, "since": 0}, callback=True
-                )
-                assert isinstance(ack, dict) and ack.get("ok") is False, (
-                    event,
-                    label,
-                    ack,
-                )
-                assert "changes" not in ack, (event, label)
-                sock.get_received()
-            ack = insider.emit(
+            ack = sock.emit(
                 event, {"workshop_id": w.a_id, "since": 0}, callback=True
             )
-            assert ack.get("ok") is True and ack["role"] == "wall", (
-                ack
-            )  # positive control
-            insider.get_received()
-
-        # Something happens in A: the wall of A hears it, none of the outsiders does.
-        resp = post_json(
-            w.phone_a,
-            f"/w/{w.a_id}/contributions",
-            {
-                "group_id": w.group_a.id,
-                "kind": "need",
-                "text": "Et nytt behov, langt nok til å bli vist.",
-                "client_id": client_id(),
-            },
+            assert isinstance(ack, dict) and ack.get("ok") is False, (
+                event,
+                label,
+                ack,
+            )
+            assert "changes" not in ack, (event, label)
+            sock.get_received()
+        ack = insider.emit(
+            event, {"workshop_id": w.a_id, "since": 0}, callback=True
         )
-        assert resp.status_code == 201
-        assert insider.get_received(), "positive control: A's wall received nothing"
-        for label, sock in outsiders.items():
-            assert sock.get_received() == [], label
+        assert ack.get("ok") is True and ack["role"] == "wall", (
+            ack
+        )  # positive control
+        insider.get_received()
 
-        # A participant of A without a table gets no room either.
-        w.reset_limits()
-        seatless = w.app.test_client()
-        assert post_form(seatless, "/join", {"code": w.a_code}).status_code == 302
-        s = connect(seatless)
-        ack = s.emit("watch", {"workshop_id": w.a_id, "since": 0}, callback=True)
-        assert ack.get("ok") is False, ack
-    finally:
-        for c in made:
-            if c.is_connected():
-                c.disconnect()
+    # Something happens in A: the wall of A hears it, none of the outsiders does.
+    resp = post_json(
+        w.phone_a,
+        f"/w/{w.a_id}/contributions",
+        {
+            "group_id": w.group_a.id,
+            "kind": "need",
+            "text": "Et nytt behov, langt nok til å bli vist.",
+            "client_id": client_id(),
+        },
+    )
+    assert resp.status_code == 201
+    assert insider.get_received(), "positive control: A's wall received nothing"
+    for label, sock in outsiders.items():
+        assert sock.get_received() == [], label
+
+    # A participant of A without a table gets no room either.
+    w.reset_limits()
+    seatless = w.app.test_client()
+    assert post_form(seatless, "/join", {"code": w.a_code}).status_code == 302
+    s = connect(seatless)
+    ack = s.emit("watch", {"workshop_id": w.a_id, "since": 0}, callback=True)
+    assert ack.get("ok") is False, ack

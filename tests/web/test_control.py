@@ -1,7 +1,7 @@
 """Running the room through HTTP and Socket.IO: who may press what, and which rooms each control reaches.
 
 HTTP through ``app.test_client()`` (CSRF on); real time through Flask-SocketIO's test client, as in
-tests/test_realtime.py: every control is checked against everybody watching -- the facilitator, the wall,
+tests/web/test_realtime.py: every control is checked against everybody watching -- the facilitator, the wall,
 phones at two tables, and another workshop's facilitator, wall and phone -- so "reaches exactly the rooms it
 should" includes "the others received nothing".
 """
@@ -18,16 +18,10 @@ from helpers import (
     join_participant,
     login,
     make_user,
-    post_form,
-    post_json,
-)
-from test_realtime import (  # noqa: F401
-    events,
-    other_owner,
-    other_ws,
     phone_client,
+    post_form,
     post_from,
-    sio,
+    post_json,
     watch,
 )
 

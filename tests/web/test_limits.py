@@ -9,57 +9,24 @@ limit. These tests measure the server's memory around such a message.
 from __future__ import annotations
 
 import json
-import os
-import secrets
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 import websocket
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from helpers import ServerProcess
 
 
 @pytest.fixture(scope="module", params=["gevent", "threading"])
 def server(request, tmp_path_factory):
     """A real server in the given async mode on its own SQLite database."""
     tmp = tmp_path_factory.mktemp(f"limits-{request.param}")
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PV_") and k not in {"REDIS_URL", "DATABASE_URL"}}
-    env.update(DATABASE_URL=f"sqlite:///{tmp}/db.sqlite", PV_SECRET_KEY=secrets.token_hex(16))
-    cmd = [sys.executable, "-m", "facilitator", "serve", "--port", str(port)]
-    if request.param == "threading":
-        cmd.append("--threading")
-    log = open(tmp / "server.log", "w")
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=1).read()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.close()
-                pytest.fail("server did not start:\n" + (tmp / "server.log").read_text())
-            time.sleep(0.05)
-    yield {"base": base, "port": port, "pid": proc.pid, "mode": request.param}
-    proc.terminate()
+    proc = ServerProcess(f"sqlite:///{tmp}/db.sqlite", tmp, args=("--threading",) if request.param == "threading" else ())
     try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        proc.start()
+        yield {"base": proc.base, "port": proc.port, "pid": proc.proc.pid, "mode": request.param}
+    finally:
+        proc.stop()
 
 
 def _engineio_socket(port: int) -> websocket.WebSocket:

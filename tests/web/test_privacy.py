@@ -24,7 +24,9 @@ from helpers import (
     join_participant,
     make_user,
     make_workshop,
+    phone_client,
     post_form,
+    post_from,
     post_json,
 )
 from sqlalchemy import (
@@ -558,39 +560,6 @@ def test_retention_values() -> None:
 # -- the web: pages, flows, broadcasts -------------------------------------------------------------
 
 
-@pytest.fixture
-def sio(app: Any):  # type: ignore[no-untyped-def]
-    from facilitator.extensions import socketio
-
-    made: list[Any] = []
-
-    def connect(flask_client: Any = None, auth: dict[str, Any] | None = None) -> Any:
-        c = socketio.test_client(app, flask_test_client=flask_client, auth=auth)
-        made.append(c)
-        return c
-
-    yield connect
-    for c in made:
-        if c.is_connected():
-            c.disconnect()
-
-
-def phone(make_client: Any, ws: Any, group: Any, name: str | None = None) -> Any:
-    c = make_client()
-    data = {"code": ws.join_code}
-    if name:
-        data["display_name"] = name
-    assert post_form(c, "/join", data).status_code == 302
-    assert post_form(c, f"/w/{ws.id}/group", {"group_id": str(group.id)}).status_code == 302
-    return c
-
-
-def post_from(browser: Any, ws: Any, group: Any, text: str, kind: str = "need") -> dict[str, Any]:
-    resp = post_json(browser, f"/w/{ws.id}/contributions", {"group_id": group.id, "kind": kind, "text": text, "client_id": client_id()})
-    assert resp.status_code == 201, resp.get_data(as_text=True)
-    return resp.get_json()["contribution"]
-
-
 def watch(sock: Any, ws_id: int) -> dict[str, Any]:
     ack = sock.emit("watch", {"workshop_id": ws_id, "since": 0}, callback=True)
     assert ack["ok"], ack
@@ -612,9 +581,9 @@ def test_a_participant_who_left_is_deleted_by_code_and_every_screen_drops_them(
     app: Any, app_db: Any, logged_in: Any, workshop: Any, make_client: Any, sio: Any
 ) -> None:
     g1, g2 = workshop.groups[0], workshop.groups[1]
-    leaver = phone(make_client, workshop, g1, "Åse Ødegård")
-    stays = phone(make_client, workshop, g1)
-    elsewhere = phone(make_client, workshop, g2)
+    leaver = phone_client(make_client, workshop, g1, "Åse Ødegård")
+    stays = phone_client(make_client, workshop, g1)
+    elsewhere = phone_client(make_client, workshop, g2)
     mine = [post_from(leaver, workshop, g1, f"Innspill {i} fra den som går") for i in range(2)]
     theirs = post_from(stays, workshop, g1, "Innspill fra den som blir")
     # The phone shows the code (and only the participant's own).
@@ -665,7 +634,7 @@ def test_a_participant_who_left_is_deleted_by_code_and_every_screen_drops_them(
 
 @pytest.mark.parametrize("code", ["", "ABC", "ABCD-EFGU", "0000-0000"])
 def test_a_wrong_deletion_code_changes_nothing(app: Any, app_db: Any, logged_in: Any, workshop: Any, make_client: Any, code: str) -> None:
-    browser = phone(make_client, workshop, workshop.groups[0])
+    browser = phone_client(make_client, workshop, workshop.groups[0])
     post_from(browser, workshop, workshop.groups[0], "Et innspill som skal bli")
     before = all_rows(app_db)
     resp = post_form(logged_in, f"/workshops/{workshop.id}/privacy/participant", {"deletion_code": code, "confirm": "1"})
@@ -679,8 +648,8 @@ def test_the_participant_deletes_everything_they_wrote_from_the_phone(
     app: Any, app_db: Any, logged_in: Any, workshop: Any, make_client: Any, sio: Any
 ) -> None:
     g1 = workshop.groups[0]
-    me = phone(make_client, workshop, g1, "Meg Selv")
-    other = phone(make_client, workshop, g1)
+    me = phone_client(make_client, workshop, g1, "Meg Selv")
+    other = phone_client(make_client, workshop, g1)
     mine = post_from(me, workshop, g1, "Dette vil jeg ha slettet")
     kept = post_from(other, workshop, g1, "Dette blir stående")
     wall = sio(auth={"wall": workshop.wall_token})
@@ -721,7 +690,7 @@ def test_deleting_a_workshop_offers_the_archive_and_needs_the_title(
     app: Any, app_db: Any, logged_in: Any, workshop: Any, make_client: Any, sio: Any
 ) -> None:
     g1 = workshop.groups[0]
-    browser = phone(make_client, workshop, g1, "Navn Navnesen")
+    browser = phone_client(make_client, workshop, g1, "Navn Navnesen")
     post_from(browser, workshop, g1, "Et innspill i workshopen som slettes")
     url = f"/workshops/{workshop.id}/delete"
     page = logged_in.get(url).get_data(as_text=True)
@@ -901,7 +870,7 @@ def test_no_write_path_logs_the_text(app: Any, app_db: Any, logged_in: Any, work
     for s in (wall, dash):
         watch(s, workshop.id)
     # Join with a name, post as a form and with fetch, edit, delete.
-    browser = phone(make_client, workshop, g1, f"{marker} navn")
+    browser = phone_client(make_client, workshop, g1, f"{marker} navn")
     resp = post_form(browser, f"/w/{workshop.id}/contributions", {"group_id": str(g1.id), "kind": "need", "text": f"{marker} skjema", "client_id": client_id()})
     assert resp.status_code == 302
     c = post_from(browser, workshop, g1, f"{marker} fetch")
@@ -931,7 +900,7 @@ def test_no_write_path_logs_the_text(app: Any, app_db: Any, logged_in: Any, work
     code = code_on_page(browser.get(f"/w/{workshop.id}/personvern").get_data(as_text=True))
     assert post_form(logged_in, f"/workshops/{workshop.id}/privacy/participant", {"deletion_code": code, "confirm": "1"}).status_code == 302
     # A database error while posting (the unique-constraint race, forced): the server answers 500 and logs it.
-    browser2 = phone(make_client, workshop, g1)
+    browser2 = phone_client(make_client, workshop, g1)
     same = client_id()
     post_from_id = {"group_id": g1.id, "kind": "need", "text": f"{marker} kollisjon", "client_id": same}
     assert post_json(browser2, f"/w/{workshop.id}/contributions", post_from_id).status_code == 201
@@ -964,15 +933,8 @@ def test_database_errors_do_not_carry_the_parameters(engine: Any) -> None:
 
 def test_the_server_log_holds_no_text(tmp_path: Path, database_url: str, engine: Any) -> None:
     """The real server (gevent, as in production), driven over HTTP: its whole output holds no text."""
-    import os
-    import secrets
-    import signal
-    import socket
-    import subprocess
-    import sys
-    import time
-
     import requests
+    from helpers import ServerProcess
 
     from sessions.accounts import service as accounts
 
@@ -980,30 +942,10 @@ def test_the_server_log_holds_no_text(tmp_path: Path, database_url: str, engine:
     factory = store.make_session_factory(engine)
     with factory() as db:
         accounts.create_user(db, "logg@kommune.no", "riktig-passord-123")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PV_") and k not in {"DATABASE_URL", "REDIS_URL"}}
-    env.update(DATABASE_URL=database_url, PV_SECRET_KEY=secrets.token_hex(32), PV_ALLOW_HTTP="1", PYTHONUNBUFFERED="1")
-    log_path = tmp_path / "server.log"
-    root = Path(__file__).resolve().parents[2]
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "facilitator", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
+    server = ServerProcess(database_url, tmp_path, extra_env={"PV_ALLOW_HTTP": "1"})
+    base = server.base
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, log_path.read_text()
-            try:
-                if requests.get(base + "/healthz", timeout=1).ok:
-                    break
-            except requests.RequestException:
-                pass
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.05)  # polling interval while it starts
+        server.start()
 
         def csrf(session: requests.Session, url: str) -> str:
             m = re.search(r'name="csrf-token" content="([^"]+)"', session.get(base + url, timeout=10).text)
@@ -1038,12 +980,7 @@ def test_the_server_log_holds_no_text(tmp_path: Path, database_url: str, engine:
         assert ph.post(base + f"/w/{ws_id}/forget", data={"confirm": "1", "csrf_token": csrf(ph, f"/w/{ws_id}/personvern")}, timeout=10).status_code == 200
         assert code_on_page(page)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-    output = log_path.read_text(errors="replace")
+        server.stop()
+    output = server.full_log()
     assert "listening on" in output
     assert marker.lower() not in output.lower(), output[-2000:]

@@ -14,77 +14,18 @@ import pytest
 from helpers import (
     bearer,
     client_id,
+    events,
     join_participant,
     make_user,
-    make_workshop,
+    phone_client,
     post_form,
+    post_from,
     post_json,
+    watch,
 )
 
 from sessions.accounts.service import issue_api_token
 from sessions.contributions import service as participation
-
-# -- helpers -------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def sio(app: Any):  # type: ignore[no-untyped-def]
-    """``sio(flask_client=None, auth=None)`` -> a connected (or refused) Socket.IO test client."""
-    from facilitator.extensions import socketio
-
-    made: list[Any] = []
-
-    def connect(flask_client: Any = None, auth: dict[str, Any] | None = None) -> Any:
-        c = socketio.test_client(app, flask_test_client=flask_client, auth=auth)
-        made.append(c)
-        return c
-
-    yield connect
-    for c in made:
-        if c.is_connected():
-            c.disconnect()
-
-
-def watch(sock: Any, workshop_id: Any, since: Any = 0) -> dict[str, Any]:
-    ack = sock.emit("watch", {"workshop_id": workshop_id, "since": since}, callback=True)
-    assert isinstance(ack, dict), ack
-    return ack
-
-
-def events(sock: Any, name: str | None = None) -> list[dict[str, Any]]:
-    """Payloads received since the last call (optionally only events called ``name``)."""
-    got = sock.get_received()
-    return [e["args"][0] for e in got if name is None or e["name"] == name]
-
-
-def names(sock: Any) -> list[str]:
-    return [e["name"] for e in sock.get_received()]
-
-
-def phone_client(make_client: Any, ws: Any, group: Any) -> Any:
-    """A browser that joined ``ws`` with the form and sat down at ``group`` (token in its cookie)."""
-    c = make_client()
-    assert post_form(c, "/join", {"code": ws.join_code}).status_code == 302
-    assert post_form(c, f"/w/{ws.id}/group", {"group_id": str(group.id)}).status_code == 302
-    return c
-
-
-def post_from(browser: Any, ws: Any, group: Any, text: str) -> dict[str, Any]:
-    resp = post_json(browser, f"/w/{ws.id}/contributions", {"group_id": group.id, "kind": "need", "text": text, "client_id": client_id()})
-    assert resp.status_code == 201, resp.get_data(as_text=True)
-    return resp.get_json()["contribution"]
-
-
-@pytest.fixture
-def other_owner(app_db: Any) -> Any:
-    return make_user(app_db, "annen.fasilitator@kommune.no")
-
-
-@pytest.fixture
-def other_ws(app_db: Any, library: dict[str, Any], other_owner: Any) -> Any:
-    """Another open workshop, run by another facilitator."""
-    return make_workshop(app_db, other_owner, library, n_groups=2, title="Annen samling")
-
 
 # -- connecting ----------------------------------------------------------------------------
 

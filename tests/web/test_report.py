@@ -252,7 +252,7 @@ class TestArchive:
             _post(db, ws, g, "need" if i % 2 else "solution", f"Innspel {i} {UNICODE}\nandre linje")
         join_participant(db, ws)  # one without a group
         svc.save_texts(db, ws, svc.TextsInput.parse("KS", "# Oppsummering\n\n" + HOSTILE[0], "Metode", "NTNU"))
-        # The follow-up register travels too (more cases in tests/test_followup.py).
+        # The follow-up register travels too (more cases in tests/web/test_followup.py).
         proposal = next(c for c in participation.contributions(db, ws.id) if c.kind.value == "solution")
         followup.add_from_contribution(
             db, ws, proposal.id, followup.parse_changes({"status": "achieved", "responsible": "KS", "deadline": "2026-09-01", "note": HOSTILE[2]})
@@ -337,7 +337,7 @@ class TestFormats:
         assert bullets, "the summary's list items are List Bullet paragraphs"
         assert any(r.bold and r.text == "fellestrekk" for p in doc.paragraphs for r in p.runs)
         assert len(doc.inline_shapes) == 2, "both charts are in the document"
-        # The themes at a glance (section 3; more in tests/test_report_sections.py), then the figures.
+        # The themes at a glance (section 3; more in tests/web/test_report_sections.py), then the figures.
         assert len(doc.tables) == 2 and doc.tables[-1].rows[-1].cells[-1].text == "24"
 
     def test_pdf_text(self, example_report):
@@ -487,15 +487,6 @@ class TestMarkup:
 
 
 # -- the web layer -----------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def app(app: Any) -> Any:
-    """conftest's app; the export worker it may start for a heavy download is stopped afterwards."""
-    yield app
-    pool = app.extensions.get("pv_export_pool")
-    if pool is not None:
-        pool.close()
 
 
 @pytest.fixture

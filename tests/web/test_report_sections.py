@@ -457,14 +457,6 @@ class _Tables(HTMLParser):
             self.cell.append(data)
 
 
-@pytest.fixture
-def app(app: Any) -> Any:
-    yield app
-    pool = app.extensions.get("pv_export_pool")
-    if pool is not None:
-        pool.close()
-
-
 class TestPages:
     def test_facilitator_page_and_share_link_page(self, app_db, logged_in, make_client, facilitator, library):
         parts = _rich(app_db, facilitator, library)

@@ -8,7 +8,7 @@ credential comes with it. A request without ``Origin`` is not from a browser pag
 python-socketio) and is let through to the credential check. ``X-Forwarded-*`` headers only count when the
 server is told it is behind a proxy (``PV_TRUST_PROXY``), so a client cannot name its own origin as ours.
 
-The server is ``python -m facilitator serve`` (gevent, as in production; tests/serverproc.py) on the test's
+The server is ``python -m facilitator serve`` (gevent, as in production; tests/helpers.py) on the test's
 database (SQLite, or PostgreSQL with ``DATABASE_URL``).
 """
 
@@ -22,8 +22,7 @@ import pytest
 import requests
 import socketio
 import websocket
-from helpers import make_user, make_workshop
-from serverproc import ServerProcess
+from helpers import ServerProcess, make_user, make_workshop, socket_client
 
 HANDSHAKE = "/socket.io/?EIO=4&transport=polling"
 TIMEOUT = 10
@@ -134,7 +133,7 @@ def test_socketio_client_with_a_valid_credential_is_refused_from_another_origin(
 
     def client(origin: str | None) -> socketio.Client:
         ws_options: dict[str, Any] = {"suppress_origin": True} if origin is None else {"origin": origin}
-        return socketio.Client(reconnection=False, websocket_extra_options=ws_options)
+        return socket_client(websocket_extra_options=ws_options)
 
     def headers(origin: str | None) -> dict[str, str]:
         return {} if origin is None or transport == "websocket" else {"Origin": origin}

@@ -17,6 +17,7 @@ from helpers import (
     login,
     make_user,
     make_workshop,
+    phone_client,
     post_form,
     post_json,
 )
@@ -444,13 +445,6 @@ def test_the_migration_gives_existing_workshops_the_default_vocabulary(tmp_path:
 # -- HTTP: the phone, the dashboard, the vocabulary page ---------------------------------------------------
 
 
-def phone(make_client: Any, ws: Any, group: Any) -> Any:
-    c = make_client()
-    assert post_form(c, "/join", {"code": ws.join_code}).status_code == 302
-    assert post_form(c, f"/w/{ws.id}/group", {"group_id": str(group.id)}).status_code == 302
-    return c
-
-
 def phone_post(c: Any, ws: Any, group: Any, text: str, kind: str = "need") -> int:
     resp = post_json(c, f"/w/{ws.id}/contributions", {"group_id": group.id, "kind": kind, "text": text, "client_id": client_id()})
     assert resp.status_code == 201, resp.get_data(as_text=True)
@@ -465,7 +459,7 @@ def sessions_(app: Any) -> Any:
 class TestPhone:
     def test_one_tap_as_a_form_and_as_fetch(self, app: Any, app_db: Any, make_client: Any, workshop: Any) -> None:
         g = workshop.groups[0]
-        c = phone(make_client, workshop, g)
+        c = phone_client(make_client, workshop, g)
         cid = phone_post(c, workshop, g, "Kurs i velferdsteknologi", "solution")
         kurs, indiv = tag_id(app_db, workshop, "kurs"), tag_id(app_db, workshop, "individ")
         page = c.get(f"/w/{workshop.id}/g/{g.id}").get_data(as_text=True)
@@ -489,7 +483,7 @@ class TestPhone:
 
     def test_toggles_only_under_ones_own_cards(self, app_db: Any, make_client: Any, workshop: Any) -> None:
         g = workshop.groups[0]
-        me, you = phone(make_client, workshop, g), phone(make_client, workshop, g)
+        me, you = phone_client(make_client, workshop, g), phone_client(make_client, workshop, g)
         mine = phone_post(me, workshop, g, "Mitt innspill")
         yours = phone_post(you, workshop, g, "Ditt innspill")
         page = me.get(f"/w/{workshop.id}/g/{g.id}").get_data(as_text=True)
@@ -500,7 +494,7 @@ class TestPhone:
         self, app: Any, app_db: Any, sessions_: Any, make_client: Any, workshop: Any, library: Any
     ) -> None:
         g = workshop.groups[0]
-        me, you = phone(make_client, workshop, g), phone(make_client, workshop, g)
+        me, you = phone_client(make_client, workshop, g), phone_client(make_client, workshop, g)
         mine = phone_post(me, workshop, g, "Mitt innspill")
         yours = phone_post(you, workshop, g, "Ditt innspill")
         elsewhere = make_workshop(app_db, make_user(app_db, "b@kommune.no"), library, n_groups=1, title="B")
@@ -539,7 +533,7 @@ class TestPhone:
         from facilitator.ratelimit import LIMITS
 
         g = workshop.groups[0]
-        c = phone(make_client, workshop, g)
+        c = phone_client(make_client, workshop, g)
         cid = phone_post(c, workshop, g, "Mange trykk")
         kurs = tag_id(app_db, workshop, "kurs")
         per_minute = int(LIMITS["tag"].split("/")[0])
@@ -553,7 +547,7 @@ class TestPhone:
 
     def test_closed_workshop_refuses_participants(self, app_db: Any, make_client: Any, workshop: Any, logged_in: Any) -> None:
         g = workshop.groups[0]
-        c = phone(make_client, workshop, g)
+        c = phone_client(make_client, workshop, g)
         cid = phone_post(c, workshop, g, "Før stengning")
         assert post_form(logged_in, f"/workshops/{workshop.id}/close").status_code == 302
         resp = post_json(c, f"/w/{workshop.id}/contributions/{cid}/tags", {"tag_id": tag_id(app_db, workshop, "kurs")})
@@ -564,7 +558,7 @@ class TestPhone:
 class TestDashboard:
     def test_a_facilitator_tags_any_card(self, app_db: Any, make_client: Any, workshop: Any, logged_in: Any) -> None:
         g = workshop.groups[1]
-        c = phone(make_client, workshop, g)
+        c = phone_client(make_client, workshop, g)
         cid = phone_post(c, workshop, g, "Jobbrotasjon mellom avdelinger", "solution")
         page = logged_in.get(f"/workshops/{workshop.id}/live").get_data(as_text=True)
         assert f'action="/workshops/{workshop.id}/contributions/{cid}/tags"' in page
@@ -579,7 +573,7 @@ class TestDashboard:
 
     def test_another_facilitator_is_refused(self, app_db: Any, sessions_: Any, make_client: Any, workshop: Any) -> None:
         g = workshop.groups[0]
-        cid = phone_post(phone(make_client, workshop, g), workshop, g, "Et innspill")
+        cid = phone_post(phone_client(make_client, workshop, g), workshop, g, "Et innspill")
         make_user(app_db, "frammed@kommune.no")
         stranger = make_client()
         assert login(stranger, "frammed@kommune.no").status_code == 302
@@ -592,7 +586,7 @@ class TestDashboard:
 
     def test_the_wall_shows_chips(self, app_db: Any, make_client: Any, workshop: Any) -> None:
         g = workshop.groups[0]
-        cid = phone_post(phone(make_client, workshop, g), workshop, g, "Nettverk for helsesykepleiere", "solution")
+        cid = phone_post(phone_client(make_client, workshop, g), workshop, g, "Nettverk for helsesykepleiere", "solution")
         tags.set_tag(app_db, workshop.id, cid, tag_id(app_db, workshop, "nettverk"), True)
         html = make_client().get(f"/wall/{workshop.wall_token}").get_data(as_text=True)
         assert '<li class="tag-chip tag-measure"' in html and ">nettverk</li>" in html
@@ -603,7 +597,7 @@ def test_markup_in_a_tag_label_stays_text(app_db: Any, make_client: Any, worksho
     evil = '</script><img src=x onerror=alert(1)>'
     tag = tags.add_tag(app_db, workshop, "measure", evil)
     g = workshop.groups[0]
-    c = phone(make_client, workshop, g)
+    c = phone_client(make_client, workshop, g)
     cid = phone_post(c, workshop, g, "Et innspill")
     assert post_json(c, f"/w/{workshop.id}/contributions/{cid}/tags", {"tag_id": tag.id}).status_code == 200
     for html in (
@@ -653,7 +647,7 @@ class TestVocabularyPage:
 
     def test_removing_a_tag_in_use_asks_first(self, app_db: Any, sessions_: Any, make_client: Any, logged_in: Any, workshop: Any) -> None:
         g = workshop.groups[0]
-        cid = phone_post(phone(make_client, workshop, g), workshop, g, "Kurs for alle", "solution")
+        cid = phone_post(phone_client(make_client, workshop, g), workshop, g, "Kurs for alle", "solution")
         kurs = tag_id(app_db, workshop, "kurs")
         tags.set_tag(app_db, workshop.id, cid, kurs, True)
         url = f"/workshops/{workshop.id}/tags/{kurs}/delete"
@@ -672,23 +666,6 @@ class TestVocabularyPage:
 # -- Socket.IO -----------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def sio(app: Any):  # type: ignore[no-untyped-def]
-    from facilitator.extensions import socketio
-
-    made: list[Any] = []
-
-    def connect(flask_client: Any = None, auth: dict[str, Any] | None = None) -> Any:
-        c = socketio.test_client(app, flask_test_client=flask_client, auth=auth)
-        made.append(c)
-        return c
-
-    yield connect
-    for c in made:
-        if c.is_connected():
-            c.disconnect()
-
-
 def watch(sock: Any, workshop_id: int, since: int = 0) -> dict[str, Any]:
     ack = sock.emit("watch", {"workshop_id": workshop_id, "since": since}, callback=True)
     assert ack["ok"], ack
@@ -704,7 +681,7 @@ def test_a_tag_reaches_the_table_the_wall_and_the_dashboard_and_nobody_else(
     app: Any, app_db: Any, make_client: Any, workshop: Any, logged_in: Any, library: Any, sio: Any
 ) -> None:
     g1, g2 = workshop.groups[0], workshop.groups[1]
-    me, mate, elsewhere = phone(make_client, workshop, g1), phone(make_client, workshop, g1), phone(make_client, workshop, g2)
+    me, mate, elsewhere = phone_client(make_client, workshop, g1), phone_client(make_client, workshop, g1), phone_client(make_client, workshop, g2)
     cid = phone_post(me, workshop, g1, "Samlingsbasert videreutdanning", "solution")
     other = make_workshop(app_db, make_user(app_db, "b@kommune.no"), library, n_groups=1, title="B")
     socks = {

@@ -554,23 +554,6 @@ def test_the_api(hw: World, client: Any, app_db: Any) -> None:
 # -- Socket.IO -------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def sio(app: Any):  # type: ignore[no-untyped-def]
-    from facilitator.extensions import socketio
-
-    made: list[Any] = []
-
-    def connect(flask_client: Any = None, auth: dict[str, Any] | None = None) -> Any:
-        c = socketio.test_client(app, flask_test_client=flask_client, auth=auth)
-        made.append(c)
-        return c
-
-    yield connect
-    for c in made:
-        if c.is_connected():
-            c.disconnect()
-
-
 def watch(sock: Any, workshop_id: int) -> dict[str, Any]:
     ack = sock.emit("watch", {"workshop_id": workshop_id, "since": 0}, callback=True)
     assert ack["ok"] is True, ack
