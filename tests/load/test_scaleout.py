@@ -307,9 +307,7 @@ def test_nginx_is_sticky_by_cookie_and_spreads_one_address_over_both_processes(c
 
 
 def test_rate_limits_fall_back_to_process_memory_while_redis_is_unreachable() -> None:
-    with socket.socket() as s:  # a port nobody listens on
-        s.bind(("127.0.0.1", 0))
-        dead = s.getsockname()[1]
+    dead = free_port()  # a port nobody listens on
     from limits import parse
 
     limiter = FallbackLimiter(f"redis://127.0.0.1:{dead}/0")
