@@ -34,7 +34,6 @@ import platform
 import random
 import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -45,21 +44,14 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-PY = sys.executable
+from common import PY, ROOT, free_port, stop_process, wait_for_health
+
 FORMATS = ("page", "md", "csv", "xlsx", "docx", "pdf")
 PERSONAS = ["ine", "torunn", "nils", "trond", "silje"]
 WORDS = (
     "kompetanse rettleiing mentor kurs samlingsbasert leiing omstilling velferdsteknologi praksis trainee "
     "kommunen høgskulen fagdag tillitsvalde «samarbeid» – æøå 🙂 prosjekt plan digital opplæring tid"
 ).split()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def pct(values: list[float], p: float) -> float:
@@ -168,22 +160,10 @@ class Server:
     def start(self) -> None:
         self.proc = subprocess.Popen([PY, "-m", "facilitator", "serve", "--port", str(self.port)], env=self.env, cwd=ROOT,
                                      stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(self.base + "/healthz", timeout=1).read()
-                return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("server did not start")
+        wait_for_health(self.base)
 
     def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+        stop_process(self.proc)
         self.log.close()
 
 

@@ -20,44 +20,26 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
-
-from helpers import client_id, join_participant, make_user, make_workshop  # noqa: E402
+from common import ROOT, client_id, latency_ms, seeded_workshop
 
 from sessions.contributions import service as participation
 from sessions.core import store
-from sessions.personas.library import load_library
 from sessions.rounds import plan as rounds_plan
 from sessions.rounds import service as rounds
 from sessions.rounds import voting
-
-
-def _ms(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-    return {
-        "n": len(ordered),
-        "p50_ms": round(statistics.median(ordered), 2),
-        "p99_ms": round(ordered[max(0, int(len(ordered) * 0.99) - 1)], 2),
-        "max_ms": round(ordered[-1], 2),
-    }
 
 
 def measure(url: str, posts: int, groups: int) -> dict[str, Any]:
     engine = store.make_engine(url)
     store.upgrade(engine)
     db = store.make_session_factory(engine)()
-    library, _ = load_library(ROOT / "personas")
-    ws = make_workshop(db, make_user(db), library, n_groups=groups)
-    people = [join_participant(db, ws, g)[0] for g in ws.groups]
+    ws, people = seeded_workshop(db, groups)
 
     def post_many(n: int) -> list[float]:
         took = []
@@ -89,10 +71,10 @@ def measure(url: str, posts: int, groups: int) -> dict[str, Any]:
     db.close()
     engine.dispose()
     return {
-        "post_without_plan": _ms(free),
-        "post_in_a_round": _ms(in_round),
-        "dot": _ms(dots),
-        "vote_counts": {**_ms(tallies), "contributions": len(visible)},
+        "post_without_plan": latency_ms(free),
+        "post_in_a_round": latency_ms(in_round),
+        "dot": latency_ms(dots),
+        "vote_counts": {**latency_ms(tallies), "contributions": len(visible)},
     }
 
 

@@ -4,24 +4,15 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
 import psutil
+from common import PY, ROOT, free_port, stop_process, wait_for_port
 
-ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
-PY = sys.executable
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _pin(cpu: int | None) -> Callable[[], None] | None:
@@ -67,17 +58,7 @@ class Server:
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(self.command(), env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                                          preexec_fn=_pin(self.cpu))
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.target} server exited:\n{self.log_path.read_text()[-3000:]}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError(f"{self.target} server did not start")
+        wait_for_port(self.port, self.proc, f"{self.target} server", self.log_path)
         if self.target != "ws":
             urllib.request.urlopen(self.base + "/healthz", timeout=10).read()
 
@@ -109,10 +90,4 @@ class Server:
 
     def stop(self) -> None:
         self.stop_profile()
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+        stop_process(self.proc)

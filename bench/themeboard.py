@@ -21,35 +21,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
-
-from helpers import client_id, join_participant, make_user, make_workshop  # noqa: E402
+from common import ROOT, client_id, latency_ms, seeded_workshop
 
 from sessions.contributions import service as participation
 from sessions.core import store
-from sessions.personas.library import load_library
 from sessions.themes import board as themes_board
 from sessions.themes import service as tb
 from sessions.themes import suggestions as themes_suggestions
-
-
-def _ms(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-    return {
-        "n": len(ordered),
-        "p50_ms": round(statistics.median(ordered), 2),
-        "p99_ms": round(ordered[max(0, int(len(ordered) * 0.99) - 1)], 2),
-        "max_ms": round(ordered[-1], 2),
-    }
 
 
 def _timed(fn: Any) -> float:
@@ -62,9 +46,7 @@ def measure(url: str, n: int, themes: int) -> dict[str, Any]:
     engine = store.make_engine(url)
     store.upgrade(engine)
     db = store.make_session_factory(engine)()
-    library, _ = load_library(ROOT / "personas")
-    ws = make_workshop(db, make_user(db), library, n_groups=5)
-    people = [join_participant(db, ws, g)[0] for g in ws.groups]
+    ws, people = seeded_workshop(db, 5)
     texts = [it["text"] for it in json.loads((ROOT / "tests" / "data" / "themes_nb.json").read_text())["items"]]
     ids = []
     for i in range(n):
@@ -91,9 +73,9 @@ def measure(url: str, n: int, themes: int) -> dict[str, Any]:
         "themes": themes,
         "ungrouped_when_suggesting": ungrouped,
         "suggestions": found,
-        "load_board": _ms(load),
-        "assign": _ms(moves),
-        "refresh_suggestions": _ms(refresh),
+        "load_board": latency_ms(load),
+        "assign": latency_ms(moves),
+        "refresh_suggestions": latency_ms(refresh),
     }
 
 

@@ -177,7 +177,7 @@ ensure_apt "report libraries (Pango, librsvg, fonts) present" $APT_RUNTIME_PACKA
 # ------------------------------------------------------- Test services ----
 if [ "$WANT_TEST" -eq 1 ]; then
     # Browser tests: Debian's Chromium and its driver (the fonts come with the runtime packages above).
-    # nginx: the scale-out test runs two processes behind it (tests/test_scaleout.py, deploy/nginx/).
+    # nginx: the scale-out test runs two processes behind it (tests/load/test_scaleout.py, deploy/nginx/).
     APT_TEST_PACKAGES="chromium chromium-driver nginx"
     # shellcheck disable=SC2086
     ensure_apt "chromium $(/usr/bin/chromium --version 2>/dev/null | awk '{print $2}') present" $APT_TEST_PACKAGES

@@ -1,4 +1,6 @@
-"""Shared fixtures: a migrated database per test, the Flask app, clients, CSRF tokens and factories.
+"""Fixtures shared by the test levels (tests/domain, tests/web, tests/browser, tests/load): a migrated
+database per test, the Flask app, clients, Flask-SocketIO test clients (``sio``) and headless Chromium
+(``browser``). Fixtures of one level only live in that level's conftest.py; plain helpers in tests/helpers.py.
 
 Database
 --------
@@ -23,7 +25,7 @@ form would contain. It works before any template exists. ``post_form``/``post_js
 These helpers and the factories (``make_user``, ``make_workshop``, ``join_participant``) live in
 tests/helpers.py so that test modules can import them.
 
-Flask is imported lazily inside the fixtures, so the domain tests (tests/test_domain.py) run without it.
+Flask is imported lazily inside the fixtures, so the domain tests (tests/domain/test_domain.py) run without it.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import login, make_user, make_workshop
+from helpers import ROOT, login, make_user, make_workshop
 from sqlalchemy import inspect, text
 from sqlalchemy.pool import NullPool
 
@@ -43,9 +45,17 @@ import sessions.models  # noqa: F401  every feature's tables (relationships name
 from sessions.core import store
 from sessions.personas.library import load_library
 
-ROOT = Path(__file__).resolve().parent.parent
 PERSONA_DIR = ROOT / "personas"
 PG_URL = os.environ.get("DATABASE_URL") or None
+CHROMIUM = os.environ.get("PV_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SECRET_KEY = "test-secret-key-not-for-production-0123456789"
 
 
@@ -259,3 +269,38 @@ def logged_in(client: Any, facilitator: Any) -> Any:
 def workshop(app_db: Any, facilitator: Any, library: dict[str, Any]) -> Any:
     """An open, library-based workshop with three groups, owned by ``facilitator``."""
     return make_workshop(app_db, facilitator, library, n_groups=3)
+
+
+@pytest.fixture
+def sio(app: Any):  # type: ignore[no-untyped-def]
+    """``sio(flask_client=None, auth=None)`` -> a connected (or refused) Flask-SocketIO test client; every
+    one still connected is disconnected afterwards."""
+    from facilitator.extensions import socketio
+
+    made: list[Any] = []
+
+    def connect(flask_client: Any = None, auth: dict[str, Any] | None = None) -> Any:
+        c = socketio.test_client(app, flask_test_client=flask_client, auth=auth)
+        made.append(c)
+        return c
+
+    yield connect
+    for c in made:
+        if c.is_connected():
+            c.disconnect()
+
+
+# -- a real browser (tests/browser, and the phone of tests/load/test_fault_proxy.py) -------------
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Debian Chromium (``/usr/bin/chromium``, or ``PV_CHROMIUM``) driven by Playwright; Playwright's
+    own browser download is never used."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM} (bash scripts/setup.sh --test installs it; or set PV_CHROMIUM)")
+    with sync_api.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

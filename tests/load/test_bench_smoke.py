@@ -1,0 +1,36 @@
+"""The load benchmark in its smallest size, as a smoke run: it must work end to end, not be fast.
+
+bench/load.py with 50 phones in 5 groups, a wall and two facilitators, 20 posts, against Personaverkstad
+and both references. Asserted: every phone joined, every post was acknowledged and every expected delivery
+arrived (wall, groupmates, facilitators). No timing is asserted; the full run is by hand (docs/performance.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_load_benchmark_smoke_run(tmp_path: Path) -> None:
+    out = tmp_path / "load.json"
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    proc = subprocess.run(
+        [sys.executable, "bench/load.py", "--n", "50", "--rate", "20", "--duration", "1", "--targets", "app,fsio,ws",
+         "--json", str(out)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    rows = json.loads(out.read_text())["rows"]
+    assert [r["target"] for r in rows] == ["app", "fsio", "ws"]
+    for r in rows:
+        assert (r["joined"], r["join_errors"], r["post_errors"], r["errors"]) == (50, 0, 0, []), r
+        assert r["posts"] == 20
+        assert r["wall_received"] == r["wall_expected"] == 20
+        assert r["mates_received"] == r["mates_expected"] == 20 * 9
+        assert r["staff_received"] == r["staff_expected"] == 40
+    assert "| app ÷ fsio |" in out.with_suffix(".md").read_text()
