@@ -61,7 +61,7 @@ MESSAGES: dict[Any, Any] = {
     "too_large": _l("The request is too large."),
     "method_not_allowed": _l("That method is not allowed here."),
     "server_error": _l("Something went wrong on the server. Your data is safe; try again."),
-    # The report (facilitator/report.py, sessions/report.py, sessions/archive.py).
+    # The report (facilitator/report/views.py, sessions/report/, sessions/archive/).
     "share_link_revoked": _l("This link to the report has been revoked by the workshop's facilitator."),
     "share_link_expired": _l("This link to the report has expired: its last day has passed."),
     "export_busy": _l("Other reports are being made right now. Try again in a minute."),
@@ -70,7 +70,7 @@ MESSAGES: dict[Any, Any] = {
     ("validation_failed", "too_many_links"): _l("This workshop has too many share links (at most %(max)s)."),
     ("validation_failed", "bad_archive"): _l("The archive is not valid (%(where)s)."),
     ("validation_failed", "unsupported_archive"): _l("This is not a Personaverkstad workshop archive this version can read."),
-    # Running the room (facilitator/control.py, sessions/rounds.py, moderation.py, voting.py).
+    # Running the room (facilitator/rounds/views.py, sessions/rounds/, sessions/contributions/moderation.py).
     "round_closed": _l("No round is open for posts right now."),
     ("round_closed", "time_up"): _l("Time is up for this round, so the post was not saved. Keep the text for the next round."),
     ("round_closed", "voting"): _l("Texts cannot be changed while the dots are being given."),
@@ -106,10 +106,10 @@ MESSAGES: dict[Any, Any] = {
     ("validation_failed", "required_for_view"): _l("Choose the persona to show."),
     ("validation_failed", "unknown_view"): _l("Unknown wall view."),
     ("validation_failed", "bad_time"): _l("The time must be milliseconds since 1970 or an ISO 8601 time."),
-    # Privacy (facilitator/privacy.py, sessions/privacy.py).
+    # Privacy (facilitator/privacy/views.py, sessions/privacy/service.py).
     ("validation_failed", "bad_deletion_code"): _l("A deletion code has eight letters and digits, like ABCD-1234."),
     ("validation_failed", "unknown_deletion_code"): _l("No participant in this workshop has that deletion code. Check it with the participant."),
-    # Tags and roles (facilitator/tagging.py, sessions/tags.py, sessions/roles.py).
+    # Tags and roles (facilitator/tags/views.py, sessions/tags/, sessions/contributions/roles.py).
     "unknown_tag": _l("That tag is not in this workshop’s list of tags."),
     "tag_in_use": _l("The tag is on %(uses)s contributions. Confirm to remove it from them too."),
     ("not_your_contribution", "tag"): _l("You can only tag your own contributions."),
@@ -118,13 +118,13 @@ MESSAGES: dict[Any, Any] = {
     ("validation_failed", "too_many_tags"): _l("Too many tags (at most %(max)s)."),
     ("validation_failed", "not_a_list_of_tags"): _l("Expected a list of tag ids."),
     ("validation_failed", "unknown_role"): _l("Choose one of the roles in the list, or “Prefer not to say”."),
-    # The follow-up register (facilitator/followup.py, sessions/followup.py).
+    # The follow-up register (facilitator/followup/views.py, sessions/followup/).
     "already_in_followup": _l("This proposal is already in the follow-up."),
     "not_a_proposal": _l("Only solution proposals can be added to the follow-up."),
     ("validation_failed", "bad_deadline"): _l("Write the deadline as a date, e.g. 2026-09-01 or 1.9.2026."),
     ("validation_failed", "unknown_status"): _l("Choose one of the statuses in the list."),
     ("validation_failed", "too_many_followups"): _l("The follow-up register is full (at most %(max)s items)."),
-    # The theme board (facilitator/themeboard.py, sessions/themeboard.py).
+    # The theme board (facilitator/themes/views.py, sessions/themes/).
     "suggestion_gone": _l("This suggestion has been dealt with already, or newer suggestions have replaced it."),
     ("suggestion_gone", "accepted"): _l("This suggestion has already been accepted."),
     ("suggestion_gone", "rejected"): _l("This suggestion has already been rejected."),

@@ -1,5 +1,5 @@
 """The follow-up register on the web: the register page, the follow-up report with its downloads, and the
-JSON API for the register (domain: ``sessions/followup.py``; formats: ``facilitator/exports/followups.py``).
+JSON API for the register (domain: ``sessions/followup/``; formats: ``facilitator/exports/followups.py``).
 
 Facilitators of the workshop reach everything under ``/workshops/<id>/followups``: plain forms with the
 CSRF token (add a proposal, add an item of one's own, edit, delete). A bad field re-renders the page with

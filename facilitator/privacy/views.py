@@ -11,7 +11,7 @@ Participants (phones):
   ``/w/<id>/personvern``                   their deletion code, what is stored about them, retention
   ``/w/<id>/forget``                       POST with ``confirm=1``: delete me and everything I wrote
 
-The domain work is in ``sessions/privacy.py``; here: authorization, the pages, the broadcasts after the
+The domain work is in ``sessions/privacy/service.py``; here: authorization, the pages, the broadcasts after the
 commit (tombstones to phones, walls and dashboards; ``workshop`` with status ``deleted``), and the sweep
 that ``python -m facilitator serve`` runs in the background (:func:`start_sweeper`).
 """

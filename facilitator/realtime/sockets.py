@@ -96,7 +96,7 @@ def same_origin_check(public_url: str | None, trust_proxy: bool) -> Callable[[st
     client could name its own origin as ours; here those headers count only behind a trusted proxy.
     engine.io refuses a request whose ``Origin`` fails with 400 (the handshake, every later poll, and
     the WebSocket upgrade); a request without ``Origin`` does not come from a browser page and goes on
-    to the credential check (tests/test_socket_origin.py).
+    to the credential check (tests/web/test_socket_origin.py).
     """
     public = None
     if public_url:

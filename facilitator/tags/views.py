@@ -8,8 +8,8 @@
   (answered with the contribution), and broadcast the ``contribution`` event, which carries ``tags``.
 - ``/api/v1/workshops/<id>/tags...`` and ``.../contributions/<cid>/tags``: the same for API clients.
 
-One write path as elsewhere: the domain function (sessions/tags.py) validates and commits, then
-``publish`` emits (realtime/publish.py). Roles are only ever shown in aggregates (sessions/roles.py).
+One write path as elsewhere: the domain function (sessions/tags/) validates and commits, then
+``publish`` emits (realtime/publish.py). Roles are only ever shown in aggregates (sessions/contributions/roles.py).
 """
 
 from __future__ import annotations

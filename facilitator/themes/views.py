@@ -1,7 +1,7 @@
 """The theme board («Temaer»): the facilitator's page, its controls, and the board's JSON API.
 
 Every change is an HTTP POST by a facilitator *of that workshop* (anyone else gets 404, as for every
-facilitator page) → one function in ``sessions.themeboard`` → commit → one ``themes`` event to the
+facilitator page) → one function in ``sessions.themes.board`` → commit → one ``themes`` event to the
 workshop's staff room (``publish``, realtime/publish.py), so a second facilitator's board and the dashboard
 follow without a reload. A plain form is answered with a redirect back to the board and a message (the
 page works without JavaScript); ``fetch`` with ``Accept: application/json`` gets

@@ -19,7 +19,7 @@ from sessions.followup.models import MAX_FOLLOWUPS, FollowUp
 from sessions.followup.service import followups, parse_changes
 from sessions.workshops.models import Workshop, WorkshopPersona
 
-# -- the workshop archive (sessions/archive.py) -----------------------------------------------------
+# -- the workshop archive (sessions/archive/) -----------------------------------------------------
 
 
 def _time(value: dt.datetime) -> str:

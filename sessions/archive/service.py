@@ -130,11 +130,11 @@ def export_archive(db: Session, workshop_id: int, *, now: dt.datetime | None = N
             }
             for c in items
         ],
-        # The follow-up register (sessions/followup.py): items name their proposal by its index above.
+        # The follow-up register (sessions/followup/): items name their proposal by its index above.
         "followups": archive_followup.export_for_archive(db, ws.id, [c.id for c in items], keys),
-        # The theme board (sessions/themeboard.py): the themes in board order; each contribution names its own.
+        # The theme board (sessions/themes/): the themes in board order; each contribution names its own.
         "themes": archive_themes.export_for_archive(db, ws.id),
-        # The tag vocabulary (sessions/tags.py) in order; each contribution names its tags ({"category", "label"}).
+        # The tag vocabulary (sessions/tags/) in order; each contribution names its tags ({"category", "label"}).
         "tag_vocabulary": archive_tags.export_for_archive(db, ws.id),
     }
 

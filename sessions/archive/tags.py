@@ -16,7 +16,7 @@ from sessions.tags.models import MAX_TAGS, ContributionTag, Tag, default_tags
 from sessions.tags.service import _clean_label, _parse_category, vocabulary
 from sessions.workshops.models import Workshop
 
-# -- the workshop archive (sessions/archive.py) ------------------------------------------------------------
+# -- the workshop archive (sessions/archive/) ------------------------------------------------------------
 
 
 def export_for_archive(db: Session, workshop_id: int) -> list[dict[str, str]]:

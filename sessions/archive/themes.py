@@ -17,7 +17,7 @@ from sessions.core.errors import ValidationFailed
 from sessions.themes.models import MAX_THEMES, Theme, ThemeMember, ThemeOrigin
 from sessions.themes.service import _theme_name, _themes
 
-# -- the workshop archive (sessions/archive.py) ------------------------------------------------------
+# -- the workshop archive (sessions/archive/) ------------------------------------------------------
 
 
 def export_for_archive(db: Session, workshop_id: int) -> list[dict[str, str]]:

@@ -37,7 +37,7 @@ class Participant(Base):
     workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="SET NULL"), default=None)
     display_name: Mapped[str | None] = mapped_column(String(60), default=None)
-    # Self-declared at join (sessions/roles.py): a key of roles.ROLES, or None. Only ever used in aggregates of at
+    # Self-declared at join (sessions/contributions/roles.py): a key of roles.ROLES, or None. Only ever used in aggregates of at
     # least three participants; never shown next to a contribution.
     role: Mapped[str | None] = mapped_column(String(16), default=None)
     # sha256 of the bearer token handed out at join; the token itself is never stored.
@@ -72,7 +72,7 @@ class Contribution(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime, default=None)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Running the room (migration 0003, sessions/moderation.py and sessions/rounds.py): a hidden contribution
+    # Running the room (migration 0003, sessions/contributions/moderation.py and sessions/rounds/): a hidden contribution
     # stays in the archive; a merged duplicate points at the contribution that carries it now; the
     # participant's text from before a facilitator's first edit is kept; a post typed before its round's
     # deadline that arrived within the grace period is ``late``.
@@ -88,7 +88,7 @@ class Contribution(Base):
     persona: Mapped[WorkshopPersona | None] = relationship()
     # The duplicates merged into this one (their texts and votes are kept).
     merged: Mapped[list[Contribution]] = relationship(foreign_keys=[merged_into_id], order_by="Contribution.id")
-    # Its tags (sessions/tags.py, migration 0005), loaded with every list of contributions in one more query.
+    # Its tags (sessions/tags/, migration 0005), loaded with every list of contributions in one more query.
     tag_links: Mapped[list[ContributionTag]] = relationship(lazy="selectin", cascade="all, delete-orphan", passive_deletes=True)
 
     @property

@@ -36,6 +36,7 @@ from sessions.core.store import write_transaction
 from sessions.core.validation import MAX_TEXT, clean_text, is_id
 from sessions.rounds.models import LiveState, WallView
 from sessions.rounds.service import live_state, lock_workshop, stored_live_state
+from sessions.rounds.voting import wall_shows_tallies
 from sessions.workshops.models import Workshop, WorkshopPersona
 from sessions.workshops.service import next_seq
 
@@ -197,7 +198,7 @@ def wall_payload(state: LiveState, votes: dict[int, int] | None) -> dict[str, An
         "view": state.wall_view.value,
         "persona_id": state.wall_persona_id,
         "spotlight_id": state.spotlight_id,
-        "votes": _keys_as_text(votes) if state.wall_view == WallView.ranking and votes is not None else None,
+        "votes": _keys_as_text(votes) if wall_shows_tallies(state) and votes is not None else None,
     }
 
 

@@ -36,7 +36,7 @@ from sessions.tags.models import MEASURE
 from sessions.tags.service import vocabulary
 from sessions.workshops.models import WorkshopPersona
 
-# Role keys in display order. Stored on the participant; the UI names them (facilitator/tagging.py).
+# Role keys in display order. Stored on the participant; the UI names them (facilitator/tags/views.py).
 ROLES: tuple[str, ...] = ("leder", "mellomleder", "ansatt", "tillitsvalgt", "hr", "ekstern")
 OTHER = "other"  # the remainder group: no role given, or a role group too small to show on its own
 MIN_GROUP = 3

@@ -1,7 +1,7 @@
 """Participation: joining with the code, choosing a group, and posting, editing and deleting contributions.
 
 Each write function validates, checks the workshop's state (raising a named ``DomainError``) and commits
-through :func:`sessions.store.write_transaction`. The web layer broadcasts only afterwards. Every change to a
+through :func:`sessions.core.store.write_transaction`. The web layer broadcasts only afterwards. Every change to a
 contribution takes the workshop's next sequence number, so clients can catch up from the last one they saw.
 """
 
@@ -46,7 +46,7 @@ def join(
     db: Session, code: object, display_name: object = None, group_id: object = None, role: object = None
 ) -> tuple[Participant, str]:
     """Join an open workshop by its code (optionally straight into a group, optionally with a self-declared
-    role, see sessions/roles.py).
+    role, see sessions/contributions/roles.py).
 
     Returns the participant and their bearer token; nothing is stored when any part is invalid.
     """

@@ -90,7 +90,7 @@ class ShareLinkExpired(DomainError):
     status = 410
 
 
-# -- running the room (sessions/rounds.py, sessions/moderation.py, sessions/voting.py) ------------------
+# -- running the room (sessions/rounds/, sessions/contributions/moderation.py, sessions/rounds/voting.py) ------------------
 
 
 class RoundClosed(DomainError):
@@ -149,7 +149,7 @@ class CannotMerge(DomainError):
     status = 409
 
 
-# -- the follow-up register (sessions/followup.py) ---------------------------------------------------
+# -- the follow-up register (sessions/followup/) ---------------------------------------------------
 
 
 class AlreadyFollowedUp(DomainError):
@@ -159,7 +159,7 @@ class AlreadyFollowedUp(DomainError):
     status = 409
 
 
-# -- the theme board (sessions/themeboard.py) --------------------------------------------------------
+# -- the theme board (sessions/themes/) --------------------------------------------------------
 
 
 class SuggestionGone(DomainError):

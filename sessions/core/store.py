@@ -76,7 +76,7 @@ def _configure_sqlite(engine: Engine, synchronous: str) -> None:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=10000")
         # Deleted and overwritten content is zeroed in the file, so deleted texts do not linger in free
-        # space (sessions/privacy.py; docs/privacy.md).
+        # space (sessions/privacy/service.py; docs/privacy.md).
         cur.execute("PRAGMA secure_delete=ON")
         cur.close()
 

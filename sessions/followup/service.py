@@ -9,7 +9,7 @@ meeting the follow-up report lists the items under the three headings organisers
 
 Rules
 -----
-- Only a proposal that :func:`sessions.participation.contributions` calls visible can be added (a need is
+- Only a proposal that :func:`sessions.contributions.visible.contributions` calls visible can be added (a need is
   refused with ``not_a_proposal``, a hidden one with ``contribution_hidden``, a
   deleted or merged-away one with ``not_found``), and each proposal at most once
   (``already_in_followup``; a unique constraint settles a double click).
@@ -24,7 +24,7 @@ Rules
 
 :func:`followups_for_report` returns the register as plain dataclasses (:class:`FollowUpRegister`) for
 the follow-up report and for the main report. The archive helpers at the end keep the register in the
-workshop archive (``sessions/archive.py``). Nothing here imports Flask.
+workshop archive (``sessions/archive/``). Nothing here imports Flask.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Alembic environment: runs on the connection handed over by sessions.store.upgrade, or on the URL."""
+"""Alembic environment: runs on the connection handed over by sessions.core.store.upgrade, or on the URL."""
 
 from alembic import context
 from sqlalchemy import create_engine

@@ -1,6 +1,6 @@
 """Privacy: deleting a participant's contributions, deleting a whole workshop, and retention.
 
-Nothing here imports Flask; the web layer (``facilitator/privacy.py``) broadcasts after the commits and the
+Nothing here imports Flask; the web layer (``facilitator/privacy/views.py``) broadcasts after the commits and the
 CLI (``flask --app facilitator privacy ...``) calls the same functions. docs/privacy.md describes the whole.
 
 **A participant's deletion code** (*slettekode*). Moderation never shows who wrote what, so a participant
@@ -26,7 +26,7 @@ their text that foreign keys do not reveal are handled in :func:`_scrub_copies` 
 **Deleting a workshop** (:func:`delete_workshop`) deletes every row that belongs to it: every table with a
 foreign-key path to the workshop (through references that would cascade), children first, found generically
 as above. Nothing of it stays in the database; on SQLite ``secure_delete`` zeroes the freed space and
-:func:`sessions.store.purge_deleted` clears old copies from the WAL.
+:func:`sessions.core.store.purge_deleted` clears old copies from the WAL.
 
 **Retention**: a closed workshop is deleted automatically ``retention_days`` after it closed (the
 workshop's own setting, else the installation's default, 90 days). :func:`sweep` deletes what is due; it
@@ -228,7 +228,7 @@ def forget_participant(db: Session, workshop_id: int, participant_id: int) -> Er
 def _scrub_copies(db: Session, ids: Iterable[int]) -> dict[str, int]:
     """Copies of their texts kept elsewhere (not found through foreign keys alone).
 
-    Follow-up items (``sessions/followup.py``) keep a copy of the proposal they were made from
+    Follow-up items (``sessions/followup/``) keep a copy of the proposal they were made from
     (``source_text``) and start with its text. An item the organisers reworded stays -- it is their measure --
     without the copy and without the link; an item whose text is still the proposal's is deleted.
     """
@@ -383,7 +383,7 @@ def sweep(db: Session, now: dt.datetime, default_days: int = DEFAULT_RETENTION_D
     """Delete every workshop whose retention has run out at ``now``; returns what was deleted.
 
     Idempotent: a workshop another process deleted meanwhile, or that was reopened, is skipped.
-    ``engine``: purge the SQLite WAL afterwards, on every pass (see :func:`sessions.store.purge_deleted`).
+    ``engine``: purge the SQLite WAL afterwards, on every pass (see :func:`sessions.core.store.purge_deleted`).
     """
     out = []
     for ws_id in due_workshops(db, now, default_days):

@@ -194,7 +194,7 @@ def build_report(db: Session, workshop_id: int, *, now: dt.datetime | None = Non
 
 def _theme_board(db: Session, workshop_id: int) -> tuple[list[tuple[int, str, str]], list[tuple[int, int]]]:
     """The themes in board order ``(id, name, origin)`` and their members ``(theme id, contribution id)`` in
-    the order they were put in (as :func:`sessions.themeboard.load_board` orders them)."""
+    the order they were put in (as :func:`sessions.themes.board.load_board` orders them)."""
     Theme, ThemeMember = themes_models.Theme, themes_models.ThemeMember
     rows = [
         (tid, name, origin.value if hasattr(origin, "value") else str(origin))
@@ -317,7 +317,7 @@ class _TagCounter:
 
 
 def _roles_of(db: Session, workshop_id: int) -> dict[int, str] | None:
-    """Participant id -> role group key (a key of :data:`sessions.roles.ROLES`, or ``roles.OTHER``); None when
+    """Participant id -> role group key (a key of :data:`sessions.contributions.roles.ROLES`, or ``roles.OTHER``); None when
     no participant gave a role (then the report has no role section and nothing is counted)."""
     role_of: dict[int, str] = {}
     declared = False
@@ -329,8 +329,8 @@ def _roles_of(db: Session, workshop_id: int) -> dict[int, str] | None:
 
 
 class _RoleCounter:
-    """Tallies per role group in the report's pass, then :func:`sessions.roles.choose_groups` decides what
-    may be shown -- the same counting and the same k-anonymity rule as :func:`sessions.roles.role_differences`."""
+    """Tallies per role group in the report's pass, then :func:`sessions.contributions.roles.choose_groups` decides what
+    may be shown -- the same counting and the same k-anonymity rule as :func:`sessions.contributions.roles.role_differences`."""
 
     def __init__(self, counter: _TagCounter, workshop_personas: Sequence[WorkshopPersona]) -> None:
         self.measures = counter.columns.get(tags_models.MEASURE, [])

@@ -5,13 +5,13 @@ facilitators wrote (organisers, summary, method note, who to invite next time; M
 sanitized by the formats), each persona with its card, background and the groups' needs and proposals,
 cross-cutting themes (the theme board's, with the personas each spans), the tags by persona (kinds of
 measure, levels, need types), where self-declared role groups differ (k-anonymous, from
-:mod:`sessions.roles`), the follow-up register (:mod:`sessions.followup`), and participation figures with a
-timeline. The visible contributions come from :func:`sessions.participation.contributions` -- the one place
+:mod:`sessions.contributions.roles`), the follow-up register (:mod:`sessions.followup`), and participation figures with a
+timeline. The visible contributions come from :func:`sessions.contributions.visible.contributions` -- the one place
 that decides what is visible -- so hidden (moderated) contributions never reach a report, nor any count.
 
 The contributions are read once: the themes, the tag tables and the role groups are counted in the same
-pass (``tests/test_report_sections.py`` checks that they equal what :func:`sessions.tags.measure_kinds_by_persona`,
-:func:`sessions.themeboard.themes_for_report` and :func:`sessions.roles.role_differences` return, each of
+pass (``tests/web/test_report_sections.py`` checks that they equal what :func:`sessions.tags.report.measure_kinds_by_persona`,
+:func:`sessions.themes.report.themes_for_report` and :func:`sessions.contributions.roles.role_differences` return, each of
 which reads the contributions again).
 
 Also here: the report texts (one write function) and the share links organisers get (unguessable tokens,

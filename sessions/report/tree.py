@@ -157,7 +157,7 @@ class Report:
     texts_revision: int = 0
     # Tags by persona, one table per category that some visible contribution carries (vocabulary order).
     tag_tables: tuple[TagTable, ...] = ()
-    # Role groups (k-anonymous, sessions/roles.py); None when no participant gave a role.
+    # Role groups (k-anonymous, sessions/contributions/roles.py); None when no participant gave a role.
     role_groups: roles.RoleDifferences | None = None
     # The follow-up register; None when it has no items.
     followups: followup_register.FollowUpRegister | None = None

@@ -20,7 +20,7 @@ start records which group had which persona (``RoundAssignment``); contributions
 were posted for.
 
 Every write function validates, raises a named ``DomainError`` and commits through
-:func:`sessions.store.write_transaction`. Functions take ``now`` so tests can move the clock.
+:func:`sessions.core.store.write_transaction`. Functions take ``now`` so tests can move the clock.
 """
 
 from __future__ import annotations

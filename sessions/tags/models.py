@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 from sessions.core.base import Base
 
-# Category keys in display order. The UI names them (facilitator/tagging.py); the keys are stable (API, DB).
+# Category keys in display order. The UI names them (facilitator/tags/views.py); the keys are stable (API, DB).
 CATEGORIES: tuple[str, ...] = ("measure", "level", "need")
 MEASURE = "measure"
 MAX_LABEL = 40

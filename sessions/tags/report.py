@@ -38,7 +38,7 @@ class MeasureRow:
 class MeasureTable:
     """Kinds of measure by persona: a table with one column per measure tag and one row per persona.
 
-    Counts only the contributions that :func:`sessions.participation.contributions` calls visible (no
+    Counts only the contributions that :func:`sessions.contributions.visible.contributions` calls visible (no
     deleted, hidden or merged-away ones). Columns are the workshop's measure tags in vocabulary order.
     """
 

@@ -16,7 +16,7 @@ change takes the workshop's next sequence number, like an edit, so catch-up carr
 re-sends every contribution that carries it. Tags never say who set them.
 
 **For the report.** :func:`measure_kinds_by_persona` (the measure tags by persona, over the visible
-contributions of :func:`sessions.participation.contributions`) and :func:`tags_by_contribution`.
+contributions of :func:`sessions.contributions.visible.contributions`) and :func:`tags_by_contribution`.
 Nothing here imports Flask.
 """
 

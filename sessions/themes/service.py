@@ -19,7 +19,7 @@ Entities (migration 0006):
   the latest suggestion ``batch``. Every board write locks this row (PostgreSQL; SQLite has one writer),
   so two facilitators' changes are serialized.
 
-Visibility comes from :func:`sessions.participation.contributions`, the one place that decides it: only
+Visibility comes from :func:`sessions.contributions.visible.contributions`, the one place that decides it: only
 visible contributions are shown, grouped, suggested or reported. A member that a facilitator hides or
 merges away stays a member (and is back in its theme when it is shown again) but appears nowhere.
 

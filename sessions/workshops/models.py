@@ -55,7 +55,7 @@ class Workshop(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     opened_at: Mapped[dt.datetime | None] = mapped_column(DateTime, default=None)
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, default=None)
-    # Days after closing until the workshop is deleted automatically (sessions/privacy.py, migration 0008);
+    # Days after closing until the workshop is deleted automatically (sessions/privacy/service.py, migration 0008);
     # None: the installation's default (PV_RETENTION_DAYS).
     retention_days: Mapped[int | None] = mapped_column(Integer, default=None)
 

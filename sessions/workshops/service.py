@@ -1,8 +1,8 @@
 """Preparing and running a workshop: access, details, personas, groups, opening and closing.
 
 Each write function validates, checks the workshop's state (raising a named ``DomainError``) and commits
-through :func:`sessions.store.write_transaction`. Joining and contributions live in
-``sessions.participation``; shared input rules in ``sessions.validation``.
+through :func:`sessions.core.store.write_transaction`. Joining and contributions live in
+``sessions.contributions.service``; shared input rules in ``sessions.core.validation``.
 """
 
 from __future__ import annotations

@@ -58,7 +58,7 @@ def test_add_a_proposal_by_keyboard_and_see_it_in_the_report(server: Server, pag
     # Keyboard only: focus the proposal's button and press Enter.
     proposal.locator("button[type=submit]").focus()
     fac.keyboard.press("Enter")
-    expect(fac).to_have_url(re.compile(rf"/followups\?open=\d+#f\d+$"))
+    expect(fac).to_have_url(re.compile(r"/followups\?open=\d+#f\d+$"))
     item = fac.locator(".followup-item")
     expect(item).to_have_count(1)
     item_id = item.get_attribute("data-id")

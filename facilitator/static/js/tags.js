@@ -1,4 +1,4 @@
-/* Tags on the cards of the phone, the wall and the dashboard (sessions/tags.py).
+/* Tags on the cards of the phone, the wall and the dashboard (sessions/tags/).
  *
  * Every `contribution` payload carries `tags` ([{id, label, category}]); after live.js has applied one
  * (the `pv:applied` event) the card's chips are redrawn from it. Where tagging is allowed -- the
