@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run the whole pytest suite twice: on SQLite, then on PostgreSQL.
+# Run the whole pytest suite twice: on SQLite and on PostgreSQL (side by side; PV_TEST_SERIAL=1: one after the other).
 # Extra arguments go to pytest, e.g. `bash scripts/test.sh -x -k socket`.
 set -euo pipefail
 
@@ -27,13 +27,36 @@ run_pytest() {
     return "$rc"
 }
 
-sqlite_rc=0
-header "pytest on SQLite (no DATABASE_URL)"
-(unset DATABASE_URL; run_pytest "$@") || sqlite_rc=$?
+# The two runs share nothing (each test makes its own SQLite files, PostgreSQL schema or database, Redis and
+# ports), and most of the suite waits on browsers, servers and timers rather than computing, so by default
+# they run side by side, each line prefixed with its database. PV_TEST_SERIAL=1 runs them one after the
+# other with plain output.
+mkdir -p test-artifacts
+run_on() {  # run_on NAME DATABASE_URL ARGS...: pytest on one database, its cache apart from the other run's
+    local name="$1" url="$2"
+    shift 2
+    if [ -n "$url" ]; then export DATABASE_URL="$url"; else unset DATABASE_URL; fi
+    run_pytest -o cache_dir=".pytest_cache/$name" --basetemp="${TMPDIR:-/tmp}/pv-pytest-$name" "$@"
+}
 
+sqlite_rc=0
 pg_rc=0
-header "pytest on PostgreSQL (DATABASE_URL=$PG_URL)"
-DATABASE_URL="$PG_URL" run_pytest "$@" || pg_rc=$?
+if [ "${PV_TEST_SERIAL:-0}" = "1" ]; then
+    header "pytest on SQLite (no DATABASE_URL)"
+    (run_on sqlite "" "$@") || sqlite_rc=$?
+    header "pytest on PostgreSQL (DATABASE_URL=$PG_URL)"
+    (run_on postgresql "$PG_URL" "$@") || pg_rc=$?
+else
+    header "pytest on SQLite [sqlite] and on PostgreSQL [postgresql] (DATABASE_URL=$PG_URL), side by side"
+    started=$SECONDS
+    ( set +e; (run_on sqlite "" "$@") 2>&1 | sed -u 's/^/[sqlite] /'; exit "${PIPESTATUS[0]}" ) &
+    sqlite_pid=$!
+    ( set +e; (run_on postgresql "$PG_URL" "$@") 2>&1 | sed -u 's/^/[postgresql] /'; exit "${PIPESTATUS[0]}" ) &
+    pg_pid=$!
+    wait "$sqlite_pid" || sqlite_rc=$?
+    wait "$pg_pid" || pg_rc=$?
+    echo "both runs took $((SECONDS - started)) s"
+fi
 
 header "summary"
 echo "SQLite run:     $([ "$sqlite_rc" -eq 0 ] && echo OK || echo "FAILED (exit $sqlite_rc)")"

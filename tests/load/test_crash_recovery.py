@@ -45,14 +45,13 @@ from typing import Any
 
 import pytest
 import requests
-from helpers import ROOT, SOCKET_WAIT, LiveClient, ServerProcess, wait_until
+from helpers import ARTIFACTS, SOCKET_WAIT, LiveClient, ServerProcess, wait_until
 from sqlalchemy import text
 
 from sessions.accounts import service as accounts
 from sessions.contributions import service as participation
 from sessions.core import store
 
-ARTIFACTS = ROOT / "test-artifacts"
 PHONES = int(os.environ.get("PV_CRASH_PHONES", "40"))
 TABLES = ["ine", "nils", "silje", "torunn"]
 PERIOD = 2.1  # seconds between one phone's writes: 40 phones ≈ 19 writes/s, under the 30 posts/min limit
