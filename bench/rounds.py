@@ -114,7 +114,7 @@ def main() -> None:
     args.json.parent.mkdir(parents=True, exist_ok=True)
     doc = {"measured_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "posts": args.posts, "groups": args.groups, "results": results}
     args.json.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {args.json.relative_to(ROOT)}")
+    print(f"wrote {args.json}")
 
 
 if __name__ == "__main__":

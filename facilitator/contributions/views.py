@@ -93,7 +93,7 @@ def new_client_id() -> str:
 
 @bp.route("/join", methods=["GET"])
 def join_form():  # type: ignore[no-untyped-def]
-    return render_template("participant/join.html", code=request.args.get("code", ""), error=None)
+    return render_template("contributions/join.html", code=request.args.get("code", ""), error=None)
 
 
 @bp.route("/j/<code>")
@@ -111,7 +111,7 @@ def join_code(code: str):  # type: ignore[no-untyped-def]
     existing = participant_for(ws.id)
     if existing is not None:
         return redirect(url_for("participant.workshop", workshop_id=ws.id))
-    return render_template("participant/join_confirm.html", ws=ws)
+    return render_template("contributions/join_confirm.html", ws=ws)
 
 
 @bp.route("/join", methods=["POST"])
@@ -141,7 +141,7 @@ def join():  # type: ignore[no-untyped-def]
 
 
 def _join_error(message: str, code: str, status: int):  # type: ignore[no-untyped-def]
-    return render_template("participant/join.html", code=code, error=message), status
+    return render_template("contributions/join.html", code=code, error=message), status
 
 
 @bp.route("/w/sw.js")
@@ -160,7 +160,7 @@ def workshop(workshop_id: int):  # type: ignore[no-untyped-def]
     if p is None:
         return redirect(url_for("participant.join_form"))
     ws = svc.load_for_dashboard(db, workshop_id)
-    return render_template("participant/pick_group.html", ws=ws, participant=p)
+    return render_template("contributions/pick_group.html", ws=ws, participant=p)
 
 
 @bp.route("/w/<int:workshop_id>/group", methods=["POST"])
@@ -197,7 +197,7 @@ def group(workshop_id: int, group_id: int):  # type: ignore[no-untyped-def]
             flash(describe(err)["message"], "error")
     items = participation.contributions(db, ws.id, group_id=grp.id)
     return render_template(
-        "participant/group.html",
+        "contributions/group.html",
         ws=ws,
         group=grp,
         persona=grp.persona,
@@ -266,7 +266,7 @@ def edit_contribution(workshop_id: int, contribution_id: int):  # type: ignore[n
         c = next((c for c in participation.contributions(db, workshop_id) if c.id == contribution_id and c.participant_id == p.id), None)
         if c is None:
             raise NotFound("no such contribution")
-        return render_template("participant/edit.html", ws=svc.get_workshop(db, workshop_id), c=c)
+        return render_template("contributions/edit.html", ws=svc.get_workshop(db, workshop_id), c=c)
     data = web.request_data()
     return _write(
         lambda: edit(p, contribution_id, data),

@@ -94,7 +94,7 @@ def plan(workshop_id: int):  # type: ignore[no-untyped-def]
     ws = svc.load_for_dashboard(db, web.facilitated(workshop_id).id)
     started, table = rounds.history(db, ws.id)
     return render_template(
-        "control/plan.html",
+        "rounds/plan.html",
         ws=ws,
         plan=rounds.plan(db, ws.id),
         rotation=moderation.current_wall(db, ws.id).rotation,

@@ -183,7 +183,7 @@ def vocabulary(workshop_id: int):  # type: ignore[no-untyped-def]
     ws = svc.load_for_dashboard(db, web.facilitated(workshop_id).id)
     vocab = tags.vocabulary(db, ws.id)
     return render_template(
-        "tagging/vocabulary.html",
+        "tags/vocabulary.html",
         ws=ws,
         categories=tags.grouped(vocab),
         uses=tags.tag_uses(db, ws.id),
@@ -243,7 +243,7 @@ def remove(workshop_id: int, tag_id: int):  # type: ignore[no-untyped-def]
         if not isinstance(err, core_errors.TagInUse):
             return None
         return render_template(
-            "tagging/confirm_remove.html", ws=ws, tag_id=tag_id, label=err.params.get("label", ""), uses=err.params.get("uses", 0)
+            "tags/confirm_remove.html", ws=ws, tag_id=tag_id, label=err.params.get("label", ""), uses=err.params.get("uses", 0)
         )
 
     return web.run(

@@ -101,7 +101,7 @@ def page(workshop_id: int):  # type: ignore[no-untyped-def]
     the_board = themes_board.load_board(db, ws.id)
     items = {c.id: c for c in participation.contributions(db, ws.id)}
     return render_template(
-        "control/themes.html",
+        "themes/themes.html",
         ws=ws,
         board=the_board,
         items=items,
@@ -318,5 +318,5 @@ def init_app(app: Flask) -> None:
 
     @app.template_global()
     def theme_board_for(workshop_id: int) -> themes_board.Board:
-        """The board for the dashboard's themes panel (templates/control/_themes_panel.html)."""
+        """The board for the dashboard's themes panel (templates/themes/_themes_panel.html)."""
         return themes_board.load_board(get_db(), workshop_id)

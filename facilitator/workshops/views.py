@@ -77,7 +77,7 @@ def _attempt(
 @facilitator_required
 def workshops():  # type: ignore[no-untyped-def]
     items = svc.workshops_for_user(get_db(), facilitator_user())
-    return render_template("admin/workshops.html", workshops=items)
+    return render_template("workshops/workshops.html", workshops=items)
 
 
 @bp.route("/workshops/new", methods=["GET", "POST"])
@@ -112,7 +112,7 @@ def new_workshop():  # type: ignore[no-untyped-def]
 
 def _new_workshop_page(lib: Any, form: Any, error: str | None) -> Any:
     status = 422 if error else 200
-    return render_template("admin/new_workshop.html", library=lib, form=form, error=error, status=status), status
+    return render_template("workshops/new_workshop.html", library=lib, form=form, error=error, status=status), status
 
 
 @bp.route("/workshops/<int:workshop_id>")
@@ -123,7 +123,7 @@ def manage(workshop_id: int):  # type: ignore[no-untyped-def]
     used = {p.key for p in ws.personas}
     available = [spec for key, spec in library().items() if key not in used]
     return render_template(
-        "admin/manage.html",
+        "workshops/manage.html",
         ws=ws,
         available=available,
         join_url=join_url(ws),
@@ -197,7 +197,7 @@ def new_persona(workshop_id: int):  # type: ignore[no-untyped-def]
 
 def _new_persona_page(ws: Any, form: Any, errors: dict[str, str]) -> Any:
     status = 422 if errors else 200
-    return render_template("admin/new_persona.html", ws=ws, form=form, errors=errors), status
+    return render_template("workshops/new_persona.html", ws=ws, form=form, errors=errors), status
 
 
 PERSONA_RULES = {
@@ -294,7 +294,7 @@ def live(workshop_id: int):  # type: ignore[no-untyped-def]
     ws = svc.load_for_dashboard(get_db(), _ws(workshop_id).id)
     items = participation.contributions(get_db(), ws.id, include_hidden=True)
     return render_template(
-        "admin/live.html",
+        "workshops/live.html",
         ws=ws,
         contributions=items,
         seq=ws.last_seq,
