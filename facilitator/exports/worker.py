@@ -7,7 +7,7 @@ A request is one JSON object: ``{"database_url", "workshop_id", "format", "local
 ``"report": "followups"`` for the follow-up report (facilitator/exports/followups.py). The worker reads the
 workshop itself (so the web process does no work for it) and renders. With ``--serve`` it answers each
 request line with ``status (1 byte: 0 ok, 1 error) + length (8 bytes, big-endian) + body`` and goes on
-until its input ends; a worker that has grown past ``MAX_RSS_KB`` exits after answering, and the web app
+until its input ends; a worker whose resident set has grown past ``MAX_RSS_KB`` exits after answering, and the web app
 starts a fresh one for the next export. Without ``--serve`` it handles one request and writes the file's
 bytes (exit 0) or an error line on stderr (exit 2). It lowers its own priority first (nice 19): live
 traffic in the web process comes before an export.
@@ -56,6 +56,25 @@ def handle(req: dict[str, Any]) -> bytes:
     return render(fmt, read(req, build_report), labels(translations(locale), locale))
 
 
+def resident_kb() -> int:
+    """This process's resident set now, in KiB.
+
+    Not ``ru_maxrss``: Linux carries the peak of the process that forked us across ``exec``, so a worker
+    started by a server of 500 MB would count as grown from its first answer and be restarted after every
+    export, forking that big server each time (what the pool exists to avoid).
+    """
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            return int(f.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
+    except (OSError, ValueError, IndexError):  # pragma: no cover - not Linux
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def grown() -> bool:
+    """Whether this worker should make way for a fresh one after its answer."""
+    return resident_kb() > MAX_RSS_KB
+
+
 def serve() -> int:
     inp, out = sys.stdin.buffer, sys.stdout.buffer
     # Anything a library prints must not corrupt the answers: stdout is for answers only.
@@ -69,7 +88,7 @@ def serve() -> int:
             body, status = f"{type(err).__name__}: {err}".encode("utf-8", "replace"), 1
         out.write(bytes([status]) + len(body).to_bytes(8, "big") + body)
         out.flush()
-        if resource.getrusage(resource.RUSAGE_SELF).ru_maxrss > MAX_RSS_KB:
+        if grown():
             return 0
     return 0
 

@@ -16,6 +16,8 @@ import io
 import json
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,7 @@ from helpers import (
     post_json,
 )
 
+from facilitator.exports.worker import MAX_RSS_KB
 from sessions.archive import service as archive
 from sessions.contributions import service as participation
 from sessions.contributions.models import Contribution
@@ -594,6 +597,22 @@ class TestReportPages:
         assert broken.status_code == 503 and broken.get_json()["error"]["code"] == "export_failed"
         monkeypatch.setattr(export_pool._Worker, "_start", real_start)
         assert logged_in.get(f"/workshops/{workshop.id}/report.docx").status_code == 200
+
+    def test_a_worker_started_by_a_big_server_does_not_count_as_grown(self):
+        """Linux carries the forking parent's peak (ru_maxrss) across exec: a worker that went by it would be
+        replaced after every export once the server passed MAX_RSS_KB. It goes by its own resident set."""
+        child = ("import resource; from facilitator.exports.worker import grown, resident_kb; "
+                 "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resident_kb(), grown())")
+        parent = (
+            "import subprocess, sys\n"
+            f"big = bytearray({(MAX_RSS_KB + 100_000) * 1024})\n"
+            "for i in range(0, len(big), 4096):\n    big[i] = 1\n"
+            f"print(subprocess.run([sys.executable, '-c', {child!r}], capture_output=True, text=True, check=True).stdout)\n"
+        )
+        out = subprocess.run([sys.executable, "-c", parent], capture_output=True, text=True, check=True, cwd=ROOT).stdout.split()
+        inherited_peak, resident, is_grown = int(out[0]), int(out[1]), out[2]
+        assert inherited_peak > MAX_RSS_KB  # the figure the worker must not go by
+        assert resident < MAX_RSS_KB // 2 and is_grown == "False"
 
 
 class TestShareLinkPages:
