@@ -33,7 +33,9 @@ def accessibility():  # type: ignore[no-untyped-def]
     """The accessibility statement (tilgjengelighetserklæring, in Uutilsynet's structure). Kept per language like
     the privacy notice (templates/accessibility/statement.<lang>.html)."""
     lang = str(get_locale() or "nb")
-    return render_template("accessibility.html", statement_lang=lang if lang in NOTICE_LANGUAGES else "nb")
+    return render_template(
+        "accessibility.html", statement_lang=lang if lang in NOTICE_LANGUAGES else "nb"
+    )
 
 
 @bp.route("/accessibility")

@@ -13,7 +13,7 @@ STATEMENT = "/tilgjengelighet"
 
 
 def footer(html: str) -> str:
-    found = re.findall(r"<footer class=\"site-footer\">.*?</footer>", html, re.S)
+    found = re.findall(r"<footer class=\"site-footer\">.*?</footer>", html, re.DOTALL)
     assert len(found) == 1, "expected one site footer"
     return found[0]
 
@@ -71,12 +71,16 @@ def footer(html: str) -> str:
         ),
     ],
 )
-def test_the_statement_in_each_language_without_signing_in(client: Any, lang: str, phrases: list[str]) -> None:
+def test_the_statement_in_each_language_without_signing_in(
+    client: Any, lang: str, phrases: list[str]
+) -> None:
     resp = client.get(f"{STATEMENT}?lang={lang}")
     assert resp.status_code == 200
     html = resp.get_data(as_text=True)
     assert re.search(rf'<html lang="{lang}">', html), f"<html lang> is not {lang}"
-    assert '<main id="main"' in html and "<header" in html and "<footer" in html  # landmarks like every page
+    assert (
+        '<main id="main"' in html and "<header" in html and "<footer" in html
+    )  # landmarks like every page
     assert html.count("<h1") == 1
     for phrase in phrases:
         assert phrase in html, phrase
@@ -88,15 +92,29 @@ def test_the_norwegian_statements_have_no_english_left() -> None:
     root = Path(__file__).resolve().parents[2] / "templates" / "accessibility"
     for lang in ("nb", "nn"):
         text = (root / f"statement.{lang}.html").read_text(encoding="utf-8")
-        body = re.sub(r"\{#.*?#\}", "", text, flags=re.S)  # the comment for developers is English
-        for word in (" the ", " and ", " of ", " is ", "statement", "Move to", "screen reader"):
+        body = re.sub(
+            r"\{#.*?#\}", "", text, flags=re.DOTALL
+        )  # the comment for developers is English
+        for word in (
+            " the ",
+            " and ",
+            " of ",
+            " is ",
+            "statement",
+            "Move to",
+            "screen reader",
+        ):
             assert word not in body, (lang, word)
 
 
 def test_bokmaal_is_the_default_and_the_language_choice_sticks(client: Any) -> None:
-    assert "Tilgjengelighetserklæring for Personaverkstad" in client.get(STATEMENT).get_data(as_text=True)
+    assert "Tilgjengelighetserklæring for Personaverkstad" in client.get(
+        STATEMENT
+    ).get_data(as_text=True)
     client.get("/?lang=nn")
-    assert "Tilgjengelegheitserklæring for Personaverkstad" in client.get(STATEMENT).get_data(as_text=True)
+    assert "Tilgjengelegheitserklæring for Personaverkstad" in client.get(
+        STATEMENT
+    ).get_data(as_text=True)
 
 
 def test_accessibility_redirects_to_the_statement(client: Any) -> None:
@@ -104,7 +122,9 @@ def test_accessibility_redirects_to_the_statement(client: Any) -> None:
     assert resp.status_code == 301 and resp.headers["Location"].endswith(STATEMENT)
 
 
-def test_every_footer_links_to_the_statement(client: Any, logged_in: Any, workshop: Any, make_client: Any) -> None:
+def test_every_footer_links_to_the_statement(
+    client: Any, logged_in: Any, workshop: Any, make_client: Any
+) -> None:
     anon = make_client()
     phone = phone_client(make_client, workshop, workshop.groups[0], "Kari")
     pages = {
@@ -124,6 +144,12 @@ def test_every_footer_links_to_the_statement(client: Any, logged_in: Any, worksh
         assert resp.status_code == 200, (name, resp.status_code)
         assert f'href="{STATEMENT}"' in footer(resp.get_data(as_text=True)), name
     nn = phone.get(f"/w/{workshop.id}?lang=nn").get_data(as_text=True)
-    assert f'<a href="{STATEMENT}" data-accessibility-link>Tilgjengelegheitserklæring</a>' in footer(nn)
+    assert (
+        f'<a href="{STATEMENT}" data-accessibility-link>Tilgjengelegheitserklæring</a>'
+        in footer(nn)
+    )
     nb = anon.get("/?lang=nb").get_data(as_text=True)
-    assert f'<a href="{STATEMENT}" data-accessibility-link>Tilgjengelighetserklæring</a>' in footer(nb)
+    assert (
+        f'<a href="{STATEMENT}" data-accessibility-link>Tilgjengelighetserklæring</a>'
+        in footer(nb)
+    )
