@@ -1,4 +1,4 @@
-"""Public pages: the front page and the privacy notice."""
+"""Public pages: the front page, the privacy notice and the accessibility statement."""
 
 from __future__ import annotations
 
@@ -26,6 +26,21 @@ def privacy():  # type: ignore[no-untyped-def]
         notice_lang=lang if lang in NOTICE_LANGUAGES else "nb",
         days=current_app.config["RETENTION_DAYS"],
     )
+
+
+@bp.route("/tilgjengelighet")
+def accessibility():  # type: ignore[no-untyped-def]
+    """The accessibility statement (tilgjengelighetserklæring, in Uutilsynet's structure). Kept per language like
+    the privacy notice (templates/accessibility/statement.<lang>.html)."""
+    lang = str(get_locale() or "nb")
+    return render_template(
+        "accessibility.html", statement_lang=lang if lang in NOTICE_LANGUAGES else "nb"
+    )
+
+
+@bp.route("/accessibility")
+def accessibility_en():  # type: ignore[no-untyped-def]
+    return redirect(url_for("pages.accessibility"), code=301)
 
 
 @bp.route("/favicon.ico")

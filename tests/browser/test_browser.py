@@ -232,7 +232,8 @@ def test_markup_in_posts_is_shown_as_text(server: Server, pages: Pages, facilita
 
 
 def test_accessibility_wcag21_aa(server: Server, pages: Pages, facilitator_state: dict[str, Any]) -> None:
-    """axe-core, WCAG 2.1 A and AA rules: /join, the group picker, the phone page, the wall, the dashboard."""
+    """axe-core, WCAG 2.1 A and AA rules: the accessibility statement, /join, the group picker, the phone page,
+    the wall, the dashboard."""
     require_axe()
     # axe is injected as an inline script, which the app's CSP (script-src 'self') forbids: bypass it here only.
     _, fac = pages.new("facilitator", viewport=FACILITATOR, storage_state=facilitator_state, bypass_csp=True)
@@ -241,6 +242,8 @@ def test_accessibility_wcag21_aa(server: Server, pages: Pages, facilitator_state
     _, wall = pages.new("wall", viewport=WALL, bypass_csp=True)
 
     found: dict[str, list[dict[str, Any]]] = {}
+    phone.goto(server.base + "/tilgjengelighet")  # the accessibility statement (bokmål), on a phone
+    found["accessibility statement"] = axe_violations(phone)
     phone.goto(server.base + "/join")
     found["/join"] = axe_violations(phone)
     join(phone, server, ws.code, name="Kari")
@@ -271,6 +274,8 @@ def test_reflow_at_320_css_px(server: Server, pages: Pages, facilitator_state: d
         width = phone.evaluate("document.documentElement.scrollWidth")
         assert width <= 320, f"{where}: the page is {width} CSS px wide at a 320 px viewport (horizontal scrolling)"
 
+    phone.goto(server.base + "/tilgjengelighet")
+    no_sideways_scroll("the accessibility statement")
     phone.goto(server.base + "/join")
     no_sideways_scroll("/join")
     join(phone, server, ws.code, name="Ingrid Marie Kristiansen-Haugland")

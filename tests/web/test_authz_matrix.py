@@ -71,6 +71,8 @@ MATRIX: dict[str, str | dict[str, str]] = {
     # pages / static
     "/": PUBLIC,
     "/personvern": PUBLIC,
+    "/tilgjengelighet": PUBLIC,
+    "/accessibility": PUBLIC,
     "/favicon.ico": PUBLIC,
     "/healthz": PUBLIC,
     "/static/<path:filename>": PUBLIC,
@@ -739,6 +741,7 @@ def test_public_routes_answer_anyone(app: Any, world: World) -> None:
     for url in (
         "/",
         "/personvern",
+        "/tilgjengelighet",
         "/healthz",
         "/static/favicon.svg",
         "/login",
@@ -749,6 +752,7 @@ def test_public_routes_answer_anyone(app: Any, world: World) -> None:
         resp = w.anon.get(url)
         assert resp.status_code == 200, (url, resp.status_code)
     assert w.anon.get("/favicon.ico").status_code == 301
+    assert w.anon.get("/accessibility").status_code == 301
     w.reset_limits()
     resp = w.anon.post("/api/v1/join", json={"code": w.a_code})
     assert resp.status_code == 201
