@@ -1,7 +1,7 @@
 """The laptop's address on the venue's network, for ``serve --lan`` and ``scripts/demo.sh --lan``.
 
-The address is read from the laptop's own interfaces (``ioctl`` on each interface by name); no packet is
-sent anywhere. :func:`choose_address` is the pure rule: a private IPv4 address (RFC 1918) of an interface
+The address is read from the laptop's own interfaces (the kernel's address list over netlink, as ``ip -4
+addr`` reads it, and each interface's flags by ``ioctl``); no packet is sent on any network. :func:`choose_address` is the pure rule: a private IPv4 address (RFC 1918) of an interface
 that is up and not loopback, preferring 192.168/16, then 10/8, then 172.16/12 (Docker bridges and VPNs
 tend to use the latter two). :func:`is_loopback` decides whether phones cannot reach a URL at all.
 
@@ -59,19 +59,82 @@ def choose_address(interfaces: Iterable[tuple[str, str, int]]) -> str | None:
 
 
 def interface_addresses() -> list[tuple[str, str, int]]:
-    """(name, IPv4 address, flags) of every interface that has an IPv4 address (Linux ``ioctl``; the socket
-    is only a handle for the calls and is never connected or sent on)."""
+    """(name, IPv4 address, flags) of every IPv4 address of every interface, secondary ones included.
+
+    Linux: the kernel's address list over netlink (what ``ip -4 addr`` asks; a message to the kernel, not to
+    the network) and each interface's flags by ``ioctl``. Where netlink is missing, one (primary) address per
+    interface by ``ioctl``. Nothing is sent on any network.
+    """
+    try:
+        pairs = _netlink_addresses()
+    except OSError:
+        pairs = None
     found = []
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        for _index, name in socket.if_nameindex():
-            request = struct.pack("256s", name.encode()[:15])
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:  # a handle for ioctl; never connected or sent on
+        if pairs is None:
+            pairs = []
+            for _index, name in socket.if_nameindex():
+                try:
+                    pairs.append((name, socket.inet_ntoa(fcntl.ioctl(s.fileno(), SIOCGIFADDR, _ifreq(name))[20:24])))
+                except OSError:  # no IPv4 address on this interface (or it went away)
+                    continue
+        for name, address in pairs:
             try:
-                flags = struct.unpack_from("H", fcntl.ioctl(s.fileno(), SIOCGIFFLAGS, request), 16)[0]
-                address = socket.inet_ntoa(fcntl.ioctl(s.fileno(), SIOCGIFADDR, request)[20:24])
-            except OSError:  # no IPv4 address on this interface (or it went away)
+                flags = struct.unpack_from("H", fcntl.ioctl(s.fileno(), SIOCGIFFLAGS, _ifreq(name)), 16)[0]
+            except OSError:
                 continue
             found.append((name, address, flags))
     return found
+
+
+def _ifreq(name: str) -> bytes:
+    return struct.pack("256s", name.encode()[:15])
+
+
+NLMSG_DONE, NLMSG_ERROR, RTM_NEWADDR, RTM_GETADDR = 3, 2, 20, 22
+NLM_F_REQUEST, NLM_F_DUMP = 0x1, 0x300
+IFA_ADDRESS, IFA_LOCAL = 1, 2
+
+
+def _netlink_addresses() -> list[tuple[str, str]]:
+    """(interface name, IPv4 address) pairs from the kernel (RTM_GETADDR over a NETLINK_ROUTE socket)."""
+    if not hasattr(socket, "AF_NETLINK"):
+        raise OSError("no netlink here")
+    pairs = []
+    with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0) as s:
+        s.bind((0, 0))
+        body = struct.pack("=BBBBI", socket.AF_INET, 0, 0, 0, 0)
+        s.send(struct.pack("=IHHII", 16 + len(body), RTM_GETADDR, NLM_F_REQUEST | NLM_F_DUMP, 1, 0) + body)
+        while True:
+            data = s.recv(65536)
+            if not data:
+                raise OSError("netlink closed")
+            off = 0
+            while off + 16 <= len(data):
+                length, kind = struct.unpack_from("=IH", data, off)
+                if length < 16:
+                    raise OSError("bad netlink message")
+                if kind == NLMSG_DONE:
+                    return pairs
+                if kind == NLMSG_ERROR:
+                    raise OSError("netlink error")
+                if kind == RTM_NEWADDR:
+                    family, _plen, _flags, _scope, index = struct.unpack_from("=BBBBI", data, off + 16)
+                    attrs: dict[int, bytes] = {}
+                    at = off + 24
+                    while at + 4 <= off + length:
+                        alen, atype = struct.unpack_from("=HH", data, at)
+                        if alen < 4:
+                            break
+                        attrs[atype] = data[at + 4 : at + alen]
+                        at += (alen + 3) & ~3
+                    raw = attrs.get(IFA_LOCAL) or attrs.get(IFA_ADDRESS)
+                    if family == socket.AF_INET and raw and len(raw) == 4:
+                        try:
+                            pairs.append((socket.if_indextoname(index), socket.inet_ntoa(raw)))
+                        except OSError:  # the interface went away meanwhile
+                            pass
+                off += (length + 3) & ~3
 
 
 def lan_address() -> str | None:

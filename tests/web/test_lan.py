@@ -74,6 +74,17 @@ def test_the_finder_agrees_with_ip_addr() -> None:
     assert "127.0.0.1" in {a for _n, a, _f in lan.interface_addresses()}
 
 
+def test_without_netlink_ioctl_still_reads_the_interfaces(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_netlink() -> list[tuple[str, str]]:
+        raise OSError("no netlink here")
+
+    with_netlink = {(n, a) for n, a, _f in lan.interface_addresses()}
+    monkeypatch.setattr(lan, "_netlink_addresses", no_netlink)
+    found = lan.interface_addresses()
+    assert ("lo", "127.0.0.1", UP | LOOP) == next((n, a, f & (UP | LOOP)) for n, a, f in found if n == "lo")
+    assert {(n, a) for n, a, _f in found} <= with_netlink  # primary addresses only, but the same ones
+
+
 @pytest.mark.parametrize(
     ("url", "loopback"),
     [
