@@ -40,7 +40,9 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.setdefault("PV_ASYNC_MODE", "threading")
 
     if args.lan:
-        from facilitator import lan  # start-up: after the patch (it opens a socket to ask the interfaces)
+        from facilitator import (
+            lan,  # start-up: after the patch (it opens a socket to ask the interfaces)
+        )
 
         address = lan.lan_address()
         if address is None:
