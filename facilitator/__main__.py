@@ -1,4 +1,8 @@
-"""Production entry point: ``python -m facilitator serve [--host H] [--port P]``.
+"""Production entry point: ``python -m facilitator serve [--host H] [--port P] [--lan]``.
+
+``--lan`` (a laptop at a venue): listen on the laptop's private address on the local network
+(facilitator/lan.py, read from its own interfaces), put ``http://<address>:<port>`` into join links and QR
+codes (``PV_PUBLIC_URL``) and allow cookies over plain HTTP (``PV_ALLOW_HTTP=1``).
 
 Runs the app under gevent (see README, "Async mode"): monkey-patching has to happen before anything
 else is imported, which is why this is not a ``flask`` sub-command.
@@ -18,6 +22,11 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default=os.environ.get("PV_HOST", "127.0.0.1"))
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "5000")))
     serve.add_argument("--threading", action="store_true", help="threading mode instead of gevent (debugging)")
+    serve.add_argument(
+        "--lan", action="store_true",
+        help="serve phones on the local network: listen on this laptop's private address, put it into join "
+        "links and QR codes, allow plain HTTP (replaces --host, PV_PUBLIC_URL and PV_ALLOW_HTTP)",
+    )
     args = parser.parse_args(argv)
 
     if not args.threading:
@@ -30,6 +39,19 @@ def main(argv: list[str] | None = None) -> int:
     else:
         os.environ.setdefault("PV_ASYNC_MODE", "threading")
 
+    if args.lan:
+        from facilitator import (
+            lan,  # start-up: after the patch (it opens a socket to ask the interfaces)
+        )
+
+        address = lan.lan_address()
+        if address is None:
+            print(lan.NO_ADDRESS, file=sys.stderr)
+            return 2
+        args.host = address
+        os.environ["PV_PUBLIC_URL"] = f"http://{address}:{args.port}"
+        os.environ["PV_ALLOW_HTTP"] = "1"
+
     # The app is imported only after gevent has patched ssl, sockets and threads (module docstring):
     from facilitator import db  # start-up: after the patch
     from facilitator.app import create_app  # start-up: after the patch
@@ -40,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     db.migrate(app)
     # Retention: delete workshops whose time is up, now and every RETENTION_SWEEP_SECONDS (docs/privacy.md).
     start_sweeper(app)
+    if args.lan:
+        print(f"Personaverkstad: phones join at http://{args.host}:{args.port}/join", flush=True)
     print(f"Personaverkstad listening on http://{args.host}:{args.port}/ ({app.config['SOCKETIO_ASYNC_MODE']})", flush=True)
     socketio.run(app, host=args.host, port=args.port, log_output=False, allow_unsafe_werkzeug=args.threading)
     return 0

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, render_template
 from facilitator.db import get_db
 from facilitator.rounds import presenters
 from facilitator.workshops import qr
-from facilitator.workshops.views import join_url
+from facilitator.workshops.views import join_url, phones_cannot_reach
 from sessions.contributions import service as participation
 from sessions.workshops import service as svc
 
@@ -24,6 +24,7 @@ def show(token: str):  # type: ignore[no-untyped-def]
         contributions=participation.contributions(db, ws.id),
         seq=ws.last_seq,
         join_url=join_url(ws),
+        loopback=phones_cannot_reach(),
         participant_count=participation.participant_count(db, ws.id),
         # Several tables may share a persona: the wall names the table on each card.
         group_names={g.id: g.name for g in ws.groups},

@@ -18,7 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from facilitator import web
+from facilitator import lan, web
 from facilitator.auth import facilitator_required, facilitator_user
 from facilitator.db import get_db
 from facilitator.errors import describe
@@ -46,6 +46,12 @@ def public_url(endpoint: str, **values: Any) -> str:
 
 def join_url(ws: Any) -> str:
     return public_url("participant.join_code", code=ws.join_code)
+
+
+def phones_cannot_reach() -> bool:
+    """Whether join links name this machine only (PV_PUBLIC_URL, else this request's host is 127.x, ::1 or
+    localhost): no phone can follow them, and the dashboard and the wall say so (workshops/_loopback.html)."""
+    return lan.is_loopback(current_app.config.get("PUBLIC_URL") or request.host)
 
 
 def _ws(workshop_id: int) -> Workshop:
@@ -127,6 +133,7 @@ def manage(workshop_id: int):  # type: ignore[no-untyped-def]
         ws=ws,
         available=available,
         join_url=join_url(ws),
+        loopback=phones_cannot_reach(),
         wall_url=public_url("wall.show", token=ws.wall_token),
         participant_count=participation.participant_count(get_db(), ws.id),
     )
@@ -299,6 +306,7 @@ def live(workshop_id: int):  # type: ignore[no-untyped-def]
         contributions=items,
         seq=ws.last_seq,
         join_url=join_url(ws),
+        loopback=phones_cannot_reach(),
         wall_url=public_url("wall.show", token=ws.wall_token),
         participant_count=participation.participant_count(get_db(), ws.id),
         group_names={g.id: g.name for g in ws.groups},
