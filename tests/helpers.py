@@ -196,7 +196,7 @@ class ServerProcess:
     The server gets none of the developer's ``PV_*`` variables (nor ``DATABASE_URL``/``REDIS_URL``), only
     ``extra_env``; its log (all runs appended) is ``workdir/server[-name].log``. ``host`` is the name in
     ``base`` (``localhost`` for a browser, which treats it as a secure origin); the server listens on
-    127.0.0.1 either way.
+    127.0.0.1 either way (``--lan`` in ``args`` overrides that).
     """
 
     def __init__(
@@ -208,8 +208,10 @@ class ServerProcess:
         args: tuple[str, ...] = (),
         name: str = "",
         host: str = "127.0.0.1",
+        prefix: tuple[str, ...] = (),
     ) -> None:
         self.name = name
+        self.prefix = prefix  # a command the server runs under, e.g. ("ip", "netns", "exec", "ns")
         self.port = free_port()
         self.base = f"http://{host}:{self.port}"
         self.log_path = workdir / (f"server-{name}.log" if name else "server.log")
@@ -228,7 +230,7 @@ class ServerProcess:
             log.write(f"\n===== start {self.starts + 1} =====\n".encode())
             log.flush()
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "facilitator", "serve", "--host", "127.0.0.1", "--port", str(self.port), *self.args],
+                [*self.prefix, sys.executable, "-m", "facilitator", "serve", "--host", "127.0.0.1", "--port", str(self.port), *self.args],
                 cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             )
         self.starts += 1
