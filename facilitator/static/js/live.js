@@ -263,6 +263,13 @@
     if (p.workshop_id !== workshopId) return;
     var el = document.querySelector("[data-participant-count]");
     if (el) el.textContent = p.count;
+    // The dashboard's phone check: "no phone yet" until the first participant joins.
+    var check = document.querySelector("[data-phone-check]");
+    if (check) {
+      var form = p.count === 0 ? check.dataset.none : p.count === 1 ? check.dataset.one : check.dataset.other;
+      check.textContent = form.replace("{n}", String(p.count));
+      check.dataset.state = p.count ? "joined" : "none";
+    }
   });
   socket.on("workshop", function (w) {
     if (w.workshop_id !== workshopId) return;

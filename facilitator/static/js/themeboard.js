@@ -449,7 +449,8 @@
         list.appendChild(li);
       });
       empty.hidden = b.themes.length > 0;
-      total.textContent = b.themes.length;
+      var n = b.themes.length;
+      total.textContent = (n === 1 ? total.dataset.one : total.dataset.other).replace("{n}", String(n));
       recount();
     }
 
