@@ -143,6 +143,11 @@ def test_a_whole_plan(server: Server, pages: Pages, facilitator_state: dict[str,
     post(bo, "need", need_b)
     expect(cards(wall, need_a)).to_have_count(1)
     shot(wall, "wall-personas")
+    # The dashboard's phone check followed the phones in (the `participants` event); at projector size.
+    expect(fac.locator("[data-phone-check]")).to_have_attribute("data-state", "joined")
+    fac.set_viewport_size(WALL)
+    shot(fac, "dashboard-running")
+    fac.set_viewport_size(FACILITATOR)
     shot(ann, "phone-needs", full_page=True)
 
     # A post typed offline before the deadline reaches the server after it: kept, marked late.
