@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 pytest.importorskip("playwright.sync_api")
-from browsing import (  # noqa: E402
+from browsing import (
     FACILITATOR,
     NETWORK_NOISE,
     ONLINE,
@@ -38,7 +38,7 @@ from browsing import (  # noqa: E402
     post,
     require_axe,
 )
-from playwright.sync_api import Page, expect  # noqa: E402
+from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
 
@@ -65,10 +65,20 @@ def banner(page: Page) -> Any:
     return page.locator("[data-round-banner]")
 
 
-def test_axe_every_state_screen_and_language(server: Server, pages: Pages, facilitator_state: dict[str, Any]) -> None:
+def test_axe_every_state_screen_and_language(
+    server: Server, pages: Pages, facilitator_state: dict[str, Any]
+) -> None:
     require_axe()
-    _, fac = pages.new("dashboard", viewport=FACILITATOR, storage_state=facilitator_state, bypass_csp=True, reduced_motion="reduce")
-    ws = create_workshop(fac, server, "Tilgjengeleg i alle tilstandar", n_personas=2, n_groups=2)
+    _, fac = pages.new(
+        "dashboard",
+        viewport=FACILITATOR,
+        storage_state=facilitator_state,
+        bypass_csp=True,
+        reduced_motion="reduce",
+    )
+    ws = create_workshop(
+        fac, server, "Tilgjengeleg i alle tilstandar", n_personas=2, n_groups=2
+    )
     fac.locator("[data-plan-link]").click()
     fac.locator("form[action$='/rounds/default'] button[type=submit]").click()
     expect(fac.locator(".plan-round")).to_have_count(4)
@@ -83,11 +93,17 @@ def test_axe_every_state_screen_and_language(server: Server, pages: Pages, facil
 
     found: dict[str, list[dict[str, Any]]] = {}
 
-    def scan(state: str, screens: dict[str, tuple[Page, str]], ready: dict[str, str] | None = None) -> None:
+    def scan(
+        state: str,
+        screens: dict[str, tuple[Page, str]],
+        ready: dict[str, str] | None = None,
+    ) -> None:
         for lang in LANGUAGES:
             for screen, (page, url) in screens.items():
                 page.goto(with_lang(url, lang))
-                expect(page.locator(ONLINE)).to_have_count(1)  # connected (the wall's header may be out of view)
+                expect(page.locator(ONLINE)).to_have_count(
+                    1
+                )  # connected (the wall's header may be out of view)
                 expect(page.locator("html")).to_have_attribute("lang", lang)
                 if ready and screen in ready:
                     expect(page.locator(ready[screen]).first).to_be_visible()
@@ -98,11 +114,19 @@ def test_axe_every_state_screen_and_language(server: Server, pages: Pages, facil
     expect(banner(fac)).to_have_attribute("data-state", "running")
     need = "Kompetansebehov i helse og omsorg"
     post(phone, "need", need)
-    screens = {"phone": (phone, phone_url), "wall": (wall, ws.wall_url), "dashboard": (fac, dashboard_url)}
+    screens = {
+        "phone": (phone, phone_url),
+        "wall": (wall, ws.wall_url),
+        "dashboard": (fac, dashboard_url),
+    }
     scan(
         "running round",
         screens,
-        {"phone": ".card.mine [data-action=edit]", "wall": "[data-round-banner] [data-countdown]", "dashboard": "[data-round-banner]"},
+        {
+            "phone": ".card.mine [data-action=edit]",
+            "wall": "[data-round-banner] [data-countdown]",
+            "dashboard": "[data-round-banner]",
+        },
     )
 
     # -- a contribution in the spotlight on the wall ---------------------------------------------------
@@ -126,7 +150,11 @@ def test_axe_every_state_screen_and_language(server: Server, pages: Pages, facil
     button = cards(phone, need).locator("[data-vote]")
     button.click()
     expect(button).to_have_attribute("aria-pressed", "true")
-    scan("voting", screens, {"phone": ".ballot-board", "dashboard": "[data-field=votes][data-votes='1']"})
+    scan(
+        "voting",
+        screens,
+        {"phone": ".ballot-board", "dashboard": "[data-field=votes][data-votes='1']"},
+    )
 
     # -- the ranking, then the pause screen, on the wall -----------------------------------------------
     open_live(fac, dashboard_url)
