@@ -22,7 +22,16 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def remember_language() -> None:
+    """``?lang=`` is kept even when the page answers with a redirect and renders no text (Babel asks
+    select_locale only when something is translated)."""
+    wanted = request.args.get("lang")
+    if wanted in OFFERED and session.get("lang") != wanted:
+        session["lang"] = wanted
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
+    app.before_request(remember_language)
     app.jinja_env.globals["offered_languages"] = OFFERED
     app.jinja_env.globals["get_locale"] = get_locale

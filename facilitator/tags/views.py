@@ -15,6 +15,7 @@ One write path as elsewhere: the domain function (sessions/tags/) validates and 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -29,7 +30,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from facilitator import ratelimit, web
 from facilitator.auth import (
@@ -117,8 +118,18 @@ def tag_picker(workshop_id: int) -> TagPicker:
     return TagPicker(tags.vocabulary(get_db(), workshop_id))
 
 
+SLASH_BETWEEN_WORDS = re.compile(r"(?<=\w)/(?=\w)")
+
+
+def slash_breaks(label: str) -> Markup:
+    """A tag label («mentor/veiledning») that may end a line after a slash between two words: on a narrow
+    phone with large text it wraps there instead of inside a word. tags.js draws live cards the same way."""
+    return Markup("/<wbr>").join(escape(part) for part in SLASH_BETWEEN_WORDS.split(label))
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    app.jinja_env.filters["slash_breaks"] = slash_breaks
     app.register_blueprint(api_bp)
     app.jinja_env.globals["tag_picker"] = tag_picker
     app.jinja_env.globals["tag_category_label"] = category_label

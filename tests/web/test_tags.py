@@ -796,3 +796,11 @@ class TestApi:
         for resp, status, code in checks:
             assert (resp.status_code, resp.get_json()["error"]["code"]) == (status, code), resp.get_data(as_text=True)
         assert snapshot(sessions_) == before
+
+
+def test_a_tag_label_may_end_a_line_after_a_slash_between_words(make_client: Any, workshop: Any, logged_in: Any) -> None:
+    g = workshop.groups[0]
+    phone_post(phone_client(make_client, workshop, g), workshop, g, "Et innspill")
+    html = logged_in.get(f"/workshops/{workshop.id}/live").get_data(as_text=True)
+    assert ">mentor/<wbr>veiledning</button>" in html
+    assert ">e-læring</button>" in html  # a hyphen is a break already; no slash, nothing added

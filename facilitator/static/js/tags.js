@@ -27,6 +27,15 @@
     return role === "facilitator" || (role === "participant" && card.classList.contains("mine"));
   }
 
+  /* A label that may end a line after a slash («mentor/<wbr>veiledning»), as the slash_breaks filter. */
+  function setLabel(el, label) {
+    el.textContent = "";
+    String(label).split(/(?<=[\p{L}\p{N}])\/(?=[\p{L}\p{N}])/u).forEach(function (part, i) {
+      if (i) el.append("/", document.createElement("wbr"));
+      el.append(part);
+    });
+  }
+
   function drawChips(card, tags) {
     var list = card.querySelector('[data-field="tags"]');
     if (!list) return;
@@ -35,7 +44,7 @@
       var li = document.createElement("li");
       li.className = "tag-chip tag-" + t.category;
       li.dataset.tagId = t.id;
-      li.textContent = t.label;
+      setLabel(li, t.label);
       list.appendChild(li);
     });
     list.hidden = !tags.length;
@@ -76,7 +85,7 @@
         b.className = "tag-toggle tag-" + cat.key;
         b.dataset.tagId = t.id;
         b.value = t.id;
-        b.textContent = t.label;
+        setLabel(b, t.label);
         fs.appendChild(b);
       });
       form.appendChild(fs);
