@@ -174,6 +174,17 @@ def create_workshop(page: Page, server: Server, title: str, *, n_personas: int =
     return Workshop(ws_id, code, code_el.inner_text().strip(), page.url, wall_url, personas, groups)
 
 
+def make_share_link(fac: Page, server: Server, ws_id: int) -> str:
+    """A report share link made from the workshop page, as a facilitator would; its URL."""
+    fac.goto(f"{server.base}/workshops/{ws_id}")
+    fac.fill("#link-label", "Til fylket")
+    fac.locator("form[data-share-form] button[type=submit]").click()
+    expect(fac).to_have_url(re.compile(rf"/workshops/{ws_id}/report/links"))
+    url = fac.locator("[data-new-share-link]").input_value()
+    assert url.startswith(server.base + "/r/"), url
+    return url
+
+
 def open_live(page: Page, url: str) -> None:
     page.goto(url)
     expect(page.locator(ONLINE)).to_be_visible()

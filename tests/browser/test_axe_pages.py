@@ -13,7 +13,6 @@ axe is injected as an inline script, which the app's CSP forbids: the scanning b
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
@@ -28,6 +27,7 @@ from browsing import (
     axe_violations,
     create_workshop,
     join,
+    make_share_link,
     pick_group,
     post,
     require_axe,
@@ -123,11 +123,7 @@ def test_axe_every_page_in_nynorsk_and_english(
     )
     assert edit_url
 
-    fac.goto(f"{server.base}/workshops/{ws.id}")
-    fac.fill("#link-label", "Til fylket")
-    fac.locator("form[data-share-form] button[type=submit]").click()
-    expect(fac).to_have_url(re.compile(rf"/workshops/{ws.id}/report/links"))
-    share_url = fac.locator("[data-new-share-link]").input_value()
+    share_url = make_share_link(fac, server, ws.id)
 
     _, visitor = pages.new(
         "visitor", bypass_csp=True, reduced_motion="reduce"

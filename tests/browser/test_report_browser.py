@@ -24,6 +24,7 @@ from browsing import (  # noqa: E402
     axe_violations,
     create_workshop,
     join,
+    make_share_link,
     mark,
     pick_group,
     post,
@@ -46,16 +47,6 @@ HOSTILE_SUMMARY = (
     "![sporing](http://evil.example/pixel2.png) og [klikk](javascript:window.__pwned=1)\n\n"
     '<a href="http://evil.example/">lenke</a>'
 )
-
-
-def _make_share_link(fac: Page, server: Server, ws_id: int) -> str:
-    fac.goto(f"{server.base}/workshops/{ws_id}")
-    fac.fill("#link-label", "Til fylket")
-    fac.locator("form[data-share-form] button[type=submit]").click()
-    expect(fac).to_have_url(re.compile(rf"/workshops/{ws_id}/report/links"))
-    url = fac.locator("[data-new-share-link]").input_value()
-    assert url.startswith(server.base + "/r/"), url
-    return url
 
 
 def _write_summary(fac: Page, server: Server, ws_id: int, text: str) -> None:
@@ -90,7 +81,7 @@ def test_hostile_text_is_inert_on_the_page_and_literal_in_docx_and_pdf(
     expect(preview.locator("strong")).to_have_text("Oppsummert")
     expect(preview.locator("img, script, iframe")).to_have_count(0)
     assert preview.locator("a[href^=javascript]").count() == 0
-    share_url = _make_share_link(fac, server, ws.id)
+    share_url = make_share_link(fac, server, ws.id)
 
     ctx, viewer = pages.new("organiser", viewport=FACILITATOR, accept_downloads=True)
     requests, dialogs = _watch_requests(viewer)
@@ -158,7 +149,7 @@ def test_share_link_page_updates_live_and_editor_keeps_typing(
     expect(fac.locator("#summary")).to_have_value(typed)  # from the server now
     assert fac.evaluate(f"localStorage.getItem('pv-report-draft-{ws.id}')") is None
 
-    share_url = _make_share_link(fac, server, ws.id)
+    share_url = make_share_link(fac, server, ws.id)
     _, viewer = pages.new("organiser", viewport={"width": 1100, "height": 900})
     viewer.goto(share_url)
     expect(viewer.locator("[data-report-live][data-synced='1']")).to_have_count(1)
@@ -199,7 +190,7 @@ def test_report_pages_accessibility(server: Server, pages: Pages, facilitator_st
     fac.goto(f"{server.base}/workshops/{ws.id}/report/links")
     found["share links"] = axe_violations(fac)
     _, small = pages.new("phone-320", viewport={"width": 320, "height": 640})
-    url = _make_share_link(fac, server, ws.id)
+    url = make_share_link(fac, server, ws.id)
     small.goto(url)
     width = small.evaluate("document.documentElement.scrollWidth")
     assert width <= 320, f"the report page is {width} CSS px wide at 320 px"
