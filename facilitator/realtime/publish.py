@@ -21,6 +21,7 @@ from typing import Any
 
 from facilitator.db import get_db
 from facilitator.extensions import socketio
+from facilitator.realtime.tally_push import tally_push
 from sessions.contributions import service as participation
 from sessions.contributions.models import Contribution, Participant
 from sessions.contributions.moderation import Moderated, current_wall, wall_payload
@@ -169,7 +170,8 @@ def _(change: LiveState) -> dict[str, Any]:
 
 @publish.register
 def _(change: VotesChanged) -> dict[str, Any]:
-    _tallies(change.workshop_id)
+    """Dots were cast or taken back: the tallies follow, coalesced to a few pushes a second (tally_push.py)."""
+    tally_push(_tallies).request(change.workshop_id)
     return {}
 
 
