@@ -78,7 +78,6 @@ def test_many_quick_dots_give_few_pushes_and_the_last_is_exact(app, app_db, work
     got = pushes(room["fac"])
     allowed = app.config["TALLY_PUSH_BURST"] + elapsed / interval + 2
     assert 1 <= len(got) <= allowed, (len(got), n, elapsed)
-    assert len(got) < n / 4
     assert got[-1] == recount(app_db, workshop.id) == {str(room["cards"][3]): 3}
 
 
