@@ -52,6 +52,8 @@ from typing import Any
 import aiohttp
 from clients import RawClient, SioClient
 from load_report import complete, machine, ratio_rows, table
+from saturation import Hog, saturation_table
+from saturation import run as run_saturation
 from servers import Server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -128,6 +130,8 @@ class Tally:
 
 class Scenario:
     """Drives one target: setup, join burst, posting phase; returns one result row."""
+
+    phone_class = Phone  # for bench/saturation.py
 
     def __init__(self, server: Server, n: int, groups: int, rate: float, duration: float, concurrency: int,
                  voters: float = 0.5, vote_rate: float = 50.0, dots: int = 3, scope: str = "all", hide: int = 3) -> None:
@@ -490,6 +494,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scope", choices=["all", "group"], default="all", help="vote on every contribution or the own table's")
     ap.add_argument("--hide", type=int, default=3, help="contributions the facilitator hides (then merges two others)")
     ap.add_argument("--concurrency", type=int, default=100, help="joins in flight at once")
+    ap.add_argument("--busy", action="store_true", help="a CPU hog on the server's core for the whole run (bench/saturation.py)")
+    ap.add_argument("--saturation", action="store_true", help="instead of the fixed load: step the post and dot rates until p99 > 1 s")
+    ap.add_argument("--sat-rates", default="10,20,40,80,160,320", help="post rates to step through (--saturation)")
+    ap.add_argument("--dot-rates", default="25,50,100,200,400,800", help="dot rates to step through (--saturation, app only)")
+    ap.add_argument("--sat-step", type=float, default=5.0, help="seconds per step (--saturation)")
     ap.add_argument("--database-url", default=None, help="for the app (default: a fresh SQLite file)")
     ap.add_argument("--no-pin", action="store_true", help="do not pin server and client to separate CPUs")
     ap.add_argument("--profile", type=Path, default=None, help="record py-spy profiles of each phase into this folder")
@@ -510,13 +519,23 @@ def main(argv: list[str] | None = None) -> int:
             for target in args.targets.split(","):
                 server = Server(target, workdir, 0 if pin else None, args.database_url, args.profile, args.logs)
                 try:
-                    server.start()
-                    scenario = Scenario(server, n, max(1, n // args.group_size), args.rate, args.duration, args.concurrency,
-                                        args.voters, args.vote_rate, args.dots, args.scope, args.hide)
-                    row = asyncio.run(scenario.run())
+                    with Hog(0 if pin and args.busy else None):
+                        server.start()
+                        scenario = Scenario(server, n, max(1, n // args.group_size), args.rate, args.duration, args.concurrency,
+                                            args.voters, args.vote_rate, args.dots, args.scope, args.hide)
+                        if args.saturation:
+                            rates = [float(x) for x in args.sat_rates.split(",")]
+                            dot_rates = [float(x) for x in args.dot_rates.split(",")]
+                            row = asyncio.run(run_saturation(scenario, rates, dot_rates, args.sat_step))
+                        else:
+                            row = asyncio.run(scenario.run())
                 finally:
                     server.stop()
+                row["busy"] = bool(pin and args.busy)
                 rows.append(row)
+                if args.saturation:
+                    print(saturation_table([row]).splitlines()[-1], flush=True)
+                    continue
                 print(table([row]).splitlines()[-1], flush=True)
                 for err in row["errors"][:3]:
                     print("   ", err, flush=True)
@@ -528,7 +547,10 @@ def main(argv: list[str] | None = None) -> int:
           f"Load: {args.rate:g} posts/s for {args.duration:g} s, {args.group_size} phones per group, a wall and two facilitators.",
           (f"Then (app only): a voting round ({args.dots} dots, scope {args.scope}), {args.voters:g} of the phones cast their dots "
            f"at {args.vote_rate:g}/s; the facilitator hides {args.hide} contributions and merges two."),
-          "Latencies in ms; CPU and memory of the server process.", "", table(rows + ratio_rows(rows))]
+          "Latencies in ms; CPU and memory of the server process.", ""]
+    if args.busy:
+        md.insert(1, "Busy: a CPU hog spun on the server's core for the whole run (--busy).")
+    md.append(saturation_table(rows) if args.saturation else table(rows + ratio_rows(rows)))
     print("\n" + "\n".join(md))
     out = args.json or ROOT / "bench" / "results" / f"load-{dt.date.today().isoformat()}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -537,6 +559,8 @@ def main(argv: list[str] | None = None) -> int:
     mdpath = args.markdown or out.with_suffix(".md")
     mdpath.write_text("\n".join(md) + "\n")
     print(f"\nwrote {out} and {mdpath}")
+    if args.saturation:
+        return 1 if any(r["errors"] for r in rows) else 0
     bad = [r for r in rows if r["join_errors"] or r["post_errors"] or complete(r).split("/")[0] != complete(r).split("/")[1]
            or (r["target"] == "app" and (r["votes_refused"] or r["errors"]))]
     return 1 if bad else 0

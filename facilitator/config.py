@@ -64,6 +64,10 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
         MAX_CONTENT_LENGTH=64 * 1024,
         SOCKETIO_MAX_MESSAGE=16 * 1024,
         SOCKETIO_ASYNC_MODE=os.environ.get("PV_ASYNC_MODE") or None,
+        # Tallies after dots: at most BURST pushes at once, then one per INTERVAL seconds per workshop, the
+        # last one exact (facilitator/realtime/tally_push.py).
+        TALLY_PUSH_INTERVAL=0.2,
+        TALLY_PUSH_BURST=2,
         WTF_CSRF_TIME_LIMIT=None,
         BABEL_DEFAULT_LOCALE="nb",
         BABEL_DEFAULT_TIMEZONE="Europe/Oslo",

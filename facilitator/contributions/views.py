@@ -67,12 +67,11 @@ def submit(p: Participant, data: Any, group_id: object) -> tuple[Contribution, b
     """Post (or, for a retry with the same client id, find) a contribution; a new one goes to the rooms."""
     if not ratelimit.allow("post", f"p{p.id}"):
         raise WebError("rate_limited", 429)
-    c, created = participation.submit_contribution(
+    posted = participation.post_contribution(
         get_db(), p, group_id, data.get("kind"), data.get("text"), data.get("client_id"), data.get("typed_at")
     )
-    if created:
-        publish(c)
-    return c, created
+    publish(posted)
+    return posted.contribution, posted.created
 
 
 def edit(p: Participant, contribution_id: int, data: Any) -> Contribution:

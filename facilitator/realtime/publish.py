@@ -21,9 +21,11 @@ from typing import Any
 
 from facilitator.db import get_db
 from facilitator.extensions import socketio
+from facilitator.realtime.tally_push import tally_push
 from sessions.contributions import service as participation
 from sessions.contributions.models import Contribution, Participant
 from sessions.contributions.moderation import Moderated, current_wall, wall_payload
+from sessions.contributions.service import Posted
 from sessions.core.changes import PlanChanged, VotesChanged, WorkshopDeleted
 from sessions.privacy.service import Erasure
 from sessions.rounds import service as rounds
@@ -85,6 +87,15 @@ def publish(change: Any) -> dict[str, Any]:
 def _(change: Contribution) -> dict[str, Any]:
     """Created, edited or deleted by its author."""
     _contributions(change.workshop_id, [change])
+    return {}
+
+
+@publish.register
+def _(change: Posted) -> dict[str, Any]:
+    """Created by its author (a retry of a stored post tells nobody again); who sees it was read in the
+    post's own transaction."""
+    if change.created:
+        _contributions(change.contribution.workshop_id, [change.contribution], every_phone=change.every_phone)
     return {}
 
 
@@ -169,7 +180,8 @@ def _(change: LiveState) -> dict[str, Any]:
 
 @publish.register
 def _(change: VotesChanged) -> dict[str, Any]:
-    _tallies(change.workshop_id)
+    """Dots were cast or taken back: the tallies follow, coalesced to a few pushes a second (tally_push.py)."""
+    tally_push(_tallies).request(change.workshop_id)
     return {}
 
 
@@ -185,13 +197,15 @@ def _(change: BoardChange) -> dict[str, Any]:
 # -- the events ------------------------------------------------------------------------------------------
 
 
-def _contributions(workshop_id: int, items: Iterable[Contribution]) -> None:
-    """Each contribution to its group's phones (every phone while all tables vote on all contributions), the
-    walls, and the facilitators (who also see hidden texts and the original of an edited one)."""
+def _contributions(workshop_id: int, items: Iterable[Contribution], every_phone: bool | None = None) -> None:
+    """Each contribution to its group's phones (every phone while all tables vote on all contributions, read
+    here unless the change knows), the walls, and the facilitators (who also see hidden texts and the
+    original of an edited one)."""
     items = list(items)
     if not items:
         return
-    every_phone = voting.workshop_wide_ballot(get_db(), workshop_id)
+    if every_phone is None:
+        every_phone = voting.workshop_wide_ballot(get_db(), workshop_id)
     for c in items:
         phones = phones_room(c.workshop_id) if every_phone else group_room(c.workshop_id, c.group_id)
         socketio.emit("contribution", c.as_event(), to=[phones, wall_room(c.workshop_id)])

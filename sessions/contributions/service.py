@@ -7,23 +7,27 @@ contribution takes the workshop's next sequence number, so clients can catch up 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from sessions.contributions.models import Contribution, Participant
+from sessions.contributions.models import Contribution, ContributionKind, Participant
 from sessions.contributions.roles import parse_role
 from sessions.contributions.visible import contributions  # noqa: F401 (the rule's home is visible.py)
 from sessions.core.base import utcnow
 from sessions.core.errors import (
+    DomainError,
     NotFound,
     NotInGroup,
     NotYourContribution,
     RoundClosed,
     ValidationFailed,
     WorkshopNotOpen,
+    WrongWorkshop,
 )
 from sessions.core.store import write_transaction
 from sessions.core.validation import (
@@ -38,7 +42,7 @@ from sessions.core.validation import (
     parse_kind,
 )
 from sessions.rounds import service as rounds
-from sessions.workshops.models import Workshop
+from sessions.workshops.models import Group, Workshop
 from sessions.workshops.service import group_of, next_seq, workshop_by_code
 
 
@@ -87,6 +91,16 @@ def participant_count(db: Session, workshop_id: int) -> int:
     return db.scalar(select(func.count()).select_from(Participant).where(Participant.workshop_id == workshop_id)) or 0
 
 
+@dataclass(frozen=True)
+class Posted:
+    """What :func:`post_contribution` did: the contribution (for a retry, the one stored the first time,
+    ``created`` False) and whether every phone sees it (a vote over all tables is live; else its group's)."""
+
+    contribution: Contribution
+    created: bool
+    every_phone: bool = False
+
+
 def submit_contribution(
     db: Session,
     participant: Participant,
@@ -96,6 +110,20 @@ def submit_contribution(
     client_id: object,
     typed_at: object = None,
 ) -> tuple[Contribution, bool]:
+    """:func:`post_contribution`, answering ``(contribution, created)``."""
+    posted = post_contribution(db, participant, group_id, kind, text, client_id, typed_at)
+    return posted.contribution, posted.created
+
+
+def post_contribution(
+    db: Session,
+    participant: Participant,
+    group_id: object,
+    kind: object,
+    text: object,
+    client_id: object,
+    typed_at: object = None,
+) -> Posted:
     """Post a need or a solution for a group's persona.
 
     Idempotent on ``client_id``: the same participant sending the same id again gets the first
@@ -104,6 +132,12 @@ def submit_contribution(
     With a workshop plan, the round decides what is accepted (``sessions.rounds.posting_slot``);
     ``typed_at`` (the phone's time of writing, in server time) lets a post that was typed before its
     round closed arrive within the grace period, marked late.
+
+    One short write transaction of four statements (tests/web/test_hot_path.py counts them): the
+    participant, workshop and group in one SELECT; the rounds; the workshop's next sequence number
+    (UPDATE ... RETURNING); the INSERT. A retry is recognised by the unique (participant, client id)
+    constraint, or, when the post is refused now (the round or the workshop closed since), by looking for
+    the stored one before refusing; nothing is read after the commit.
     """
     if not isinstance(client_id, str) or not CLIENT_ID_RE.match(client_id):
         raise ValidationFailed("client_id", "bad_client_id")
@@ -114,47 +148,73 @@ def submit_contribution(
     the_kind = parse_kind(kind)
     body = clean_text(text, "text", max_len=MAX_TEXT)
     typed = rounds.parse_client_time(typed_at, utcnow())
-    existing = _by_client_id(db, participant.id, client_id)
-    if existing is not None:
-        return existing, False
+    pid = participant.id  # read before write_transaction drops the snapshot (which expires the object)
     try:
         with write_transaction(db):
-            p = db.get_one(Participant, participant.id)
-            ws = db.get_one(Workshop, p.workshop_id)
-            g = group_of(db, ws, group_id)
-            if not ws.accepting_contributions:
-                raise WorkshopNotOpen(state=ws.status.value)
-            again = _by_client_id(db, p.id, client_id)
-            if again is not None:
-                return again, False
-            if p.group_id is not None and p.group_id != g.id:
-                # A phone only receives its own group's events: posting elsewhere would vanish from its view.
-                raise NotInGroup(group_id=g.id)
-            slot = rounds.posting_slot(db, ws, g, the_kind, typed, utcnow())
-            c = Contribution(
-                workshop_id=ws.id,
-                group_id=g.id,
-                persona_id=slot.persona_id,
-                round_id=slot.round_id,
-                late=slot.late,
-                participant_id=p.id,
-                author_name=p.display_name,
-                kind=the_kind,
-                text=body,
-                client_id=client_id,
-                seq=next_seq(db, ws.id),
-                created_at=utcnow(),
-            )
-            db.add(c)
-            if p.group_id is None:
-                p.group_id = g.id
+            try:
+                c, every_phone = _insert(db, pid, group_id, the_kind, body, client_id, typed)
+            except DomainError:
+                earlier = _by_client_id(db, pid, client_id)
+                if earlier is None:
+                    raise
+                return Posted(earlier, False)
     except IntegrityError:
-        # Two copies of the same post raced; the other one won. Hand that one back.
-        existing = _by_client_id(db, participant.id, client_id)
+        # A retry of a stored post, or two copies of the same post that raced: hand the stored one back.
+        existing = _by_client_id(db, pid, client_id)
         if existing is None:
             raise
-        return existing, False
-    return c, True
+        return Posted(existing, False)
+    return Posted(c, True, every_phone)
+
+
+def _insert(
+    db: Session, pid: int, group_id: int, kind: ContributionKind, body: str, client_id: str, typed: dt.datetime | None
+) -> tuple[Contribution, bool]:
+    """Inside the write transaction: check the workshop's state and add the contribution."""
+    p, ws, g = _poster(db, pid, group_id)
+    if g is None:
+        raise WrongWorkshop("group")
+    if not ws.accepting_contributions:
+        raise WorkshopNotOpen(state=ws.status.value)
+    if p.group_id is not None and p.group_id != g.id:
+        # A phone only receives its own group's events: posting elsewhere would vanish from its view.
+        raise NotInGroup(group_id=g.id)
+    slot = rounds.posting_slot(db, ws, g, kind, typed, utcnow())
+    c = Contribution(
+        workshop_id=ws.id,
+        group_id=g.id,
+        persona_id=slot.persona_id,
+        round_id=slot.round_id,
+        late=slot.late,
+        participant_id=p.id,
+        author_name=p.display_name,
+        kind=kind,
+        text=body,
+        client_id=client_id,
+        seq=next_seq(db, ws.id),
+        created_at=utcnow(),
+        # A new card has no duplicates and no tags: said here, its event needs no query for them.
+        merged=[],
+        tag_links=[],
+    )
+    db.add(c)
+    if p.group_id is None:
+        p.group_id = g.id
+    return c, slot.every_phone
+
+
+def _poster(db: Session, participant_id: int, group_id: int) -> tuple[Participant, Workshop, Group | None]:
+    """In one SELECT: the participant, their workshop, and the group posted to (None when it is not one of
+    the workshop's)."""
+    row = db.execute(
+        select(Participant, Workshop, Group)
+        .join(Workshop, Workshop.id == Participant.workshop_id)
+        .outerjoin(Group, (Group.id == (group_id if is_id(group_id) else 0)) & (Group.workshop_id == Workshop.id))
+        .where(Participant.id == participant_id)
+    ).one_or_none()
+    if row is None:
+        raise NotFound("no such participant")
+    return row[0], row[1], row[2]
 
 
 def _by_client_id(db: Session, participant_id: int, client_id: str) -> Contribution | None:

@@ -51,6 +51,7 @@ from sessions.rounds.models import (
     Round,
     RoundAssignment,
     RoundStatus,
+    VoteScope,
     WallView,
 )
 from sessions.workshops.models import Group, Workshop, WorkshopPersona
@@ -245,6 +246,9 @@ class PostingSlot:
     round_id: int | None
     late: bool
     persona_id: int | None
+    # A vote over every table's contributions is live: every phone sees the post (read in the same
+    # transaction, so the web layer need not ask again after the commit).
+    every_phone: bool = False
 
 
 def parse_client_time(value: object, now: dt.datetime) -> dt.datetime | None:
@@ -284,6 +288,7 @@ def posting_slot(
     if not rounds:
         return PostingSlot(None, False, group.persona_id)
     live = live_round(rounds, now)
+    every_phone = live is not None and live.voting and live.scope == VoteScope.all
     if live is not None and live.accepts(kind.value):
         return PostingSlot(live.id, False, group.persona_id)
     last = last_closed(rounds, now)
@@ -298,7 +303,7 @@ def posting_slot(
         had = db.scalar(
             select(RoundAssignment.persona_id).where(RoundAssignment.round_id == last.id, RoundAssignment.group_id == group.id)
         )
-        return PostingSlot(last.id, True, had if had is not None else group.persona_id)
+        return PostingSlot(last.id, True, had if had is not None else group.persona_id, every_phone)
     if live is not None:
         raise KindNotOpen(kind=kind.value, round=live.name)
     timed_out = (

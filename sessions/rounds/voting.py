@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, lazyload
 
 from sessions.contributions.models import Contribution, Participant
 from sessions.core.base import utcnow
@@ -101,22 +101,44 @@ def _lock_participant(db: Session, participant_id: int) -> Participant:
     return p
 
 
-def _used(db: Session, round_id: int, participant_id: int) -> int:
-    return (
-        db.scalar(
-            select(func.count())
-            .select_from(Vote)
-            .join(Contribution, Contribution.id == Vote.contribution_id)
-            .where(Vote.round_id == round_id, Vote.participant_id == participant_id, Contribution.hidden.is_(False))
-        )
-        or 0
-    )
+# One of the participant's dots in a round: the vote, the contribution it carries now (the kept one for a
+# merged duplicate), and whether that dot counts (not on a hidden contribution).
+_Dot = tuple[Vote, int, bool]
+
+
+def _dots(db: Session, round_id: int, participant_id: int) -> list[_Dot]:
+    """The participant's dots in the round, in one query: enough to refuse a second dot on a contribution,
+    check the budget, and answer with the ballot afterwards without reading anything again."""
+    rows = db.execute(
+        select(Vote, Contribution.merged_into_id, Contribution.hidden)
+        .join(Contribution, Contribution.id == Vote.contribution_id)
+        .where(Vote.round_id == round_id, Vote.participant_id == participant_id)
+    ).all()
+    return [(v, into or v.contribution_id, not hidden) for v, into, hidden in rows]
+
+
+def _used(dots: Sequence[_Dot]) -> int:
+    return sum(1 for _v, _on, counts in dots if counts)
+
+
+def _on(dots: Sequence[_Dot], contribution_id: int) -> Vote | None:
+    """The participant's dot on the contribution or on a duplicate merged into it."""
+    return next((v for v, on, _counts in dots if on == contribution_id or v.contribution_id == contribution_id), None)
+
+
+def _ballot(r: Round, dots: Sequence[_Dot]) -> Ballot:
+    return Ballot(r.id, r.dots, _used(dots), frozenset(on for _v, on, counts in dots if counts))
+
+
+def _contribution(db: Session, contribution_id: object) -> Contribution | None:
+    """The contribution, without loading its tags (a dot never needs them)."""
+    return db.get(Contribution, contribution_id, options=[lazyload(Contribution.tag_links)]) if is_id(contribution_id) else None
 
 
 def _votable(db: Session, p: Participant, r: Round, contribution_id: object) -> Contribution:
     if not isinstance(contribution_id, int) or isinstance(contribution_id, bool):
         raise ValidationFailed("contribution_id", "not_a_number")
-    c = db.get(Contribution, contribution_id) if is_id(contribution_id) else None
+    c = _contribution(db, contribution_id)
     if c is None or c.workshop_id != p.workshop_id or c.deleted or c.merged_into_id is not None:
         raise NotFound("no such contribution")
     if c.hidden:
@@ -126,55 +148,51 @@ def _votable(db: Session, p: Participant, r: Round, contribution_id: object) -> 
     return c
 
 
-def _mine_on(db: Session, r: Round, p: Participant, c: Contribution) -> Vote | None:
-    """The participant's dot on ``c`` or on a duplicate merged into it."""
-    return db.scalar(
-        select(Vote)
-        .join(Contribution, Contribution.id == Vote.contribution_id)
-        .where(
-            Vote.round_id == r.id,
-            Vote.participant_id == p.id,
-            (Vote.contribution_id == c.id) | (Contribution.merged_into_id == c.id),
-        )
-        .limit(1)
-    )
-
-
 def cast(db: Session, participant: Participant, contribution_id: object, now: dt.datetime | None = None) -> Ballot:
-    """Put one dot on a contribution. Returns the participant's ballot afterwards."""
+    """Put one dot on a contribution. Returns the participant's ballot afterwards.
+
+    A constant amount of work whatever the workshop's size: the participant's row (locked), the rounds, the
+    contribution, the participant's own dots, one INSERT. The tallies are not recounted here; the web layer
+    pushes them at most a few times a second (facilitator/realtime/tally_push.py).
+    """
     now = now or utcnow()
+    pid = participant.id  # read before write_transaction drops the snapshot (which expires the object)
     try:
         with write_transaction(db):
-            p = _lock_participant(db, participant.id)
+            p = _lock_participant(db, pid)
             r = _voting_round(db, p.workshop_id, now)
             c = _votable(db, p, r, contribution_id)
-            if _mine_on(db, r, p, c) is not None:
+            dots = _dots(db, r.id, p.id)
+            if _on(dots, c.id) is not None:
                 raise AlreadyVoted()
-            if _used(db, r.id, p.id) >= r.dots:
+            if _used(dots) >= r.dots:
                 raise NoDotsLeft(dots=r.dots)
-            db.add(Vote(workshop_id=p.workshop_id, round_id=r.id, participant_id=p.id, contribution_id=c.id, created_at=now))
+            vote = Vote(workshop_id=p.workshop_id, round_id=r.id, participant_id=p.id, contribution_id=c.id, created_at=now)
+            db.add(vote)
     except IntegrityError:
         # The same dot twice at the same moment: the unique constraint kept one.
         raise AlreadyVoted() from None
-    return ballot(db, participant, now)
+    return _ballot(r, [*dots, (vote, c.id, True)])
 
 
 def withdraw(db: Session, participant: Participant, contribution_id: object, now: dt.datetime | None = None) -> Ballot:
     """Take a dot back (to put it elsewhere) while the voting round is live."""
     now = now or utcnow()
+    pid = participant.id  # as in cast
     with write_transaction(db):
-        p = _lock_participant(db, participant.id)
+        p = _lock_participant(db, pid)
         r = _voting_round(db, p.workshop_id, now)
         if not isinstance(contribution_id, int) or isinstance(contribution_id, bool):
             raise ValidationFailed("contribution_id", "not_a_number")
-        c = db.get(Contribution, contribution_id) if is_id(contribution_id) else None
+        c = _contribution(db, contribution_id)
         if c is None or c.workshop_id != p.workshop_id:
             raise NotFound("no such contribution")
-        mine = _mine_on(db, r, p, c)
+        dots = _dots(db, r.id, p.id)
+        mine = _on(dots, c.id)
         if mine is None:
             raise NotFound("no dot on this contribution")
         db.delete(mine)
-    return ballot(db, participant, now)
+    return _ballot(r, [d for d in dots if d[0] is not mine])
 
 
 def ballot(db: Session, participant: Participant, now: dt.datetime | None = None, r: Round | None = None) -> Ballot:
@@ -182,14 +200,7 @@ def ballot(db: Session, participant: Participant, now: dt.datetime | None = None
     r = r or current_round(db, participant.workshop_id, now or utcnow())
     if r is None or not r.voting:
         return Ballot(0, 0, 0, frozenset())
-    rows = db.execute(
-        select(Vote.contribution_id, Contribution.merged_into_id, Contribution.hidden)
-        .join(Contribution, Contribution.id == Vote.contribution_id)
-        .where(Vote.round_id == r.id, Vote.participant_id == participant.id)
-    ).all()
-    voted = frozenset((into or cid) for cid, into, hidden in rows if not hidden)
-    used = sum(1 for _cid, _into, hidden in rows if not hidden)
-    return Ballot(r.id, r.dots, used, voted)
+    return _ballot(r, _dots(db, r.id, participant.id))
 
 
 def vote_counts(db: Session, workshop_id: int) -> dict[int, int]:

@@ -34,3 +34,24 @@ def test_load_benchmark_smoke_run(tmp_path: Path) -> None:
         assert r["mates_received"] == r["mates_expected"] == 20 * 9
         assert r["staff_received"] == r["staff_expected"] == 40
     assert "| app ÷ fsio |" in out.with_suffix(".md").read_text()
+
+
+def test_saturation_search_with_a_busy_core_smoke_run(tmp_path: Path) -> None:
+    """``--saturation --busy``: two post steps and one dot step against the app and Flask-SocketIO, with the
+    CPU hog on the server's core; the search must report its steps and a saturation point for each target."""
+    out = tmp_path / "sat.json"
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    proc = subprocess.run(
+        [sys.executable, "bench/load.py", "--n", "30", "--targets", "app,fsio", "--saturation", "--busy",
+         "--sat-rates", "5,10", "--dot-rates", "10", "--sat-step", "1", "--json", str(out)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=180,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    rows = json.loads(out.read_text())["rows"]
+    assert [r["target"] for r in rows] == ["app", "fsio"]
+    for r in rows:
+        assert r["joined"] == 30 and r["errors"] == [] and r["busy"] is ((os.cpu_count() or 1) >= 2), r
+        assert [s["rate"] for s in r["post_steps"]][:1] == [5.0] and all(s["lost"] == 0 for s in r["post_steps"])
+        assert r["sat_posts"]["held"] is not None
+    assert rows[0]["dot_steps"][0]["errors"] == 0 and rows[0]["sat_dots"]["held"] == 10.0
+    assert "posts/s held" in out.with_suffix(".md").read_text()
