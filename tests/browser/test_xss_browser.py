@@ -58,6 +58,7 @@ from browsing import (  # noqa: E402
     screenshot,
 )
 from playwright.sync_api import BrowserContext, Page, expect  # noqa: E402
+from playwright.sync_api import Error as PlaywrightError  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -298,7 +299,11 @@ class Watch:
 
         def dialog(d: Any) -> None:
             self.dialogs.append(f"{name}: {d.type} {d.message!r}")
-            d.dismiss()
+            try:
+                d.dismiss()
+            except PlaywrightError as e:  # the page navigated or closed it first: it was shown, which is what counts
+                if "No dialog is showing" not in str(e):
+                    raise
 
         page.on("dialog", dialog)
         page.on("websocket", lambda ws: None if _local(ws.url) else self.sockets.append(f"{name}: {ws.url}"))
