@@ -131,11 +131,12 @@ def _similarity(
     persona_min_df: int,
 ) -> tuple[Any, dict[str, float]]:
     """The items' pairwise similarity (dense, n × n) and the stems' idf."""
-    # start-up: scikit-learn takes 1-4 s to import (measured on the 2-core machine, cold and warm
-    # cache); only a suggestion run needs it, so the app and this module start without it.
-    import numpy as np
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.preprocessing import normalize
+    # scikit-learn takes about 4 s to import cold and 1 s warm (measured on the 2-core machine); only a
+    # suggestion run needs it, so the app and this module start without it.
+    import numpy as np  # start-up: as scikit-learn, below
+
+    from sklearn.feature_extraction.text import TfidfVectorizer  # start-up: 1-4 s, see above
+    from sklearn.preprocessing import normalize  # start-up: 1-4 s, see above
 
     n = len(doc_stems)
     # max_df only makes sense on a sizeable input: in a handful of notes, one shared word is the theme.
@@ -184,7 +185,7 @@ def _cluster(sims: Any, indices: Sequence[int], threshold: float, max_size: int,
     """Average-linkage clusters of ``indices`` (similarity ≥ ``threshold`` to merge), none larger than
     ``max_size``: an oversized cluster is clustered again with a stricter threshold."""
     import numpy as np  # start-up: as in _similarity
-    from sklearn.cluster import AgglomerativeClustering
+    from sklearn.cluster import AgglomerativeClustering  # start-up: as in _similarity
 
     if len(indices) < 2:
         return [list(indices)]

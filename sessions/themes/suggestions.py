@@ -131,6 +131,8 @@ def replace_suggestions(db: Session, ws: Any, found: Sequence[Any]) -> BoardChan
                     position=i,
                     name=_proposed_name(s.name),
                     member_ids=[int(m) for m in s.member_ids],
+                    shared_words=list(s.shared_words),
+                    confidence=float(s.confidence),
                     status=SuggestionStatus.pending,
                     created_at=now,
                 )

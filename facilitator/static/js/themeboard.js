@@ -173,6 +173,11 @@
       li.dataset.members = s.member_ids.join(",");
       li.querySelector('[data-field="personas"]').textContent = personaLine(s.persona_ids, personaNames);
       li.querySelector('[data-field="count"]').textContent = s.member_ids.length;
+      li.querySelector('[data-field="why"]').textContent = (s.shared_words || []).join(", ");
+      var sure = li.querySelector('[data-field="certainty"]');
+      var level = s.certainty || "low";
+      sure.dataset.level = level;
+      sure.textContent = (strings["certainty_" + level] || level) + " (" + Math.round((s.confidence || 0) * 100) + " %)";
       var list = li.querySelector('[data-field="members"]');
       var split = li.querySelector('[data-field="split"]');
       s.member_ids.forEach(function (cid) {
