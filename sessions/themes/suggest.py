@@ -20,12 +20,19 @@ Stemming, vectorising and clustering are the field's libraries: Snowball's Norwe
    spread``, where spread = (personas using it − 1) / (min(its document count, personas) − 1) and
    floor = 1 − ``persona_weight``; features in fewer than ``persona_min_df`` contributions keep weight 1.
    Computed from the input, so it needs no list of setting words.
-4. **Similarity**: ``word_weight`` · cos(stems) + (1 − ``word_weight``) · cos(char n-grams); pairs of
-   different personas may get ``cross_persona_bonus`` on top.
-5. **Cluster**: average-linkage agglomerative clustering on the precomputed cosine distance, merging while
+4. **Domain concepts** (:mod:`sessions.themes.concepts`): groups of words that name the same measure or
+   topic in municipal competence work (mentor / fadder / rettleiar; rekruttering / utlysing / søkjar; …),
+   from the app's tag vocabulary, research/domain.md and the tuning workshops. Each item's concepts are a
+   third TF-IDF block with weight ``concept_weight``; they bridge words that share no letters.
+5. **Similarity**: the cosine of the concatenated blocks, i.e. ``word_weight`` · cos(stems) + (1 −
+   ``word_weight``) · cos(char n-grams) + ``concept_weight`` · cos(concepts), divided by the items' block
+   weights (an item with no concept is not penalised for it); pairs of different personas may get
+   ``cross_persona_bonus`` on top. Persona down-weighting is off by default (``persona_weight`` 0: on the
+   tuning workshops it did not help once concepts were in).
+6. **Cluster**: average-linkage agglomerative clustering on the precomputed cosine distance, merging while
    the average similarity is ≥ ``threshold``. A cluster over ``max_share`` of the input (at least
    ``min_max_size``) is clustered again with a stricter threshold, so one vague group cannot swallow the board.
-6. **Suggest**: drop singletons; single-persona groups need ``min_size_single_persona`` members;
+7. **Suggest**: drop singletons; single-persona groups need ``min_size_single_persona`` members;
    cross-persona suggestions come first (then larger, then more cohesive). The name is the top one or two
    stems the members share (share of members × idf), each as a real word a member wrote, noun-like first;
    ``shared_words`` are the words two or more members used (the reason for the suggestion); ``confidence``
@@ -36,7 +43,8 @@ so the same input gives the same suggestions under any ``PYTHONHASHSEED``.
 
 To *split* a suggestion, re-cluster its members with a stricter threshold: :func:`split_theme`.
 The defaults were tuned on the tuning workshops of the labelled set (tests/data/themes_nb.json and
-themes_workshops.json); ``bench/themes.py`` reports the held-out workshops.
+themes_workshops.json; mean per-workshop ARI, a setting from the best plateau of the grid in
+``bench/themes.py --tune``, not its highest point); ``bench/themes.py`` reports the held-out workshops.
 """
 
 from __future__ import annotations
@@ -46,6 +54,7 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sessions.themes.concepts import concepts_of
 from sessions.themes.text import _compound_parts, _name_words, tokens
 
 __all__ = [
@@ -55,14 +64,15 @@ __all__ = [
     "suggest_themes",
 ]
 
-DEFAULT_THRESHOLD = 0.06
+DEFAULT_THRESHOLD = 0.14
 DEFAULT_WORD_WEIGHT = 0.3
 DEFAULT_CROSS_PERSONA_BONUS = 0.0
 DEFAULT_NGRAM_RANGE = (4, 5)
 DEFAULT_MAX_DF = 0.5
 DEFAULT_MAX_SHARE = 0.15
-DEFAULT_PERSONA_WEIGHT = 0.7
+DEFAULT_PERSONA_WEIGHT = 0.0
 DEFAULT_PERSONA_MIN_DF = 3
+DEFAULT_CONCEPT_WEIGHT = 0.5
 # The average similarity at which a suggestion counts as fully sure (confidence 1.0).
 SURE_SIMILARITY = 0.45
 
@@ -129,8 +139,16 @@ def _similarity(
     max_df: float,
     persona_weight: float,
     persona_min_df: int,
+    doc_concepts: Sequence[Sequence[str]] = (),
+    concept_weight: float = 0.0,
 ) -> tuple[Any, dict[str, float]]:
-    """The items' pairwise similarity (dense, n × n) and the stems' idf."""
+    """The items' pairwise similarity (dense, n × n) and the stems' idf.
+
+    Each item's vector is the concatenation of its unit-length blocks (stems, character n-grams, domain
+    concepts) scaled by the square roots of their weights; the cosine of two such vectors is the weighted
+    sum of the blocks' cosines divided by the vectors' lengths (an item without concepts is not penalised
+    for lacking that block).
+    """
     # scikit-learn takes about 4 s to import cold and 1 s warm (measured on the 2-core machine); only a
     # suggestion run needs it, so the app and this module start without it.
     import numpy as np  # start-up: as scikit-learn, below
@@ -158,18 +176,31 @@ def _similarity(
     except ValueError:  # no stem survived (every text was stop words)
         word_matrix, idf = None, {}
     sims = np.zeros((n, n))
+    norm2 = np.zeros(n)  # each item's squared vector length: the weights of its non-empty blocks
+
+    def add(matrix: Any, weight: float) -> None:
+        nonlocal sims, norm2
+        sims += weight * (matrix @ matrix.T).toarray()
+        norm2 += weight * (np.asarray(matrix.getnnz(axis=1)).ravel() > 0)
+
     if word_matrix is not None and word_weight > 0:
-        wm = weighted(word_matrix)
-        sims += word_weight * (wm @ wm.T).toarray()
+        add(weighted(word_matrix), word_weight)
     if word_weight < 1:
         chars = TfidfVectorizer(
             analyzer="char_wb", ngram_range=ngram_range, sublinear_tf=True, max_df=df_limit, norm=None, lowercase=False
         )
         try:
-            cm = weighted(chars.fit_transform([" ".join(stems) for stems in doc_stems]))
-            sims += (1.0 - word_weight) * (cm @ cm.T).toarray()
+            add(weighted(chars.fit_transform([" ".join(stems) for stems in doc_stems])), 1.0 - word_weight)
         except ValueError:
             pass
+    if concept_weight > 0 and any(doc_concepts):
+        concepts = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, max_df=df_limit, norm=None)
+        try:
+            add(normalize(concepts.fit_transform(doc_concepts)), concept_weight)
+        except ValueError:  # every concept in more than max_df of the items
+            pass
+        length = np.sqrt(np.where(norm2 > 0, norm2, 1.0))
+        sims = sims / np.outer(length, length)
     np.fill_diagonal(sims, 1.0)
     return sims, idf
 
@@ -276,6 +307,7 @@ def suggest_themes(
     max_df: float = DEFAULT_MAX_DF,
     persona_weight: float = DEFAULT_PERSONA_WEIGHT,
     persona_min_df: int = DEFAULT_PERSONA_MIN_DF,
+    concept_weight: float = DEFAULT_CONCEPT_WEIGHT,
     decompound: bool = True,
     max_share: float = DEFAULT_MAX_SHARE,
     min_max_size: int = 8,
@@ -308,6 +340,8 @@ def suggest_themes(
         max_df=max_df,
         persona_weight=persona_weight,
         persona_min_df=persona_min_df,
+        doc_concepts=[sorted({c for surface, _ in toks for c in concepts_of(surface)}) for toks in doc_tokens],
+        concept_weight=concept_weight,
     )
     if cross_persona_bonus:
         import numpy as np  # start-up: as in _similarity
