@@ -152,6 +152,32 @@ def test_stemming_keeps_different_words_apart() -> None:
     assert stem("sjukepleiar") != stem("leiar")
 
 
+@pytest.mark.parametrize(
+    ("words", "concept"),
+    [
+        (("mentor", "mentorordning", "fadderordning", "rettleiar", "rettleiing", "veiledning", "kollegaveiledning"), "mentor"),
+        (("rekruttere", "rekrutteringskampanje", "utlysing", "søkjar", "søkere", "tilsetting"), "rekruttering"),
+        (("lederutvikling", "leiarutvikling", "leiing", "ledelse", "avdelingsleiar", "mellomlederne"), "ledelse"),
+        (("hospitering", "jobbrotasjon"), "hospitering"),
+        (("kompetanseplan", "kompetanseplanlegging", "kartlegging", "kartleggje"), "kompetanseplan"),
+        (("nettkurs", "kursing", "opplæring", "opplæringa"), "kurs"),
+    ],
+)
+def test_domain_concepts_join_bokmaal_nynorsk_and_compound_forms(words: tuple[str, ...], concept: str) -> None:
+    from sessions.themes.concepts import concepts_of
+
+    for word in words:
+        assert concept in concepts_of(word), word
+
+
+def test_domain_concepts_do_not_match_inside_unrelated_words() -> None:
+    from sessions.themes.concepts import concepts_of
+
+    assert concepts_of("avdelingen") == ()  # «deling» (sharing) is not inside «avdeling»
+    assert "ledelse" not in concepts_of("ledig")
+    assert concepts_of("kommunen") == ()
+
+
 def test_persona_names_are_not_terms() -> None:
     found = [s for _, s in tokens("Nils og Tronds kolleger treng kurs", exclude=frozenset({"nils", "trond"}))]
     assert found == [stem("kolleger"), stem("kurs")]
@@ -187,12 +213,11 @@ def test_a_small_obvious_grouping() -> None:
     found = suggest_themes(items)
     groups = {frozenset(s.member_ids) for s in found}
     assert frozenset({1, 2, 3}) in groups
-    # «mentorordning» shares only character n-grams with «mentor» (its other part is used nowhere else)
-    mentor = next(g for g in groups if {4, 5} <= g)
+    assert frozenset({4, 5, 6}) in groups  # «mentorordning» joins «mentor» (the domain concept «mentor»)
     names = {frozenset(s.member_ids): s for s in found}
     assert "kurs" in names[frozenset({1, 2, 3})].name
-    assert "mentor" in names[mentor].name
-    assert names[mentor].shared_words[0] == "mentor"
+    assert "mentor" in names[frozenset({4, 5, 6})].name
+    assert names[frozenset({4, 5, 6})].shared_words[0] == "mentor"
     assert all(0.0 <= s.confidence <= 1.0 for s in found)
 
 
@@ -246,9 +271,9 @@ def test_the_minutes_finding_leadership_in_change_is_suggested_across_personas(l
     _, gold, _ = labelled
     best = max(suggestions, key=lambda s: sum(gold[m] == "ledelse_omstilling" for m in s.member_ids))
     hits = sum(gold[m] == "ledelse_omstilling" for m in best.member_ids)
-    assert hits >= 5 and hits / best.size >= 0.5
+    assert hits >= 10 and hits / best.size > 0.5
     assert len(best.personas) >= 3
-    assert any(t in w for w in (best.name, *best.shared_words) for t in ("ledelse", "leiing", "leder", "leiar", "lede"))
+    assert any(t in best.name for t in ("ledelse", "leiing", "leder", "leiar", "lede"))
 
 
 def test_output_is_deterministic(labelled) -> None:  # type: ignore[no-untyped-def]
@@ -337,9 +362,12 @@ def test_suggestions_beat_the_baselines(whole_set, split: str) -> None:  # type:
     result = summary[split]
     ours, keyword, rnd = result["suggester"]["ari"], result["keyword"]["ari"], result["random"]["ari"]
     assert abs(rnd) < 0.05
-    assert ours > keyword + 0.02 and ours > 0.15, (ours, keyword)
-    assert result["suggester"]["f1"] > result["keyword"]["f1"]
-    assert result["suggester"]["purity"] > 0.25
+    assert ours >= keyword + 0.1 and ours >= 1.5 * keyword, (ours, keyword)
+    assert result["suggester"]["f1"] > result["keyword"]["f1"] + 0.1
+    # and the pipeline it replaced (bench/themes_baseline.py), on ARI, F1 and cross-persona purity
+    old = result["old"]
+    assert ours > old["ari"] and result["suggester"]["f1"] > old["f1"], (result["suggester"], old)
+    assert result["suggester"]["purity"] >= old["purity"]
 
 
 def test_the_suggester_module_imports_without_scikit_learn() -> None:
