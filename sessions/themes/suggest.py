@@ -20,15 +20,11 @@ Stemming, vectorising and clustering are the field's libraries: Snowball's Norwe
    spread``, where spread = (personas using it − 1) / (min(its document count, personas) − 1) and
    floor = 1 − ``persona_weight``; features in fewer than ``persona_min_df`` contributions keep weight 1.
    Computed from the input, so it needs no list of setting words.
-4. **Domain concepts** (:mod:`sessions.themes.concepts`): groups of words that name the same measure or
-   topic in municipal competence work (mentor / fadder / rettleiar; rekruttering / utlysing / søkjar; …),
-   from the app's tag vocabulary, research/domain.md and the tuning workshops. Each item's concepts are a
-   third TF-IDF block with weight ``concept_weight``; they bridge words that share no letters.
-5. **Similarity**: the cosine of the concatenated blocks, i.e. ``word_weight`` · cos(stems) + (1 −
-   ``word_weight``) · cos(char n-grams) + ``concept_weight`` · cos(concepts), divided by the items' block
-   weights (an item with no concept is not penalised for it); pairs of different personas may get
-   ``cross_persona_bonus`` on top. Persona down-weighting is off by default (``persona_weight`` 0: on the
-   tuning workshops it did not help once concepts were in).
+4. **Domain concepts** (:mod:`sessions.themes.concepts`: mentor / fadder / rettleiar, …): a third TF-IDF
+   block, so words that share no letters but name the same measure meet.
+5. **Similarity**: cosine of the concatenated blocks (weights ``word_weight``, 1 − ``word_weight``,
+   ``concept_weight``); pairs of different personas may get ``cross_persona_bonus`` on top.
+   ``persona_weight`` is 0 by default (no gain on the tuning workshops once concepts were in).
 6. **Cluster**: average-linkage agglomerative clustering on the precomputed cosine distance, merging while
    the average similarity is ≥ ``threshold``. A cluster over ``max_share`` of the input (at least
    ``min_max_size``) is clustered again with a stricter threshold, so one vague group cannot swallow the board.
@@ -142,13 +138,8 @@ def _similarity(
     doc_concepts: Sequence[Sequence[str]] = (),
     concept_weight: float = 0.0,
 ) -> tuple[Any, dict[str, float]]:
-    """The items' pairwise similarity (dense, n × n) and the stems' idf.
-
-    Each item's vector is the concatenation of its unit-length blocks (stems, character n-grams, domain
-    concepts) scaled by the square roots of their weights; the cosine of two such vectors is the weighted
-    sum of the blocks' cosines divided by the vectors' lengths (an item without concepts is not penalised
-    for lacking that block).
-    """
+    """The items' pairwise similarity (dense, n × n) and the stems' idf: the cosine of the items' unit blocks
+    (stems, char n-grams, concepts) concatenated with their weights; an empty block adds no length."""
     # scikit-learn takes about 4 s to import cold and 1 s warm (measured on the 2-core machine); only a
     # suggestion run needs it, so the app and this module start without it.
     import numpy as np  # start-up: as scikit-learn, below
