@@ -295,7 +295,8 @@ def _majority(s: ThemeSuggestion, gold: dict[Hashable, str]) -> str:
 
 def one_core(fn: Callable[[], Any]) -> Any:
     """Run ``fn`` pinned to one CPU with BLAS/OpenMP limited to one thread."""
-    from threadpoolctl import threadpool_limits  # start-up: a scikit-learn dependency, only for the timing
+    # start-up: a scikit-learn dependency, only for the timing
+    from threadpoolctl import threadpool_limits
 
     before = os.sched_getaffinity(0)
     os.sched_setaffinity(0, {min(before)})

@@ -142,10 +142,9 @@ def _similarity(
     (stems, char n-grams, concepts) concatenated with their weights; an empty block adds no length."""
     # scikit-learn takes about 4 s to import cold and 1 s warm (measured on the 2-core machine); only a
     # suggestion run needs it, so the app and this module start without it.
-    import numpy as np  # start-up: as scikit-learn, below
-
-    from sklearn.feature_extraction.text import TfidfVectorizer  # start-up: 1-4 s, see above
-    from sklearn.preprocessing import normalize  # start-up: 1-4 s, see above
+    import numpy as np  # start-up: see above
+    from sklearn.feature_extraction.text import TfidfVectorizer  # start-up: see above
+    from sklearn.preprocessing import normalize  # start-up: see above
 
     n = len(doc_stems)
     # max_df only makes sense on a sizeable input: in a handful of notes, one shared word is the theme.
