@@ -103,6 +103,9 @@ class Board:
     def theme(self, theme_id: int) -> ThemeView | None:
         return next((t for t in self.themes if t.id == theme_id), None)
 
+    def suggestion(self, suggestion_id: int) -> SuggestionView | None:
+        return next((s for s in self.suggestions if s.id == suggestion_id), None)
+
     @property
     def theme_of(self) -> dict[int, int]:
         """Visible contribution id → its theme's id."""

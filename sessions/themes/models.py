@@ -36,6 +36,7 @@ class SuggestionStatus(str, enum.Enum):
     accepted = "accepted"
     rejected = "rejected"
     superseded = "superseded"  # a newer refresh replaced it
+    merged = "merged"  # a facilitator merged it with another pending one into a new suggestion
 
 
 class Theme(Base):

@@ -417,6 +417,11 @@ def test_themes_for_report(w: World) -> None:
 @pytest.fixture
 def hw(app: Any, app_db: Any, library: dict[str, Any], facilitator: Any, logged_in: Any) -> World:
     """The world on the app's database, owned by the signed-in facilitator."""
+    return app_world(app_db, library, facilitator)
+
+
+def app_world(app_db: Any, library: dict[str, Any], facilitator: Any) -> World:
+    """The world on the app's database, owned by ``facilitator`` (test_theme_merge.py uses it too)."""
     world = World.__new__(World)
     world.db = app_db
     world.owner = facilitator
