@@ -10,8 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from test_themeboard import World, refused
+from helpers import bearer, login, make_user, post_form, post_json
+from test_themeboard import World, app_world, refused, snapshot
 
+from sessions.accounts.service import issue_api_token
 from sessions.core.errors import NotFound, SuggestionGone, ValidationFailed
 from sessions.themes import models as themes_models
 from sessions.themes import service as tb
@@ -23,6 +25,12 @@ from sessions.themes.suggest import ThemeSuggestion
 def w(db: Any, persona_library: dict[str, Any]) -> World:
     return World(db, persona_library)
 
+
+@pytest.fixture
+def hw(
+    app: Any, app_db: Any, library: dict[str, Any], facilitator: Any, logged_in: Any
+) -> World:
+    return app_world(app_db, library, facilitator)
 
 
 def two(world: World) -> tuple[Any, Any]:
@@ -165,3 +173,140 @@ def test_merge_refused_when_one_is_mostly_grouped_by_hand(w: World) -> None:
         SuggestionGone,
         params={"reason": "stale"},
     )
+
+
+# -- HTTP ------------------------------------------------------------------------------------------
+
+
+def test_merge_by_form_and_the_page_offers_it(hw: World, logged_in: Any) -> None:
+    base = f"/workshops/{hw.ws.id}/themes"
+    mentor, time = two(hw)
+    page = logged_in.get(base).get_data(as_text=True)
+    assert (
+        "Slå sammen med …" in page
+        and f'<option value="{time.id}">{time.name}</option>' in page
+    )
+    # A bad choice: a Norwegian message on the way back, nothing changed.
+    before = snapshot(hw.db)
+    resp = post_form(
+        logged_in,
+        f"{base}/suggestions/{mentor.id}/merge",
+        {"name": mentor.name, "merge_with": str(mentor.id)},
+        follow_redirects=True,
+    )
+    assert "Velg et annet forslag å slå sammen med." in resp.get_data(as_text=True)
+    resp = post_form(
+        logged_in,
+        f"{base}/suggestions/{mentor.id}/merge",
+        {"name": mentor.name, "merge_with": "abc"},
+        follow_redirects=True,
+    )
+    assert "Slå sammen med: Her må det stå et tall." in resp.get_data(as_text=True)
+    assert snapshot(hw.db) == before
+    resp = post_form(
+        logged_in,
+        f"{base}/suggestions/{mentor.id}/merge",
+        {"name": "Samlet", "merge_with": str(time.id)},
+    )
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(
+        f"{base}#suggestions"
+    )
+    (merged,) = hw.board().suggestions
+    assert merged.name == "Samlet" and set(merged.member_ids) == set(
+        hw.ids["mentor"] + hw.ids["time"]
+    )
+    assert "Slått sammen til ett forslag, «Samlet»." in logged_in.get(base).get_data(
+        as_text=True
+    )
+
+
+def test_merge_by_fetch_answers_the_board_and_codes(hw: World, logged_in: Any) -> None:
+    base = f"/workshops/{hw.ws.id}/themes"
+    mentor, time = two(hw)
+    before = snapshot(hw.db)
+    cases = [
+        ({"merge_with": mentor.id}, 422, "validation_failed"),
+        ({}, 422, "validation_failed"),
+        ({"merge_with": 987654}, 404, "not_found"),
+        ({"merge_with": time.id, "name": ""}, 422, "validation_failed"),
+    ]
+    for payload, status, code in cases:
+        resp = post_json(logged_in, f"{base}/suggestions/{mentor.id}/merge", payload)
+        assert (resp.status_code, resp.get_json()["error"]["code"]) == (status, code), (
+            payload,
+            resp.get_json(),
+        )
+    assert snapshot(hw.db) == before
+    resp = post_json(
+        logged_in,
+        f"{base}/suggestions/{mentor.id}/merge",
+        {"merge_with": time.id, "name": mentor.name},
+    )
+    body = resp.get_json()
+    assert resp.status_code == 200 and body["ok"] is True
+    assert [s["id"] for s in body["board"]["suggestions"]] == [body["suggestion_id"]]
+    # Acting on the old one from a stale page: 409 with a stable code and a Norwegian message.
+    resp = post_json(
+        logged_in, f"{base}/suggestions/{time.id}/merge", {"merge_with": mentor.id}
+    )
+    assert resp.status_code == 409
+    assert resp.get_json()["error"] == {
+        "code": "suggestion_gone",
+        "message": "Dette forslaget er slått sammen med et annet. Se på forslagene slik de er nå.",
+    }
+
+
+def test_merge_by_the_api(hw: World, client: Any, app_db: Any) -> None:
+    mentor, time = two(hw)
+    token = issue_api_token(app_db, hw.owner)
+    stranger = issue_api_token(app_db, make_user(app_db, "api.fremmed@kommune.no"))
+    url = f"/api/v1/workshops/{hw.ws.id}/themes/suggestions/{mentor.id}/merge"
+    before = snapshot(hw.db)
+    for payload, status, code in (
+        ([1], 400, "bad_json"),
+        ({}, 422, "validation_failed"),
+        ({"merge_with": str(time.id)}, 422, "validation_failed"),
+        ({"merge_with": mentor.id}, 422, "validation_failed"),
+        ({"merge_with": time.id, "name": 5}, 422, "validation_failed"),
+    ):
+        resp = client.post(url, json=payload, headers=bearer(token))
+        assert (resp.status_code, resp.get_json()["error"]["code"]) == (status, code), (
+            payload
+        )
+    assert (
+        client.post(
+            url, json={"merge_with": time.id}, headers=bearer(stranger)
+        ).status_code
+        == 404
+    )
+    assert client.post(url, json={"merge_with": time.id}).status_code == 401
+    assert snapshot(hw.db) == before
+    resp = client.post(url, json={"merge_with": time.id}, headers=bearer(token))
+    assert resp.status_code == 201, resp.get_json()
+    body = resp.get_json()
+    assert body["suggestion"]["name"] == mentor.name
+    assert body["suggestion"]["member_ids"] == list(mentor.member_ids + time.member_ids)
+    assert body["revision"] == hw.board().revision
+    assert (
+        client.post(
+            url, json={"merge_with": time.id}, headers=bearer(token)
+        ).status_code
+        == 409
+    )
+
+
+def test_another_facilitator_cannot_merge(
+    hw: World, make_client: Any, app_db: Any
+) -> None:
+    mentor, time = two(hw)
+    stranger = make_client()
+    make_user(app_db, "fremmed@kommune.no")
+    assert login(stranger, "fremmed@kommune.no").status_code == 302
+    before = snapshot(hw.db)
+    url = f"/workshops/{hw.ws.id}/themes/suggestions/{mentor.id}/merge"
+    assert post_json(stranger, url, {"merge_with": time.id}).status_code == 404
+    assert (
+        post_form(stranger, url, {"merge_with": str(time.id), "name": "X"}).status_code
+        == 404
+    )
+    assert snapshot(hw.db) == before

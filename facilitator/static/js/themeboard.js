@@ -217,6 +217,26 @@
         if (!wanted[li.dataset.suggestionId]) li.remove();
       });
       suggestionsBox.hidden = list.length === 0;
+      fillMergeMenus(list);
+    }
+
+    /* Each suggestion's «Merge with…» menu lists the other pending suggestions by name (kept choice). */
+    function fillMergeMenus(list) {
+      suggestionList.querySelectorAll("[data-suggestion]").forEach(function (li) {
+        var select = li.querySelector("[data-merge-select]");
+        if (!select) return;
+        var others = list.filter(function (s) { return String(s.id) !== li.dataset.suggestionId; });
+        var chosen = select.value;
+        select.textContent = "";
+        others.forEach(function (s) {
+          var opt = document.createElement("option");
+          opt.value = String(s.id);
+          opt.textContent = s.name;
+          select.appendChild(opt);
+        });
+        if (others.some(function (s) { return String(s.id) === chosen; })) select.value = chosen;
+        li.querySelector("[data-merge-box]").hidden = others.length === 0;
+      });
     }
 
     /* -- sending -- */
@@ -241,7 +261,7 @@
       new FormData(form, submitter || undefined).forEach(function (value, key) {
         if (key === "csrf_token") return;
         if (key === "split") (body.split = body.split || []).push(Number(value));
-        else if (key === "contribution_id" || key === "theme_id") body[key] = value === "" ? null : Number(value);
+        else if (key === "contribution_id" || key === "theme_id" || key === "merge_with") body[key] = value === "" ? null : Number(value);
         else body[key] = value;
       });
       return body;
@@ -271,6 +291,13 @@
       if (form.hasAttribute("data-suggest-form")) announce(strings.suggesting);
       var body = formBody(form, submitter);
       var done = send(url, body);
+      if (submitter && submitter.dataset.decide === "merge") {
+        // The two suggestions are replaced by the merged one: keyboard focus goes to its name.
+        done.then(function (data) {
+          var field = data && document.getElementById("sug-name-" + data.suggestion_id);
+          if (field) field.focus();
+        });
+      }
       if (kind === "create") {
         done.then(function (data) {
           if (!data) return;
