@@ -208,7 +208,7 @@ def suggest(workshop_id: int):  # type: ignore[no-untyped-def]
         n = int(ch.detail or 0)
         if not n:
             return _("No new suggestions. Group the contributions by hand, or ask again when more have come in.")
-        return ngettext("%(num)d suggestion. Accept, rename, split or reject it.", "%(num)d suggestions. Accept, rename, split or reject each.", n)
+        return ngettext("%(num)d suggestion. Accept, rename, split or reject it.", "%(num)d suggestions. Accept, rename, split, merge or reject each.", n)
 
     return _run(ws.id, lambda: themes_suggestions.refresh_suggestions(get_db(), ws, run_suggester), message, "suggestions")
 
