@@ -208,22 +208,32 @@ def suggest(workshop_id: int):  # type: ignore[no-untyped-def]
         n = int(ch.detail or 0)
         if not n:
             return _("No new suggestions. Group the contributions by hand, or ask again when more have come in.")
-        return ngettext("%(num)d suggestion. Accept, rename, split or reject it.", "%(num)d suggestions. Accept, rename, split or reject each.", n)
+        return ngettext("%(num)d suggestion. Accept, rename, split or reject it.", "%(num)d suggestions. Accept, rename, split, merge or reject each.", n)
 
     return _run(ws.id, lambda: themes_suggestions.refresh_suggestions(get_db(), ws, run_suggester), message, "suggestions")
 
 
 @bp.route(
-    "/workshops/<int:workshop_id>/themes/suggestions/<int:suggestion_id>/<any(accept, split, reject):action>",
+    "/workshops/<int:workshop_id>/themes/suggestions/<int:suggestion_id>/<any(accept, split, merge, reject):action>",
     methods=["POST"],
 )
 @facilitator_required
 def decide(workshop_id: int, suggestion_id: int, action: str):  # type: ignore[no-untyped-def]
     """Accept a suggestion (``name``: the theme's name, changed or as proposed), split it (``split``: the
-    members for a second theme, ``second_name``) or reject it."""
+    members for a second theme, ``second_name``), merge another pending one into it (``merge_with``, ``name``)
+    or reject it."""
     ws = web.facilitated(workshop_id)
     data = web.request_data()
     db = get_db()
+    if action == "merge":
+        return web.run(
+            lambda: themes_suggestions.merge_suggestions(
+                db, ws, suggestion_id, _id(data.get("merge_with"), "merge_with"), _text_or_none(data, "name")
+            ),
+            success=_merged_message,
+            back=lambda: _page(ws.id, "suggestions"),
+            body=lambda ch, published: {"board": published["board"], "suggestion_id": int(ch.detail)},
+        )
     if action == "accept":
         return _run(
             ws.id,
@@ -246,6 +256,11 @@ def decide(workshop_id: int, suggestion_id: int, action: str):  # type: ignore[n
         lambda ch: _("Rejected. It will not be suggested again."),
         "suggestions",
     )
+
+
+def _merged_message(ch: board.BoardChange) -> str:
+    s = themes_board.load_board(get_db(), ch.workshop_id).suggestion(int(ch.detail))
+    return _("Merged into one suggestion, “%(name)s”. Accept, split or reject it.", name=s.name if s else "")
 
 
 # -- the JSON API ------------------------------------------------------------------------------------
@@ -309,6 +324,25 @@ def api_assign(workshop_id: int, contribution_id: int):  # type: ignore[no-untyp
     return web.run(
         lambda: board.assign(get_db(), ws, contribution_id, tid),
         reply=lambda ch: {"contribution_id": contribution_id, "theme_id": tid, "revision": ch.revision},
+    )
+
+
+@api_bp.route("/workshops/<int:workshop_id>/themes/suggestions/<int:suggestion_id>/merge", methods=["POST"])
+def api_merge_suggestions(workshop_id: int, suggestion_id: int):  # type: ignore[no-untyped-def]
+    """``{"merge_with": 7, "name": "…"}`` merges pending suggestion 7 into this one: a new pending suggestion
+    (201) with both's members; ``name`` is optional (this one's name otherwise)."""
+    ws = web.api_facilitated(workshop_id)
+    data = web.json_body()
+
+    def reply(ch: board.BoardChange) -> dict[str, Any]:
+        b = themes_board.load_board(get_db(), ws.id)
+        view = b.suggestion(int(ch.detail))
+        return {"suggestion": view.as_dict() if view else None, "revision": b.revision}
+
+    return web.run(
+        lambda: themes_suggestions.merge_suggestions(get_db(), ws, suggestion_id, data.get("merge_with"), data.get("name")),
+        reply=reply,
+        status=201,
     )
 
 

@@ -164,7 +164,7 @@ class AlreadyFollowedUp(DomainError):
 
 class SuggestionGone(DomainError):
     """A theme suggestion was already accepted or rejected, a newer refresh replaced it, or most of its
-    contributions are in themes by now (``reason``: ``accepted``, ``rejected``, ``superseded``, ``stale``)."""
+    contributions are in themes by now (``reason``: ``accepted``, ``rejected``, ``superseded``, ``merged``, ``stale``)."""
 
     code = "suggestion_gone"
     status = 409

@@ -60,9 +60,24 @@ class SuggestionView:
     name: str
     member_ids: tuple[int, ...]
     persona_ids: tuple[int, ...]
+    shared_words: tuple[str, ...] = ()  # why it was suggested
+    confidence: float = 0.0  # 0-1
+
+    @property
+    def certainty(self) -> str:
+        """``high`` (≥ 0.6), ``medium`` (≥ 0.3) or ``low``: what the board says about the confidence."""
+        return "high" if self.confidence >= 0.6 else "medium" if self.confidence >= 0.3 else "low"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "member_ids": list(self.member_ids), "persona_ids": list(self.persona_ids)}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "member_ids": list(self.member_ids),
+            "persona_ids": list(self.persona_ids),
+            "shared_words": list(self.shared_words),
+            "confidence": self.confidence,
+            "certainty": self.certainty,
+        }
 
 
 @dataclass(frozen=True)
@@ -87,6 +102,9 @@ class Board:
 
     def theme(self, theme_id: int) -> ThemeView | None:
         return next((t for t in self.themes if t.id == theme_id), None)
+
+    def suggestion(self, suggestion_id: int) -> SuggestionView | None:
+        return next((s for s in self.suggestions if s.id == suggestion_id), None)
 
     @property
     def theme_of(self) -> dict[int, int]:
@@ -167,7 +185,16 @@ def load_board(db: Session, workshop_id: int) -> Board:
     ):
         now_members = tuple(c for c in s.member_ids if c in free)
         if len(now_members) >= MIN_SUGGESTION_MEMBERS:
-            suggestions.append(SuggestionView(s.id, s.name, now_members, _personas_of(now_members, visible, order)))
+            suggestions.append(
+                SuggestionView(
+                    s.id,
+                    s.name,
+                    now_members,
+                    _personas_of(now_members, visible, order),
+                    tuple(s.shared_words or ()),
+                    float(s.confidence or 0.0),
+                )
+            )
     return Board(
         workshop_id=workshop_id,
         revision=revision,

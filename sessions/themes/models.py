@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     DateTime,
     Enum,
+    Float,
     ForeignKey,
     Integer,
     String,
@@ -35,6 +36,7 @@ class SuggestionStatus(str, enum.Enum):
     accepted = "accepted"
     rejected = "rejected"
     superseded = "superseded"  # a newer refresh replaced it
+    merged = "merged"  # a facilitator merged it with another pending one into a new suggestion
 
 
 class Theme(Base):
@@ -75,6 +77,9 @@ class SuggestedTheme(Base):
     name: Mapped[str] = mapped_column(String(MAX_THEME_NAME))
     # Contribution ids as proposed (kept as they were: a rejected set is compared with later ones).
     member_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    # Why it was suggested (words two or more members wrote) and how sure the suggester is (0-1).
+    shared_words: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    confidence: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     status: Mapped[SuggestionStatus] = mapped_column(
         Enum(SuggestionStatus, native_enum=False, length=16), default=SuggestionStatus.pending
     )

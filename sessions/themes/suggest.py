@@ -1,50 +1,56 @@
-"""Theme suggestions: contributions whose wording is similar across personas, with a proposed name.
+"""Theme suggestions: contributions whose wording is similar across personas, with a name, a reason and a confidence.
 
-Pure, typed, standard-library Python; runs locally with no network service. The facilitator accepts,
-renames, splits or rejects each suggestion; nothing here touches the database.
+Runs locally with no network service. The facilitator accepts, renames, splits or rejects each
+suggestion; nothing here touches the database.
 
-Pipeline (bokmål and nynorsk alike):
+Stemming, vectorising and clustering are the field's libraries: Snowball's Norwegian stemmer
+(``snowballstemmer``, via :mod:`sessions.themes.text`), scikit-learn's ``TfidfVectorizer`` and
+``AgglomerativeClustering``. What is ours is what is specific to Norwegian workshop text:
 
-1. **Normalise**: Unicode NFKC, lowercase, emoji/punctuation/digits out, letter runs of 3+ collapsed
-   ("tiiid" → "tid").
-2. **Tokens**: stop words of both written forms out (``STOP_WORDS``: ikkje/ikke, eg/jeg, ho/hun, kva/hva,
-   korleis/hvordan, dei/de, frå/fra, …, plus modal verbs and workshop filler such as behov/treng), and the
-   personas' own names (a name says who, not what).
-3. **Stem**: a few nynorsk → bokmål spelling rules on the word (leiar → leder, skule → skole, heime →
-   hjemme, sjuke → syke, teneste → tjeneste, kvardag → hverdag, tilsett → ansatt, …), then a light
-   Snowball-style stemmer that also knows nynorsk endings (-ane/-ar/-ast/-inga/-heit/-leg/-je …), so
-   «leiinga», «ledelsen» and «leder» all become ``led``.
-4. **Decompound**: a compound stem is split into two stems that also occur on their own in the same
-   input («kompetanseplan» → kompetans + plan, «omstillingsprosess» → omstill + prosess); the parts are
-   added as features, so «plan for kompetansen» and «kompetanseplan» meet.
-5. **Features**: TF-IDF (sublinear tf, smoothed idf) of the stems, and TF-IDF of character 4-grams of the
-   stems (``ngram_range``), which bridge typos, compounds and leftover spelling variants.
-   Similarity = ``word_weight`` · cos(stems) + (1 − ``word_weight``) · cos(char n-grams); pairs of
-   different personas may get ``cross_persona_bonus`` on top (0 by default: tuning did not support it).
-6. **Cluster**: average-linkage agglomerative clustering on the sparse similarity graph (pairs below
-   ``min_pair_similarity`` count as 0), merging while the best average similarity is ≥ ``threshold``
-   and no group grows beyond ``max_share`` of the input (at least ``min_max_size``). Average linkage
-   does not chain; the cap keeps one vague group from swallowing the board.
+1. **Tokens** (:func:`sessions.themes.text.tokens`): normalised text, stop words of both written forms and
+   workshop filler out (behov/treng, …), persona names out, nynorsk → bokmål spelling rules (leiar →
+   leder, skule → skole, heime → hjemme, …), then the Snowball stem.
+   A compound stem is also split into two stems that occur on their own in the same input
+   («kompetanseplan» → kompetans + plan), so «plan for kompetansen» and «kompetanseplan» meet.
+2. **Features**: TF-IDF of the stems (sublinear tf) and TF-IDF of character n-grams of the stems
+   (``ngram_range``, ``char_wb``), which bridge compounds, typos and leftover spelling variants.
+3. **Persona setting words down-weighted**: a feature that several contributions share but that comes
+   from fewer personas than it could (``hjemmetjenesten`` in one home-care nurse's notes) says where a
+   persona works, not what the theme is. Each feature column is scaled by ``floor + (1 − floor) ·
+   spread``, where spread = (personas using it − 1) / (min(its document count, personas) − 1) and
+   floor = 1 − ``persona_weight``; features in fewer than ``persona_min_df`` contributions keep weight 1.
+   Computed from the input, so it needs no list of setting words.
+4. **Domain concepts** (:mod:`sessions.themes.concepts`: mentor / fadder / rettleiar, …): a third TF-IDF
+   block, so words that share no letters but name the same measure meet.
+5. **Similarity**: cosine of the concatenated blocks (weights ``word_weight``, 1 − ``word_weight``,
+   ``concept_weight``); pairs of different personas may get ``cross_persona_bonus`` on top.
+   ``persona_weight`` is 0 by default (no gain on the tuning workshops once concepts were in).
+6. **Cluster**: average-linkage agglomerative clustering on the precomputed cosine distance, merging while
+   the average similarity is ≥ ``threshold``. A cluster over ``max_share`` of the input (at least
+   ``min_max_size``) is clustered again with a stricter threshold, so one vague group cannot swallow the board.
 7. **Suggest**: drop singletons; single-persona groups need ``min_size_single_persona`` members;
-   cross-persona suggestions come first (then larger, then more cohesive). The name is the top one or
-   two common stems (share of members × idf), each restored to a real word the members wrote, noun-like
-   first: "ledelse · omstilling".
+   cross-persona suggestions come first (then larger, then more cohesive). The name is the top one or two
+   stems the members share (share of members × idf), each as a real word a member wrote, noun-like first;
+   ``shared_words`` are the words two or more members used (the reason for the suggestion); ``confidence``
+   (0–1) is the group's average similarity scaled between the merge threshold and ``sure_similarity``.
 
-Deterministic: no randomness, and nothing depends on set or hash order (sorted iteration, index
-tie-breaks), so the same input gives the same suggestions under any ``PYTHONHASHSEED``.
+Deterministic: no randomness; scikit-learn's vocabulary is sorted and the clustering has no random state,
+so the same input gives the same suggestions under any ``PYTHONHASHSEED``.
 
 To *split* a suggestion, re-cluster its members with a stricter threshold: :func:`split_theme`.
-The default parameters were tuned on the even-numbered half of ``tests/data/themes_nb.json``; the
-benchmark (``bench/themes.py``) reports the held-out odd half as well.
+The defaults were tuned on the tuning workshops of the labelled set (tests/data/themes_nb.json and
+themes_workshops.json; mean per-workshop ARI, a setting from the best plateau of the grid in
+``bench/themes.py --tune``, not its highest point); ``bench/themes.py`` reports the held-out workshops.
 """
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from sessions.themes.concepts import concepts_of
 from sessions.themes.text import _compound_parts, _name_words, tokens
 
 __all__ = [
@@ -54,13 +60,17 @@ __all__ = [
     "suggest_themes",
 ]
 
-DEFAULT_THRESHOLD = 0.04
-DEFAULT_WORD_WEIGHT = 0.5
+DEFAULT_THRESHOLD = 0.14
+DEFAULT_WORD_WEIGHT = 0.3
 DEFAULT_CROSS_PERSONA_BONUS = 0.0
-DEFAULT_MIN_PAIR_SIMILARITY = 0.02
-DEFAULT_NGRAM_RANGE = (4, 4)
+DEFAULT_NGRAM_RANGE = (4, 5)
 DEFAULT_MAX_DF = 0.5
 DEFAULT_MAX_SHARE = 0.15
+DEFAULT_PERSONA_WEIGHT = 0.0
+DEFAULT_PERSONA_MIN_DF = 3
+DEFAULT_CONCEPT_WEIGHT = 0.5
+# The average similarity at which a suggestion counts as fully sure (confidence 1.0).
+SURE_SIMILARITY = 0.45
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,13 +85,15 @@ class ThemeInput:
 
 @dataclass(frozen=True, slots=True)
 class ThemeSuggestion:
-    """A proposed theme: its members (input order), the personas it spans and a proposed name."""
+    """A proposed theme: its members (input order), the personas it spans, a name and why it was made."""
 
     member_ids: tuple[Hashable, ...]
     personas: tuple[str, ...]  # sorted
     name: str  # e.g. "ledelse · omstilling"
     terms: tuple[str, ...]  # the surface words the name is made of
     cohesion: float  # average pairwise similarity inside the group
+    shared_words: tuple[str, ...] = ()  # words (as written) that two or more members use, most shared first
+    confidence: float = 0.0  # 0–1: cohesion scaled between the merge threshold and SURE_SIMILARITY
 
     @property
     def size(self) -> int:
@@ -92,134 +104,153 @@ class ThemeSuggestion:
         return len(self.personas) > 1
 
 
-# -- vectors -----------------------------------------------------------------------------------------
-
-Vector = dict[str, float]
+# -- features ----------------------------------------------------------------------------------------
 
 
-def _tfidf(docs: Sequence[Sequence[str]], *, max_df: float) -> tuple[list[Vector], dict[str, float]]:
-    """Sublinear-tf, smoothed-idf, L2-normalised sparse vectors; features in more than ``max_df`` of
-    the documents (when there are at least 10) are dropped, as they say nothing about a theme."""
-    n = len(docs)
-    df: dict[str, int] = {}
-    counts: list[dict[str, int]] = []
-    for doc in docs:
-        c: dict[str, int] = {}
-        for f in doc:
-            c[f] = c.get(f, 0) + 1
-        counts.append(c)
-        for f in c:
-            df[f] = df.get(f, 0) + 1
-    limit = max_df * n if n >= 10 else float(n + 1)
-    idf = {f: math.log((1 + n) / (1 + d)) + 1.0 for f, d in df.items() if d <= limit}
-    vectors: list[Vector] = []
-    for c in counts:
-        v = {f: (1.0 + math.log(k)) * idf[f] for f, k in c.items() if f in idf}
-        norm = math.sqrt(math.fsum(x * x for x in v.values()))
-        vectors.append({f: x / norm for f, x in v.items()} if norm else {})
-    return vectors, idf
+def _persona_weights(binary: Any, persona_index: Sequence[int], n_personas: int, strength: float, min_df: int) -> Any:
+    """Per-column weights that down-weight features concentrated in fewer personas than they could span."""
+    import numpy as np  # start-up: numpy comes with scikit-learn; only needed while suggesting
+    from scipy import sparse  # start-up: as numpy
+
+    n = binary.shape[0]
+    indicator = sparse.csr_matrix(
+        (np.ones(n), (np.asarray(persona_index), np.arange(n))), shape=(n_personas, n)
+    )
+    per_persona = indicator @ binary  # personas × features: how many of a persona's items have it
+    spread_count = np.asarray((per_persona > 0).sum(axis=0)).ravel().astype(float)
+    df = np.asarray(binary.sum(axis=0)).ravel()
+    possible = np.minimum(df, n_personas)
+    spread = np.where(possible > 1, (spread_count - 1) / np.maximum(possible - 1, 1), 1.0)
+    weights = (1.0 - strength) + strength * spread
+    weights[df < min_df] = 1.0
+    return weights
 
 
-def _char_ngrams(stems: Sequence[str], lo: int, hi: int) -> list[str]:
-    grams: list[str] = []
-    for s in stems:
-        padded = f"<{s}>"
-        for n in range(lo, hi + 1):
-            grams.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
-    return grams
+def _similarity(
+    doc_stems: Sequence[Sequence[str]],
+    personas: Sequence[str],
+    *,
+    word_weight: float,
+    ngram_range: tuple[int, int],
+    max_df: float,
+    persona_weight: float,
+    persona_min_df: int,
+    doc_concepts: Sequence[Sequence[str]] = (),
+    concept_weight: float = 0.0,
+) -> tuple[Any, dict[str, float]]:
+    """The items' pairwise similarity (dense, n × n) and the stems' idf: the cosine of the items' unit blocks
+    (stems, char n-grams, concepts) concatenated with their weights; an empty block adds no length."""
+    # scikit-learn takes about 4 s to import cold and 1 s warm (measured on the 2-core machine); only a
+    # suggestion run needs it, so the app and this module start without it.
+    import numpy as np  # start-up: see above
+    from sklearn.feature_extraction.text import TfidfVectorizer  # start-up: see above
+    from sklearn.preprocessing import normalize  # start-up: see above
+
+    n = len(doc_stems)
+    # max_df only makes sense on a sizeable input: in a handful of notes, one shared word is the theme.
+    df_limit = max_df if n >= 10 else 1.0
+    persona_keys = sorted(set(personas))
+    persona_index = [persona_keys.index(p) for p in personas]
+
+    def weighted(matrix: Any) -> Any:
+        if persona_weight > 0 and len(persona_keys) > 1:
+            binary = (matrix > 0).astype(float)
+            w = _persona_weights(binary, persona_index, len(persona_keys), persona_weight, persona_min_df)
+            matrix = matrix.multiply(w.reshape(1, -1)).tocsr()
+        return normalize(matrix)
+
+    words = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, max_df=df_limit, norm=None)
+    try:
+        word_matrix = words.fit_transform(doc_stems)
+        idf = dict(zip(words.get_feature_names_out(), words.idf_.tolist(), strict=True))
+    except ValueError:  # no stem survived (every text was stop words)
+        word_matrix, idf = None, {}
+    sims = np.zeros((n, n))
+    norm2 = np.zeros(n)  # each item's squared vector length: the weights of its non-empty blocks
+
+    def add(matrix: Any, weight: float) -> None:
+        nonlocal sims, norm2
+        sims += weight * (matrix @ matrix.T).toarray()
+        norm2 += weight * (np.asarray(matrix.getnnz(axis=1)).ravel() > 0)
+
+    if word_matrix is not None and word_weight > 0:
+        add(weighted(word_matrix), word_weight)
+    if word_weight < 1:
+        chars = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=ngram_range, sublinear_tf=True, max_df=df_limit, norm=None, lowercase=False
+        )
+        try:
+            add(weighted(chars.fit_transform([" ".join(stems) for stems in doc_stems])), 1.0 - word_weight)
+        except ValueError:
+            pass
+    if concept_weight > 0 and any(doc_concepts):
+        concepts = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, max_df=df_limit, norm=None)
+        try:
+            add(normalize(concepts.fit_transform(doc_concepts)), concept_weight)
+        except ValueError:  # every concept in more than max_df of the items
+            pass
+        length = np.sqrt(np.where(norm2 > 0, norm2, 1.0))
+        sims = sims / np.outer(length, length)
+    np.fill_diagonal(sims, 1.0)
+    return sims, idf
 
 
-def _pair_sums(vectors: Sequence[Vector], weight: float, into: dict[tuple[int, int], float]) -> None:
-    """Add ``weight`` · cosine for every pair with a shared feature (i < j) via an inverted index."""
-    postings: dict[str, list[tuple[int, float]]] = {}
-    for i, v in enumerate(vectors):
-        for f, x in v.items():
-            postings.setdefault(f, []).append((i, x))
-    acc: dict[tuple[int, int], float] = {}
-    for plist in postings.values():
-        m = len(plist)
-        if m < 2:
-            continue
-        for a in range(m - 1):
-            i, x = plist[a]
-            for b in range(a + 1, m):
-                j, y = plist[b]
-                key = (i, j)
-                acc[key] = acc.get(key, 0.0) + x * y
-    for key, value in acc.items():
-        into[key] = into.get(key, 0.0) + weight * value
+def _identity(doc: Sequence[str]) -> Sequence[str]:
+    return doc
 
 
 # -- clustering --------------------------------------------------------------------------------------
 
 
-def _average_linkage(
-    n: int, sims: Mapping[tuple[int, int], float], threshold: float, max_size: int
-) -> list[list[int]]:
-    """Average-linkage agglomerative clustering on a sparse similarity graph (missing pairs are 0).
+def _cluster(sims: Any, indices: Sequence[int], threshold: float, max_size: int, step: float = 0.04) -> list[list[int]]:
+    """Average-linkage clusters of ``indices`` (similarity ≥ ``threshold`` to merge), none larger than
+    ``max_size``: an oversized cluster is clustered again with a stricter threshold."""
+    import numpy as np  # start-up: as in _similarity
+    from sklearn.cluster import AgglomerativeClustering  # start-up: as in _similarity
 
-    Merges the pair of clusters with the highest average similarity while it is ≥ ``threshold``, never
-    into a cluster of more than ``max_size``. Ties go to the lowest cluster ids, so the result does not
-    depend on hash order.
-    """
-    members: dict[int, list[int]] = {i: [i] for i in range(n)}
-    links: dict[int, dict[int, float]] = {i: {} for i in range(n)}  # cluster → neighbour → sum of sims
-    for (i, j), s in sims.items():
-        links[i][j] = s
-        links[j][i] = s
-    heap: list[tuple[float, int, int]] = []
-    for (i, j), s in sorted(sims.items()):
-        if s >= threshold:
-            heap.append((-s, i, j))
-    heapq.heapify(heap)
-    next_id = n
-    while heap:
-        neg, a, b = heapq.heappop(heap)
-        if a not in members or b not in members:
-            continue
-        total = links[a].get(b)
-        if total is None or not math.isclose(-neg, total / (len(members[a]) * len(members[b])), abs_tol=1e-12):
-            continue  # stale entry
-        if len(members[a]) + len(members[b]) > max_size:
-            continue
-        c = next_id
-        next_id += 1
-        members[c] = sorted(members.pop(a) + members.pop(b))
-        merged: dict[int, float] = {}
-        for old in (a, b):
-            for k, s in links.pop(old).items():
-                if k in (a, b):
-                    continue
-                merged[k] = merged.get(k, 0.0) + s
-                del links[k][old]
-        links[c] = merged
-        size_c = len(members[c])
-        for k in sorted(merged):
-            s = merged[k]
-            links[k][c] = s
-            avg = s / (size_c * len(members[k]))
-            if avg >= threshold and size_c + len(members[k]) <= max_size:
-                heapq.heappush(heap, (-avg, k, c))
-    return sorted(members.values())
+    if len(indices) < 2:
+        return [list(indices)]
+    sub = sims[np.ix_(indices, indices)]
+    distance = np.clip(1.0 - sub, 0.0, None)
+    np.fill_diagonal(distance, 0.0)
+    labels = AgglomerativeClustering(
+        n_clusters=None, metric="precomputed", linkage="average", distance_threshold=1.0 - threshold
+    ).fit_predict(distance)
+    groups: dict[int, list[int]] = {}
+    for i, label in zip(indices, labels.tolist(), strict=True):
+        groups.setdefault(label, []).append(i)
+    out: list[list[int]] = []
+    for group in groups.values():
+        if len(group) > max_size and threshold + step < 1.0:
+            out.extend(_cluster(sims, group, threshold + step, max_size, step))
+        else:
+            out.append(sorted(group))
+    return sorted(out)
 
 
-# -- suggestions -------------------------------------------------------------------------------------
+# -- naming ------------------------------------------------------------------------------------------
 
 
 _NOUN_ENDINGS = ("else", "elsen", "elsa", "ing", "inga", "ingen", "het", "heten", "heit", "heita", "skap", "sjon")
 
 
-def _name(
+def _surface(forms: Mapping[str, int]) -> str:
+    """The word to show for a stem: noun-like first («omstilling» rather than «omstille»), then the most
+    frequent, then the shortest («lærer» rather than «lærerne»)."""
+    return min(forms.items(), key=lambda kv: (not kv[0].endswith(_NOUN_ENDINGS), -kv[1], len(kv[0]), kv[0]))[0]
+
+
+def _describe(
     group: Sequence[int],
     doc_tokens: Sequence[Sequence[tuple[str, str]]],
     idf: Mapping[str, float],
     max_terms: int,
-) -> tuple[str, ...]:
-    """The group's most representative stems (share of members × idf), each as a real word of the group.
+    max_shared: int = 6,
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The group's name terms (its most representative stems: share of members × idf) and its shared words
+    (stems used by two or more members, most members first), each as a real word of the group.
 
-    Stems used by at least two members are preferred. Of a stem's words the noun-like one is taken
-    («omstilling» rather than «omstille»), then the most frequent, then the shortest («lærer» rather
-    than «lærerne»). A word inside an already chosen one is skipped («kompetanseplan · plan»).
+    A word inside an already chosen one is skipped («kompetanseplan · plan»).
     """
     doc_freq: dict[str, int] = {}
     surfaces: dict[str, dict[str, int]] = {}
@@ -231,22 +262,29 @@ def _name(
             if s not in seen:
                 seen.add(s)
                 doc_freq[s] = doc_freq.get(s, 0) + 1
-    shared = [s for s in doc_freq if doc_freq[s] >= 2] or list(doc_freq)
-    scored = sorted(((doc_freq[s] / len(group)) * idf.get(s, 0.0), s) for s in shared)
+    shared = [s for s in doc_freq if doc_freq[s] >= 2]
+    scored = sorted(((doc_freq[s] / len(group)) * idf.get(s, 1.0), s) for s in (shared or list(doc_freq)))
     scored.sort(key=lambda t: (-t[0], t[1]))
     terms: list[str] = []
     best = scored[0][0] if scored else 0.0
     for score, s in scored:
         if len(terms) >= max_terms or score < 0.5 * best:
             break
-        word = min(
-            surfaces[s].items(),
-            key=lambda kv: (not kv[0].endswith(_NOUN_ENDINGS), -kv[1], len(kv[0]), kv[0]),
-        )[0]
-        if any(word in t or t in word for t in terms):
+        word = _surface(surfaces[s])
+        if len(word) < 3 or any(word in t or t in word for t in terms):
             continue
         terms.append(word)
-    return tuple(terms)
+    why: list[str] = []
+    for s in sorted(shared, key=lambda s: (-doc_freq[s], -idf.get(s, 1.0), s)):
+        word = _surface(surfaces[s])
+        if word not in why:
+            why.append(word)
+        if len(why) >= max_shared:
+            break
+    return tuple(terms), tuple(why)
+
+
+# -- suggestions -------------------------------------------------------------------------------------
 
 
 def suggest_themes(
@@ -255,14 +293,17 @@ def suggest_themes(
     threshold: float = DEFAULT_THRESHOLD,
     word_weight: float = DEFAULT_WORD_WEIGHT,
     cross_persona_bonus: float = DEFAULT_CROSS_PERSONA_BONUS,
-    min_pair_similarity: float = DEFAULT_MIN_PAIR_SIMILARITY,
     ngram_range: tuple[int, int] = DEFAULT_NGRAM_RANGE,
     max_df: float = DEFAULT_MAX_DF,
+    persona_weight: float = DEFAULT_PERSONA_WEIGHT,
+    persona_min_df: int = DEFAULT_PERSONA_MIN_DF,
+    concept_weight: float = DEFAULT_CONCEPT_WEIGHT,
     decompound: bool = True,
     max_share: float = DEFAULT_MAX_SHARE,
     min_max_size: int = 8,
     min_size_single_persona: int = 2,
     max_terms: int = 2,
+    sure_similarity: float = SURE_SIMILARITY,
     persona_names: Iterable[str] = (),
 ) -> list[ThemeSuggestion]:
     """Suggest themes for ``items``: groups of ≥ 2 similarly worded contributions, cross-persona first.
@@ -280,42 +321,46 @@ def suggest_themes(
     if decompound:
         parts = _compound_parts(doc_stems)
         doc_stems = [[p for s in stems for p in (s, *parts.get(s, ()))] for stems in doc_stems]
-    word_vecs, idf = _tfidf(doc_stems, max_df=max_df)
-    lo, hi = ngram_range
-    char_docs = [_char_ngrams(stems, lo, hi) for stems in doc_stems]
-    char_vecs, _ = _tfidf(char_docs, max_df=max_df)
+    personas = [it.persona for it in items]
+    sims, idf = _similarity(
+        doc_stems,
+        personas,
+        word_weight=word_weight,
+        ngram_range=ngram_range,
+        max_df=max_df,
+        persona_weight=persona_weight,
+        persona_min_df=persona_min_df,
+        doc_concepts=[sorted({c for surface, _ in toks for c in concepts_of(surface)}) for toks in doc_tokens],
+        concept_weight=concept_weight,
+    )
+    if cross_persona_bonus:
+        import numpy as np  # start-up: as in _similarity
 
-    sums: dict[tuple[int, int], float] = {}
-    if word_weight > 0:
-        _pair_sums(word_vecs, word_weight, sums)
-    if word_weight < 1:
-        _pair_sums(char_vecs, 1.0 - word_weight, sums)
-    sims: dict[tuple[int, int], float] = {}
-    for (i, j), s in sums.items():
-        if s < min_pair_similarity:
-            continue
-        if items[i].persona != items[j].persona:
-            s += cross_persona_bonus
-        sims[(i, j)] = s
+        keys = np.asarray([sorted(set(personas)).index(p) for p in personas])
+        sims = sims + cross_persona_bonus * (keys[:, None] != keys[None, :])
 
     suggestions: list[ThemeSuggestion] = []
     max_size = max(min_max_size, math.ceil(max_share * len(items)))
-    for group in _average_linkage(len(items), sims, threshold, max_size):
+    for group in _cluster(sims, list(range(len(items))), threshold, max_size):
         if len(group) < 2:
             continue
-        personas = tuple(sorted({items[i].persona for i in group}))
-        if len(personas) == 1 and len(group) < min_size_single_persona:
+        group_personas = tuple(sorted({personas[i] for i in group}))
+        if len(group_personas) == 1 and len(group) < min_size_single_persona:
             continue
         pairs = [(a, b) for x, a in enumerate(group) for b in group[x + 1 :]]
-        cohesion = math.fsum(sims.get(p, 0.0) for p in pairs) / len(pairs)
-        terms = _name(group, doc_tokens, idf, max_terms)
+        cohesion = math.fsum(float(sims[a, b]) for a, b in pairs) / len(pairs)
+        terms, why = _describe(group, doc_tokens, idf, max_terms)
+        span = max(sure_similarity - threshold, 1e-9)
+        confidence = min(1.0, max(0.0, (cohesion - threshold) / span))
         suggestions.append(
             ThemeSuggestion(
                 member_ids=tuple(items[i].id for i in group),
-                personas=personas,
+                personas=group_personas,
                 name=" · ".join(terms),
                 terms=terms,
                 cohesion=round(cohesion, 6),
+                shared_words=why,
+                confidence=round(confidence, 2),
             )
         )
     first_index = {it.id: i for i, it in reversed(list(enumerate(items)))}
@@ -328,7 +373,7 @@ def split_theme(
     *,
     threshold: float | None = None,
     step: float = 0.04,
-    **options: object,
+    **options: Any,
 ) -> list[ThemeSuggestion]:
     """Re-cluster one theme's contributions into smaller themes (the board's "split" action).
 
@@ -337,11 +382,11 @@ def split_theme(
     contributions are in no suggestion; an empty list means no sensible split was found.
     """
     if threshold is not None:
-        return suggest_themes(items, threshold=threshold, **options)  # type: ignore[arg-type]
+        return suggest_themes(items, threshold=threshold, **options)
     t = DEFAULT_THRESHOLD
     while t <= 1.0:
         t += step
-        found = suggest_themes(items, threshold=t, **options)  # type: ignore[arg-type]
+        found = suggest_themes(items, threshold=t, **options)
         if len(found) >= 2:
             return found
         if not found:

@@ -1,4 +1,4 @@
-"""Theme suggestions on the board: run the suggester on ungrouped contributions, accept, split, reject."""
+"""Theme suggestions on the board: run the suggester on ungrouped contributions, accept, split, merge, reject."""
 
 from __future__ import annotations
 
@@ -131,6 +131,8 @@ def replace_suggestions(db: Session, ws: Any, found: Sequence[Any]) -> BoardChan
                     position=i,
                     name=_proposed_name(s.name),
                     member_ids=[int(m) for m in s.member_ids],
+                    shared_words=list(s.shared_words),
+                    confidence=float(s.confidence),
                     status=SuggestionStatus.pending,
                     created_at=now,
                 )
@@ -259,3 +261,50 @@ def reject_suggestion(db: Session, ws: Any, suggestion_id: object) -> BoardChang
     return BoardChange(board.workshop_id, True, board.revision)
 
 
+
+
+def merge_suggestions(db: Session, ws: Any, suggestion_id: object, other_id: object, name: object = None) -> BoardChange:
+    """Merge the pending suggestion ``other_id`` into ``suggestion_id`` (the target): one new pending
+    suggestion takes the target's place, and both become ``merged`` (acting on either from an older page
+    gets ``suggestion_gone``).
+
+    Members are united (the target's first, in their order), ``name`` names it (None: the target's),
+    shared words are united in order (the target's first). The confidence is the lower of the two: the
+    suggester's confidence is how alike a group's members are, and it kept these two groups apart because
+    they are less alike across than within, so the united group is at most as sure as its looser part (a
+    weighted mean would show a group it never proposed as surer than that).
+    ``change.detail`` is the new suggestion's id.
+    """
+    the_name = None if name is None else _theme_name(name)
+    if other_id in (None, ""):
+        raise ValidationFailed("merge_with", "required")
+    if not is_id(other_id):
+        raise ValidationFailed("merge_with", "not_a_number")
+    if other_id == suggestion_id:
+        raise ValidationFailed("merge_with", "same_suggestion")
+    now = utcnow()
+    with write_transaction(db):
+        board = _lock_board(db, ws.id)
+        target = _pending(db, ws.id, suggestion_id)
+        other = _pending(db, ws.id, other_id)
+        for s in (target, other):
+            if len(_free_members(db, ws.id, s)) < MIN_SUGGESTION_MEMBERS:
+                raise SuggestionGone(reason="stale")
+        merged = SuggestedTheme(
+            workshop_id=ws.id,
+            batch=target.batch,
+            position=target.position,
+            name=the_name or target.name,
+            member_ids=list(dict.fromkeys([*target.member_ids, *other.member_ids])),
+            shared_words=list(dict.fromkeys([*(target.shared_words or []), *(other.shared_words or [])])),
+            confidence=min(float(target.confidence or 0.0), float(other.confidence or 0.0)),
+            status=SuggestionStatus.pending,
+            created_at=now,
+        )
+        db.add(merged)
+        for s in (target, other):
+            s.status = SuggestionStatus.merged
+            s.decided_at = now
+        db.flush()
+        board.revision += 1
+    return BoardChange(board.workshop_id, True, board.revision, (), str(merged.id))

@@ -1,10 +1,13 @@
-"""Text for the theme suggester: normalisation, bokmål and nynorsk stop words, stemming, tokens, compounds."""
+"""Text for the theme suggester: normalisation, bokmål and nynorsk stop words, spelling rules, stems, tokens."""
 
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable, Sequence
+
+import snowballstemmer
 
 # -- normalisation and stop words ----------------------------------------------------------------
 
@@ -55,9 +58,13 @@ def normalise(text: str) -> str:
     return " ".join(_LETTERS.findall(text))
 
 
-# -- stemming --------------------------------------------------------------------------------------
+# -- stemming ------------------------------------------------------------------------------------
+#
+# Stemming is Snowball's Norwegian stemmer (``snowballstemmer``). It knows bokmål endings; what is ours
+# is a handful of nynorsk → bokmål spelling rules applied first, so that «leiinga», «ledelsen» and
+# «leder» meet, and a few inflections Snowball leaves alone (-arane, -erne, -heit).
 
-# Whole-word nynorsk → bokmål forms the suffix rules cannot bridge.
+# Whole-word nynorsk → bokmål forms the rules below cannot bridge.
 _WORD_VARIANTS: dict[str, str] = {
     "leie": "lede",
     "leier": "leder",
@@ -67,10 +74,16 @@ _WORD_VARIANTS: dict[str, str] = {
     "stø": "støtte",
     "kome": "komme",
     "veit": "vet",
-    "vite": "vite",
     "spørje": "spørre",
     "skjønar": "skjønner",
-    "forstår": "forstå",
+    "kollegaer": "kollega",
+    "kollegaene": "kollega",
+    "kollegane": "kollega",
+    "kolleger": "kollega",
+    "kollegene": "kollega",
+    "kollegaen": "kollega",
+    "born": "barn",
+    "borna": "barna",
 }
 # Spelling rules applied inside words (also inside compounds), in this order.
 _SUBSTRING_VARIANTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
@@ -79,6 +92,7 @@ _SUBSTRING_VARIANTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ("rettleiing", "veiledning"),
         ("rettleiar", "veileder"),
         ("rettleie", "veilede"),
+        ("(?<!p)leiinga", "ledelsen"),
         ("(?<!p)leiing", "ledelse"),  # not sjukepleiing
         ("(?<!p)leiar", "leder"),  # not sjukepleiar
         ("kvardag", "hverdag"),
@@ -95,84 +109,47 @@ _SUBSTRING_VARIANTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ("eigen", "egen"),
         ("røynsle", "erfaring"),
         ("dugleik", "ferdighet"),
+        ("tryggleik", "sikkerhet"),
+        ("løysing", "løsning"),
+        ("bustad", "bolig"),
+    )
+)
+# Word endings: nynorsk plural and derived forms, and the bokmål plural definite Snowball keeps.
+_ENDING_VARIANTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern + "$"), replacement)
+    for pattern, replacement in (
+        ("(?<=..)(arane|erane|arar|erar|erne)", "ere"),  # lærarane, leiarar, lærerne → lærere
+        ("heit(ar|er|ane|ene|a|en)?", r"het\1"),  # ferdigheiter → ferdigheter
+        ("(?<=[gk])je", "e"),  # planleggje → planlegge
     )
 )
 
-_VOWELS = frozenset("aeiouyæøåéèêóòôàäöü")
-# Inflectional endings, bokmål and nynorsk (longest first).
-_STEP1: tuple[str, ...] = tuple(
-    sorted(
-        [
-            *("heitene", "hetene", "hetenes", "heitane", "heitar", "heiter", "heita", "heiten"),
-            *("heter", "heten", "heit", "het"),
-            *("ingane", "ingene", "ingar", "inger", "ingen", "inga", "ing"),
-            *("elsane", "elsene", "elsen", "elsa", "else"),
-            *("arane", "arar", "erne", "arne", "eren"),
-            *("endes", "ande", "ende", "edes", "enes", "erte", "ede", "ane", "ene", "ens", "ers", "ets"),
-            *("ast", "ert", "este", "ere"),
-            *("ar", "er", "as", "es", "et", "en", "a", "e", "je"),
-        ],
-        key=lambda s: (-len(s), s),
-    )
-)
-# Derivational endings (after step 1).
-_STEP3: tuple[str, ...] = tuple(
-    sorted(
-        ["hetslov", "eleg", "elig", "elov", "slov", "leg", "lig", "eig", "else", "els", "lov", "ig"],
-        key=lambda s: (-len(s), s),
-    )
-)
-_S_ENDING_OK = frozenset("bcdfghjlmnoprtvyz")
-
-
-def _region1(word: str) -> int:
-    """Snowball's R1: after the first non-vowel that follows a vowel, but at least 3 letters in."""
-    for i in range(1, len(word)):
-        if word[i] not in _VOWELS and word[i - 1] in _VOWELS:
-            return max(3, i + 1)
-    return len(word)
+# A Snowball stemmer keeps state between calls, so each thread (the hub's pool runs the suggester) has its own.
+_local = threading.local()
 
 
 def _variant(word: str) -> str:
     word = _WORD_VARIANTS.get(word, word)
     for pattern, replacement in _SUBSTRING_VARIANTS:
         word = pattern.sub(replacement, word)
+    for pattern, replacement in _ENDING_VARIANTS:
+        word = pattern.sub(replacement, word)
     return word
 
 
 def stem(word: str) -> str:
-    """A light stemmer for bokmål and nynorsk: «leiinga», «ledelsen», «leder» → ``led``.
+    """Snowball's Norwegian stem of ``word`` after the nynorsk → bokmål rules: «leiinga», «ledelsen» → ``led``.
 
     ``word`` is one normalised (lowercase) token.
     """
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        stemmer = _local.stemmer = snowballstemmer.stemmer("norwegian")
     word = _variant(word)
-    if len(word) <= 3:
-        return word
-    r1 = _region1(word)
-    for suffix in _STEP1:
-        if word.endswith(suffix) and len(word) - len(suffix) >= r1:
-            word = word[: -len(suffix)]
-            # -ning after a consonant other than n: veiledning → veiled (but utdanning → utdann)
-            if (
-                suffix.startswith("ing")
-                and word.endswith("n")
-                and len(word) - 1 >= r1
-                and word[-2] not in _VOWELS
-                and word[-2] != "n"
-            ):
-                word = word[:-1]
-            break
-    else:
-        # genitive -s, only on longer words (kurs, prosess and the like keep theirs)
-        if len(word) >= 6 and word.endswith("s") and len(word) - 1 >= r1 and word[-2] in _S_ENDING_OK:
-            word = word[:-1]
-    if word.endswith(("dt", "vt")) and len(word) - 1 >= r1:
-        word = word[:-1]
-    for suffix in _STEP3:
-        if word.endswith(suffix) and len(word) - len(suffix) >= r1:
-            word = word[: -len(suffix)]
-            break
-    return word
+    stemmed = str(stemmer.stemWord(word))
+    if len(word) < 6 and stemmed == word[:-1] and word.endswith("s"):
+        return word  # a short word's s is part of it (kurs, hus), not a genitive
+    return stemmed
 
 
 def _name_words(values: Iterable[str]) -> frozenset[str]:

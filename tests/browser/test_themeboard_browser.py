@@ -3,7 +3,7 @@
 Three tables post (through the API, as phones would) needs and proposals that share themes across personas.
 Facilitator page A groups them by **drag and drop** (onto a theme, and onto «Nytt tema»), then **by
 keyboard only** (the card's «Flytt til» menu, Tab, Enter; a theme made by typing its name and pressing
-Enter), and works through the **suggestions** (accept under a new name, reject). After each step the
+Enter), and works through the **suggestions** (accept under a new name, reject; merge two by keyboard only). After each step the
 database has it, and a second facilitator page (B) and the live dashboard show it without a reload.
 
 Screenshots go to ``test-artifacts/themes-*.png``: the board at 1280 px, the board at 360 px (nothing
@@ -285,6 +285,82 @@ def test_a_new_contribution_arrives_ungrouped_and_a_hidden_one_leaves(server: Se
     card(a, new).locator(".move-form button[type=submit]").click()
     in_theme(a, "Mentor", new)
     assert stored_board(server, ws.id) == {"Mentor": [first, new]}
+    assert pages.errors == [], "\n".join(pages.errors)
+
+
+def stored_suggestions(server: Server, ws_id: int) -> dict[int, tuple[str, list[int]]]:
+    """What the database has: pending suggestion id -> (name, member ids)."""
+    from sessions.core import store
+    from sessions.themes import board as themes_board
+
+    engine = store.make_engine(server.env["DATABASE_URL"])
+    try:
+        db = store.make_session_factory(engine)()
+        try:
+            return {s.id: (s.name, list(s.member_ids)) for s in themes_board.load_board(db, ws_id).suggestions}
+        finally:
+            db.close()
+    finally:
+        engine.dispose()
+
+
+def test_merge_two_suggestions_by_keyboard(server: Server, pages: Pages, facilitator_state: dict[str, Any]) -> None:
+    """«Slå sammen med …» by keyboard only: open it, the menu names the other suggestion, merge; the merged
+    suggestion replaces both on this page and on a second facilitator's page, and Enter accepts it."""
+    _, a = pages.new("merge-A", viewport=FACILITATOR, storage_state=facilitator_state)
+    ws = create_workshop(a, server, "Slå saman", n_personas=3, n_groups=3)
+    post_contributions(server, ws.code)
+    open_board(a, server, ws.id)
+    _, b = pages.new("merge-B", viewport=FACILITATOR, storage_state=facilitator_state)
+    open_board(b, server, ws.id)
+    for page in (a, b):
+        page.evaluate("window.__pvMarker = 1")
+    a.locator("[data-suggest-form] button[type=submit]").focus()
+    a.keyboard.press("Enter")
+    suggestions = a.locator("[data-suggestion]")
+    expect(suggestions.nth(1)).to_be_visible()
+    n = suggestions.count()
+    expect(b.locator("[data-suggestion]")).to_have_count(n)
+    first, second = suggestions.nth(0), suggestions.nth(1)
+    first_id, second_id = (int(x.get_attribute("data-suggestion-id") or 0) for x in (first, second))
+    first_members = [int(x) for x in (first.get_attribute("data-members") or "").split(",")]
+    second_members = [int(x) for x in (second.get_attribute("data-members") or "").split(",")]
+    second_name = second.locator("[data-field=name]").input_value()
+    # The name first (typed), then «Slå sammen med …»: Enter opens it, Tab to the menu (the other
+    # suggestion comes first), Tab to the button, Enter.
+    first.locator("[data-field=name]").focus()
+    a.keyboard.press("Control+A")
+    a.keyboard.type("Mentor og tid")
+    first.locator(".merge-box summary").focus()
+    a.keyboard.press("Enter")
+    a.keyboard.press("Tab")
+    menu = first.locator("[data-merge-select]")
+    expect(menu).to_be_focused()
+    expect(menu.locator("option:checked")).to_have_text(second_name)
+    a.keyboard.press("Tab")
+    expect(first.locator("[data-decide=merge]")).to_be_focused()
+    a.keyboard.press("Enter")
+    for page in (a, b):
+        expect(page.locator(f"[data-suggestion-id='{first_id}']")).to_have_count(0)
+        expect(page.locator(f"[data-suggestion-id='{second_id}']")).to_have_count(0)
+        expect(page.locator("[data-suggestion]")).to_have_count(n - 1)
+    expect(a.locator("[data-board-status]")).to_contain_text("Slått sammen til ett forslag, «Mentor og tid».")
+    merged = a.locator("[data-suggestion]").first
+    expect(merged.locator("[data-field=name]")).to_be_focused()  # the keyboard stays where the work is
+    expect(merged.locator("[data-field=name]")).to_have_value("Mentor og tid")
+    expected = first_members + [m for m in second_members if m not in first_members]
+    assert [int(x) for x in (merged.get_attribute("data-members") or "").split(",")] == expected
+    stored = stored_suggestions(server, ws.id)
+    merged_id = int(merged.get_attribute("data-suggestion-id") or 0)
+    assert stored[merged_id] == ("Mentor og tid", expected) and first_id not in stored and second_id not in stored
+    expect(b.locator(f"[data-suggestion-id='{merged_id}'] [data-field=name]")).to_have_value("Mentor og tid")
+    # Enter in the name field accepts the merged suggestion as one theme.
+    a.keyboard.press("Enter")
+    expect(theme(a, "Mentor og tid")).to_have_count(1)
+    expect(theme(b, "Mentor og tid")).to_have_count(1)
+    assert {k: sorted(v) for k, v in stored_board(server, ws.id).items()} == {"Mentor og tid": sorted(expected)}
+    for page in (a, b):
+        assert page.evaluate("window.__pvMarker") == 1, page.url
     assert pages.errors == [], "\n".join(pages.errors)
 
 

@@ -277,6 +277,43 @@ def test_suggestions_run_on_request_among_ungrouped_visible_contributions(w: Wor
         assert w.ids["mentor"][0] not in s.member_ids and w.ids["time"][0] not in s.member_ids
 
 
+def test_each_suggestion_says_why_and_how_sure(w: World) -> None:
+    themes_suggestions.refresh_suggestions(w.db, w.ws)
+    board = w.board()
+    assert board.suggestions
+    for s in board.suggestions:
+        assert s.shared_words and all(isinstance(word, str) and word for word in s.shared_words)
+        assert 0.0 <= s.confidence <= 1.0 and s.certainty in ("high", "medium", "low")
+        payload = s.as_dict()
+        assert payload["shared_words"] == list(s.shared_words) and payload["confidence"] == s.confidence
+    mentor = next(s for s in board.suggestions if set(s.member_ids) == set(w.ids["mentor"]))
+    assert "mentor" in mentor.shared_words
+
+
+def test_a_new_suggestion_run_never_changes_the_facilitators_themes(w: World) -> None:
+    """Themes made or edited by hand, and accepted ones the facilitator changed, survive any refresh."""
+    db, ws = w.db, w.ws
+    m, t = w.ids["mentor"], w.ids["time"]
+    hand = tb.create_theme(db, ws, "Fadder og mentor", m[:1]).theme
+    assert hand is not None
+    themes_suggestions.refresh_suggestions(db, ws)
+    time_suggestion = next(s for s in w.board().suggestions if set(s.member_ids) <= set(t))
+    accepted = themes_suggestions.accept_suggestion(db, ws, time_suggestion.id).theme
+    assert accepted is not None
+    tb.rename_theme(db, ws, accepted.id, "Tid – vårt navn")
+    tb.assign(db, ws, m[1], accepted.id)  # a card the suggester would group with mentor, moved by hand
+    tb.assign(db, ws, t[-1], None)  # and one taken out again
+    mine = {x.id: (x.name, x.member_ids, x.origin) for x in w.board().themes}
+    rows = {k: v for k, v in snapshot(db).items() if k in ("themes", "theme_members")}
+    for _ in range(2):
+        themes_suggestions.refresh_suggestions(db, ws)
+        board = w.board()
+        assert {x.id: (x.name, x.member_ids, x.origin) for x in board.themes} == mine
+        assert {k: v for k, v in snapshot(db).items() if k in ("themes", "theme_members")} == rows
+        grouped = {cid for x in board.themes for cid in x.member_ids}
+        assert not any(set(s.member_ids) & grouped for s in board.suggestions)  # suggestions only take free cards
+
+
 def test_accept_with_the_proposed_or_a_new_name(w: World) -> None:
     db, ws = w.db, w.ws
     themes_suggestions.refresh_suggestions(db, ws)
@@ -380,6 +417,11 @@ def test_themes_for_report(w: World) -> None:
 @pytest.fixture
 def hw(app: Any, app_db: Any, library: dict[str, Any], facilitator: Any, logged_in: Any) -> World:
     """The world on the app's database, owned by the signed-in facilitator."""
+    return app_world(app_db, library, facilitator)
+
+
+def app_world(app_db: Any, library: dict[str, Any], facilitator: Any) -> World:
+    """The world on the app's database, owned by ``facilitator`` (test_theme_merge.py uses it too)."""
     world = World.__new__(World)
     world.db = app_db
     world.owner = facilitator
@@ -406,6 +448,10 @@ def test_the_page_renders_the_board(hw: World, logged_in: Any) -> None:
     assert "Bedre parkering" not in html  # hidden
     assert 'data-theme-id="%d"' % t.id in html
     assert "Flytt til" in html and "Ikke gruppert" in html  # bokmål, a move menu on every card
+    themes_suggestions.refresh_suggestions(hw.db, hw.ws)
+    html = logged_in.get(f"/workshops/{hw.ws.id}/themes").get_data(as_text=True)
+    assert "Hvorfor: ord de deler" in html and "Hvor sikker" in html  # why and how sure, in bokmål
+    assert any(word in html for word in ("sikker (", "usikker (", "nokså sikker ("))
     # The dashboard links to it and shows the theme.
     live = logged_in.get(f"/workshops/{hw.ws.id}/live").get_data(as_text=True)
     assert f'href="/workshops/{hw.ws.id}/themes"' in live and "Mentor &lt;b&gt;ordning&lt;/b&gt;" in live

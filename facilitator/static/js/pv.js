@@ -1,5 +1,6 @@
 /* Helpers the page scripts share (window.PV). Loaded first, before live.js, phone.js, rounds.js,
- * control.js, tags.js, themeboard.js, report.js and report_editor.js; a plain script, no build step.
+ * control.js, tags.js, themeboard.js, themepanel.js, report.js and report_editor.js; a plain script, no
+ * build step.
  *
  * - PV.csrf(): the CSRF token of the page (<meta name="csrf-token">, base.html), "" without one;
  * - PV.post(url, body, signal): POST `body` as JSON with fetch (same origin, the X-CSRFToken header, asks
@@ -12,7 +13,10 @@
  * - PV.json(id, fallback): the JSON in <script type="application/json" id="...">, else `fallback`;
  * - PV.say(el, text, state): put a message in a status line (an aria-live region); with `state`, also its
  *   data-state (online, offline, error, saving, ...). Nothing without the element;
- * - PV.button(className, text): a <button type="button">.
+ * - PV.button(className, text): a <button type="button">;
+ * - PV.fromTemplate(id, replacements): the first element of <template id>, each key of `replacements`
+ *   replaced in its HTML (the server renders the same macro into the page and into the template);
+ * - PV.personaLine(ids, names): the names of persona ids (`names`: id -> name), comma separated.
  */
 (function () {
   "use strict";
@@ -63,6 +67,21 @@
     return b;
   }
 
+  function fromTemplate(id, replacements) {
+    var tpl = document.getElementById(id);
+    var html = tpl.innerHTML;
+    Object.keys(replacements || {}).forEach(function (key) {
+      html = html.split(key).join(replacements[key]);
+    });
+    var box = document.createElement("div");
+    box.innerHTML = html.trim();
+    return box.firstElementChild;
+  }
+
+  function personaLine(ids, names) {
+    return (ids || []).map(function (p) { return names[String(p)] || ""; }).filter(Boolean).join(", ");
+  }
+
   window.PV = {
     csrf: csrf,
     post: post,
@@ -70,6 +89,8 @@
     errorMessage: errorMessage,
     json: json,
     say: say,
-    button: button
+    button: button,
+    fromTemplate: fromTemplate,
+    personaLine: personaLine
   };
 })();

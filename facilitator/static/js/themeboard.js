@@ -1,4 +1,6 @@
-/* The theme board («Temaer») and the dashboard's themes panel.
+/* The theme board («Temaer»); the dashboard's themes panel is themepanel.js. About 430 lines, over the
+ * ~400 the project aims at: one closure over the board's state (cards, themes, suggestions, the socket),
+ * which every part reads and changes; split it when a part gets its own state.
  *
  * Board: the page is rendered by the server and works without this script (every control is a form).
  * With it, the forms are sent with fetch (JSON, CSRF header) and the answer's board is applied at once;
@@ -8,27 +10,12 @@
  * events (new cards arrive ungrouped, hidden or deleted ones leave, shown-again ones go back to their
  * theme). On every (re)connect it sends `watch` with its cursor; the ack carries missed contributions and
  * the board as it is now.
- *
- * Panel (dashboard): follows `themes` on the dashboard's socket (live.js) and counts each theme's
- * members from the dashboard's own cards, so a hidden member stops counting at once.
  */
 (function () {
   "use strict";
 
-  function fromTemplate(id, replacements) {
-    var tpl = document.getElementById(id);
-    var html = tpl.innerHTML;
-    Object.keys(replacements || {}).forEach(function (key) {
-      html = html.split(key).join(replacements[key]);
-    });
-    var box = document.createElement("div");
-    box.innerHTML = html.trim();
-    return box.firstElementChild;
-  }
-
-  function personaLine(ids, names) {
-    return (ids || []).map(function (p) { return names[String(p)] || ""; }).filter(Boolean).join(", ");
-  }
+  var fromTemplate = PV.fromTemplate;
+  var personaLine = PV.personaLine;
 
   /* -- the board ---------------------------------------------------------------------------------- */
 
@@ -173,6 +160,11 @@
       li.dataset.members = s.member_ids.join(",");
       li.querySelector('[data-field="personas"]').textContent = personaLine(s.persona_ids, personaNames);
       li.querySelector('[data-field="count"]').textContent = s.member_ids.length;
+      li.querySelector('[data-field="why"]').textContent = (s.shared_words || []).join(", ");
+      var sure = li.querySelector('[data-field="certainty"]');
+      var level = s.certainty || "low";
+      sure.dataset.level = level;
+      sure.textContent = (strings["certainty_" + level] || level) + " (" + Math.round((s.confidence || 0) * 100) + " %)";
       var list = li.querySelector('[data-field="members"]');
       var split = li.querySelector('[data-field="split"]');
       s.member_ids.forEach(function (cid) {
@@ -212,6 +204,26 @@
         if (!wanted[li.dataset.suggestionId]) li.remove();
       });
       suggestionsBox.hidden = list.length === 0;
+      fillMergeMenus(list);
+    }
+
+    /* Each suggestion's «Merge with…» menu lists the other pending suggestions by name (kept choice). */
+    function fillMergeMenus(list) {
+      suggestionList.querySelectorAll("[data-suggestion]").forEach(function (li) {
+        var select = li.querySelector("[data-merge-select]");
+        if (!select) return;
+        var others = list.filter(function (s) { return String(s.id) !== li.dataset.suggestionId; });
+        var chosen = select.value;
+        select.textContent = "";
+        others.forEach(function (s) {
+          var opt = document.createElement("option");
+          opt.value = String(s.id);
+          opt.textContent = s.name;
+          select.appendChild(opt);
+        });
+        if (others.some(function (s) { return String(s.id) === chosen; })) select.value = chosen;
+        li.querySelector("[data-merge-box]").hidden = others.length === 0;
+      });
     }
 
     /* -- sending -- */
@@ -236,7 +248,7 @@
       new FormData(form, submitter || undefined).forEach(function (value, key) {
         if (key === "csrf_token") return;
         if (key === "split") (body.split = body.split || []).push(Number(value));
-        else if (key === "contribution_id" || key === "theme_id") body[key] = value === "" ? null : Number(value);
+        else if (key === "contribution_id" || key === "theme_id" || key === "merge_with") body[key] = value === "" ? null : Number(value);
         else body[key] = value;
       });
       return body;
@@ -266,6 +278,13 @@
       if (form.hasAttribute("data-suggest-form")) announce(strings.suggesting);
       var body = formBody(form, submitter);
       var done = send(url, body);
+      if (submitter && submitter.dataset.decide === "merge") {
+        // The two suggestions are replaced by the merged one: keyboard focus goes to its name.
+        done.then(function (data) {
+          var field = data && document.getElementById("sug-name-" + data.suggestion_id);
+          if (field) field.focus();
+        });
+      }
       if (kind === "create") {
         done.then(function (data) {
           if (!data) return;
@@ -407,68 +426,6 @@
     });
   }
 
-  /* -- the dashboard's panel -------------------------------------------------------------------------- */
-
-  function initPanel(panel) {
-    var workshopId = Number(panel.dataset.workshop);
-    var revision = Number(panel.dataset.revision || 0);
-    var list = panel.querySelector("[data-themes-list]");
-    var empty = panel.querySelector("[data-themes-empty]");
-    var total = panel.querySelector("[data-themes-total]");
-    var personaNames = PV.json("persona-names", {});
-
-    /* A member counts while the dashboard shows its card and it is not hidden. */
-    function recount() {
-      list.querySelectorAll("li[data-theme-id]").forEach(function (li) {
-        var ids = (li.dataset.members || "").split(",").filter(Boolean);
-        var personas = {};
-        var n = 0;
-        ids.forEach(function (id) {
-          var card = document.querySelector('[data-live] .card[data-id="' + Number(id) + '"]');
-          if (card && !card.classList.contains("is-hidden")) {
-            n += 1;
-            if (card.dataset.personaId) personas[card.dataset.personaId] = true;
-          }
-        });
-        li.querySelector('[data-field="count"]').textContent = n;
-        var line = personaLine(Object.keys(personas).sort(function (x, y) { return x - y; }), personaNames);
-        li.querySelector('[data-field="personas"]').textContent = line ? " · " + line : "";
-      });
-    }
-
-    function apply(b) {
-      if (!b || b.workshop_id !== workshopId || b.revision < revision) return;
-      revision = b.revision;
-      panel.dataset.revision = String(revision);
-      list.textContent = "";
-      b.themes.forEach(function (t) {
-        var li = fromTemplate("tpl-theme-summary", {});
-        li.dataset.themeId = t.id;
-        li.dataset.members = t.member_ids.concat(t.hidden_ids || []).join(",");
-        li.querySelector('[data-field="name"]').textContent = t.name;
-        list.appendChild(li);
-      });
-      empty.hidden = b.themes.length > 0;
-      var n = b.themes.length;
-      total.textContent = (n === 1 ? total.dataset.one : total.dataset.other).replace("{n}", String(n));
-      recount();
-    }
-
-    function hook() {
-      var live = window.pvLive;
-      if (!live || !live.socket) return;
-      live.socket.on("themes", apply);
-    }
-    if (window.pvLive) hook();
-    else document.addEventListener("pv:live-ready", hook);
-    document.addEventListener("pv:synced", function (ev) {
-      if (ev.detail && ev.detail.live && ev.detail.live.themes) apply(ev.detail.live.themes);
-    });
-    document.addEventListener("pv:applied", recount);
-  }
-
   var root = document.querySelector("[data-theme-board]");
   if (root) initBoard(root);
-  var panel = document.querySelector("[data-themes-panel]");
-  if (panel) initPanel(panel);
 })();
