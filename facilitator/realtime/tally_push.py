@@ -11,7 +11,9 @@ queue up for seconds. Instead, each dot *asks* for a push, and this module decid
   ride along with it (nothing more is scheduled);
 - every push recounts from the database when it is sent (``send``), after the commits of every dot that
   asked for it, so the last push is exact. The pending flag is cleared *before* that recount, so a dot
-  committed later schedules a push of its own.
+  committed later schedules a push of its own;
+- the pushes of one workshop are sent one at a time (a lock per workshop around recount and emit): two
+  pushes whose recounts overlapped could otherwise be emitted in the wrong order, the older count last.
 
 Recounting at send time rather than keeping a tally in memory keeps several server processes (Redis
 message queue) correct: each recounts what all of them committed. Each process throttles its own pushes,
@@ -56,6 +58,8 @@ class TallyPush:
         self.burst = max(int(burst), 1)
         self._lock = threading.Lock()  # gevent's lock once gevent has patched threading
         self._buckets: dict[int, _Bucket] = {}
+        self._sending: dict[int, threading.Lock] = {}  # per workshop: one recount-and-emit at a time
+        self._busy: dict[int, int] = {}  # pushes being sent or waiting to, per workshop
         self.sent = 0  # pushes sent, for tests and the benchmark's figures
 
     def _refill(self, b: _Bucket, now: float) -> None:
@@ -77,6 +81,7 @@ class TallyPush:
             self._refill(b, now)
             if b.tokens >= 1:
                 b.tokens -= 1
+                self._busy[workshop_id] = self._busy.get(workshop_id, 0) + 1
                 now_it = True
             else:
                 b.pending = True
@@ -93,6 +98,12 @@ class TallyPush:
             b = self._buckets.get(workshop_id)
             return b is not None and b.pending
 
+    def busy(self, workshop_id: int) -> bool:
+        """A push is scheduled, or being recounted and sent: the last one has not gone out yet."""
+        with self._lock:
+            b = self._buckets.get(workshop_id)
+            return (b is not None and b.pending) or self._busy.get(workshop_id, 0) > 0
+
     def _trailing(self, workshop_id: int, delay: float) -> None:
         socketio.sleep(delay)
         with self._lock:
@@ -100,6 +111,7 @@ class TallyPush:
             self._refill(b, time.monotonic())
             b.tokens -= 1
             b.pending = False  # before the recount: a dot committed from now on gets a push of its own
+            self._busy[workshop_id] = self._busy.get(workshop_id, 0) + 1  # still busy until it is sent
         try:
             with self.app.app_context():
                 self._send(workshop_id)
@@ -107,8 +119,16 @@ class TallyPush:
             log.exception("tally push for workshop %s failed", workshop_id)
 
     def _send(self, workshop_id: int) -> None:
-        self.send(workshop_id)
-        self.sent += 1
+        """Recount and emit; the caller has counted this push in ``_busy`` when it decided to send it."""
+        with self._lock:
+            one_at_a_time = self._sending.setdefault(workshop_id, threading.Lock())
+        try:
+            with one_at_a_time:
+                self.send(workshop_id)
+                self.sent += 1
+        finally:
+            with self._lock:
+                self._busy[workshop_id] -= 1
 
 
 def tally_push(send: Callable[[int], None]) -> TallyPush:

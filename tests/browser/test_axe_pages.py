@@ -36,7 +36,7 @@ from playwright.sync_api import expect
 
 from facilitator.app import create_app
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.rendering]
 
 LANGUAGES = ("nn", "en")
 

@@ -40,7 +40,7 @@ from browsing import (
 )
 from playwright.sync_api import Page, expect
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.rendering]
 
 LANGUAGES = ("nb", "nn", "en")
 

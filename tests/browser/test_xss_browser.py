@@ -60,7 +60,7 @@ from browsing import (  # noqa: E402
 from playwright.sync_api import BrowserContext, Page, expect  # noqa: E402
 from playwright.sync_api import Error as PlaywrightError  # noqa: E402
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.rendering]
 
 ROOT = Path(__file__).resolve().parents[2]
 EVIL = "evil.example"

@@ -45,7 +45,7 @@ from browsing import (
 )
 from playwright.sync_api import Page, expect
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.rendering]
 
 PHONE_360 = {
     "viewport": {"width": 360, "height": 740},

@@ -283,6 +283,7 @@ SEMANTIC_REFUSALS = {
     ("validation_failed", "typed_at"),  # must be a real time (ISO 8601 or milliseconds), not any short string
     ("validation_failed", "theme_name"),  # unique in the workshop, ignoring case (theme_exists)
     ("validation_failed", "position"),  # at most the number of themes minus one
+    ("validation_failed", "merge_with"),  # another suggestion than the one in the path
 }
 
 
