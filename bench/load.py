@@ -28,6 +28,10 @@ event). Our figures are also printed as ratios to the references.
 The server is pinned to CPU 0 and this client process to CPU 1 (``--no-pin`` to let them share), so the
 client's own work does not eat the server's core. Writes JSON and a Markdown table to bench/results/.
 Everything runs on loopback; every wait is bounded in time.
+
+Over 400 lines for a reason: the phases (join burst, posting, votes, moderation, --busy, --saturation) share
+one run's servers, clients and figures; the clients, servers, reference servers, report and saturation
+search are already their own modules (clients.py, servers.py, ref_*.py, load_report.py, saturation.py).
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Over 400 lines for a reason: it is a verbatim copy of the former sessions/themes/text.py and suggest.py (hand-written
 stemmer, TF-IDF and average-linkage clustering), kept in one file so bench/themes.py can score the current suggester
-against it on the same data. Nothing in the app imports it; do not develop it further.
+against it on the same data (only suggest_themes is kept: the old split action is not scored). Nothing in
+the app imports it; do not develop it further.
 """
 
 from __future__ import annotations
@@ -246,7 +247,6 @@ def _compound_parts(doc_stems: Sequence[Sequence[str]]) -> dict[str, tuple[str, 
 __all__ = [
     "ThemeInput",
     "ThemeSuggestion",
-    "split_theme",
     "suggest_themes",
 ]
 
@@ -517,29 +517,3 @@ def suggest_themes(
     first_index = {it.id: i for i, it in reversed(list(enumerate(items)))}
     suggestions.sort(key=lambda s: (-len(s.personas), -s.size, -s.cohesion, first_index[s.member_ids[0]]))
     return suggestions
-
-
-def split_theme(
-    items: Sequence[ThemeInput],
-    *,
-    threshold: float | None = None,
-    step: float = 0.04,
-    **options: object,
-) -> list[ThemeSuggestion]:
-    """Re-cluster one theme's contributions into smaller themes (the board's "split" action).
-
-    With ``threshold`` given, one run at that threshold. Otherwise the threshold is raised from the
-    default in ``step``\\ s until the members fall into at least two suggestions (at most 1.0). Leftover
-    contributions are in no suggestion; an empty list means no sensible split was found.
-    """
-    if threshold is not None:
-        return suggest_themes(items, threshold=threshold, **options)  # type: ignore[arg-type]
-    t = DEFAULT_THRESHOLD
-    while t <= 1.0:
-        t += step
-        found = suggest_themes(items, threshold=t, **options)  # type: ignore[arg-type]
-        if len(found) >= 2:
-            return found
-        if not found:
-            return []
-    return []
