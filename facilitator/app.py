@@ -21,6 +21,7 @@ from facilitator import (
     security,
 )
 from facilitator.contributions import views as participant
+from facilitator.followup import review as followup_review
 from facilitator.followup import views as followup
 from facilitator.privacy import cli as privacy_cli
 from facilitator.privacy import views as privacy
@@ -64,6 +65,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     tagging.init_app(app)
     themeboard.init_app(app)
     followup.init_app(app)
+    followup_review.init_app(app)
     privacy.init_app(app)
     errors.init_app(app)
     realtime.init_app(app)

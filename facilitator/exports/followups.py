@@ -70,12 +70,25 @@ def followup_labels(tr: Gettext, locale: str = "nb") -> Labels:
         followup_figures=_("%(n)s follow-up items, %(overdue)s of them past their deadline."),
         created=_("Added"),
         updated=_("Changed"),
+        history=_("History"),
+        on_register=_("on the register page"),
     )
     return lab
 
 
 def status_label(lab: Labels, status: str) -> str:
     return lab.get(f"status_{status}", status)
+
+
+def history_lines(e: FollowUpEntry, lab: Labels) -> list[str]:
+    """The item's status history as short lines, oldest first: «12. mars 2027 · Oppfølgingsmøte:
+    Ikke vurdert ennå → Oppnådd – comment»."""
+    out = []
+    for step in e.history:
+        before = status_label(lab, step.from_status) + " → " if step.from_status and step.from_status != step.to_status else ""
+        line = f"{long_date(local_time(step.changed_at).date(), lab.locale)} · {step.meeting or lab.on_register}: {before}{status_label(lab, step.to_status)}"
+        out.append(line + (f" – {step.note}" if step.note else ""))
+    return out
 
 
 def visible_sections(reg: FollowUpRegister) -> tuple[FollowUpSection, ...]:
@@ -97,6 +110,7 @@ def context(reg: FollowUpRegister, lab: Labels) -> dict[str, Any]:
         "sections": visible_sections(reg),
         "status_label": lambda s: status_label(lab, s),
         "source_differs": _source_differs,
+        "history_lines": lambda e: history_lines(e, lab),
         "note_html": lambda src: Markup(render_html(src or "")),  # noqa: S704 - sanitized by nh3 in render_html
     }
 
@@ -121,6 +135,8 @@ def _facts(e: FollowUpEntry, lab: Labels) -> list[tuple[str, str]]:
         out.append((lab.proposal, e.source_text))
     elif not e.from_proposal:
         out.append((lab.proposal, lab.own_item))
+    if e.history:
+        out.append((lab.history, "\n".join(history_lines(e, lab))))
     return out
 
 
@@ -178,7 +194,7 @@ def render_docx(reg: FollowUpRegister, lab: Labels) -> bytes:
 
 
 def header(lab: Labels) -> list[str]:
-    return [lab.status, lab.item, lab.responsible, lab.deadline, lab.overdue, lab.persona, lab.proposal, lab.note, lab.created, lab.updated]
+    return [lab.status, lab.item, lab.responsible, lab.deadline, lab.overdue, lab.persona, lab.proposal, lab.note, lab.created, lab.updated, lab.history]
 
 
 def rows(reg: FollowUpRegister, lab: Labels) -> list[list[Any]]:
@@ -197,6 +213,7 @@ def rows(reg: FollowUpRegister, lab: Labels) -> list[list[Any]]:
                     plain(e.note) if e.note.strip() else "",
                     local_time(e.created_at).replace(tzinfo=None, microsecond=0),
                     local_time(e.updated_at).replace(tzinfo=None, microsecond=0),
+                    "\n".join(history_lines(e, lab)),
                 ]
             )
     return out
@@ -207,8 +224,8 @@ def render_csv(reg: FollowUpRegister, lab: Labels) -> bytes:
 
 
 def render_xlsx(reg: FollowUpRegister, lab: Labels) -> bytes:
-    widths = (22, 60, 24, 12, 10, 18, 50, 50, 17, 17)
-    return workbook_bytes(lambda wb: row_sheet(wb, lab.followup_report[:31], header(lab), rows(reg, lab), widths, wrap=(1, 6, 7)))
+    widths = (22, 60, 24, 12, 10, 18, 50, 50, 17, 17, 60)
+    return workbook_bytes(lambda wb: row_sheet(wb, lab.followup_report[:31], header(lab), rows(reg, lab), widths, wrap=(1, 6, 7, 10)))
 
 
 WRITERS: dict[str, Writer] = {

@@ -47,6 +47,7 @@ from sessions.core.errors import (
 from sessions.core.validation import MAX_TEXT
 from sessions.followup import models as followup_models
 from sessions.followup import register as followup_register
+from sessions.followup import review as followup_review
 from sessions.followup import service as svc
 from sessions.report.service import today_in_norway
 from sessions.workshops import service as workshops_svc
@@ -88,6 +89,7 @@ def _render_register(ws: Workshop, *, error: dict[str, Any] | None = None, statu
         "followup/page.html",
         ws=full,
         items=svc.followups(db, ws.id),
+        history=followup_review.history(db, [ws.id]),
         proposal_groups=svc.proposals_by_persona(db, ws.id),
         suggestions=svc.responsible_suggestions(db, ws.id),
         statuses=[(s, str(STATUS_LABELS[s])) for s in STATUS_ORDER],

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 MAX_RESPONSIBLE = 120
 MAX_NOTE = 5_000
 MAX_FOLLOWUPS = 500
+MAX_MEETING = 120  # the name of a review meeting, e.g. «Oppfølgingsmøte 12.03.2027»
+MAX_REVIEW_NOTE = 1_000  # what a review meeting said about one item (plain text)
 
 # Roles the form suggests for "responsible" (a datalist: free text is fine). Roles, never names.
 RESPONSIBLE_SUGGESTIONS = (
@@ -109,3 +111,38 @@ class FollowUp(Base):
             "updated_at": self.updated_at.isoformat() + "Z",
         }
 
+
+
+class FollowUpStatusChange(Base):
+    """One step of an item's status history (migration 0014): kept for as long as the item exists.
+
+    Written by every change of status on the register page or through the API (``meeting`` ""), and at a
+    review meeting for each item the meeting changed or commented on (``meeting`` names it; ``from_status``
+    may equal ``to_status``: the meeting kept the assessment). ``from_status`` is None for an item created
+    with a status other than open.
+    """
+
+    __tablename__ = "followup_status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    followup_id: Mapped[int] = mapped_column(ForeignKey("followups.id", ondelete="CASCADE"), index=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[FollowUpStatus | None] = mapped_column(
+        Enum(FollowUpStatus, native_enum=False, length=16), default=None
+    )
+    to_status: Mapped[FollowUpStatus] = mapped_column(Enum(FollowUpStatus, native_enum=False, length=16))
+    meeting: Mapped[str] = mapped_column(String(MAX_MEETING), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    def as_json(self) -> dict[str, Any]:
+        """The API's representation (``FollowUpStatusChange`` in openapi.json)."""
+        return {
+            "id": self.id,
+            "followup_id": self.followup_id,
+            "from_status": self.from_status.value if self.from_status is not None else None,
+            "to_status": self.to_status.value,
+            "meeting": self.meeting,
+            "note": self.note,
+            "changed_at": self.changed_at.isoformat() + "Z",
+        }

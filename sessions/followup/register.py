@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from sessions.core.base import utcnow
 from sessions.followup.models import REPORT_ORDER, FollowUpStatus
+from sessions.followup.review import Step, history
 from sessions.followup.service import followups
 from sessions.report.service import texts_for, today_in_norway
 from sessions.workshops.service import load_for_dashboard
@@ -39,6 +40,8 @@ class FollowUpEntry:
     source_text: str  # the proposal's text when it was added ("" for the organisers' own items)
     created_at: dt.datetime  # naive UTC
     updated_at: dt.datetime  # naive UTC
+    # The item's status history, oldest first (sessions/followup/review.py): changes and review meetings.
+    history: tuple[Step, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,7 @@ def followups_for_report(db: Session, workshop_id: int, *, today: dt.date | None
     now = now or utcnow()
     day = today or today_in_norway(now)
     entries: dict[FollowUpStatus, list[FollowUpEntry]] = {s: [] for s in REPORT_ORDER}
+    steps = history(db, [ws.id])
     for item in followups(db, ws.id):
         entries[item.status].append(
             FollowUpEntry(
@@ -106,6 +110,7 @@ def followups_for_report(db: Session, workshop_id: int, *, today: dt.date | None
                 source_text=item.source_text,
                 created_at=item.created_at,
                 updated_at=item.updated_at,
+                history=steps.get(item.id, ()),
             )
         )
     return FollowUpRegister(

@@ -18,6 +18,8 @@ Rules
 - Status: ``open`` (not assessed yet), ``achieved``, ``not_far_enough``, ``next_focus``. Any status may
   follow any other, including back to ``open``: the register records what the organisers agree at a
   meeting, and they must be able to correct it. Setting the status it already has changes nothing.
+  Every change of status is kept as a step of the item's history (:func:`record_status`); a review meeting
+  (``sessions/followup/review.py``) adds its own steps.
 - Items can be added and edited whatever the workshop's state (draft, open or closed): follow-up
   mostly happens after the workshop closed.
 - Bad input raises a named ``DomainError`` before anything is written, so nothing changes.
@@ -62,6 +64,7 @@ from sessions.followup.models import (
     RESPONSIBLE_SUGGESTIONS,
     FollowUp,
     FollowUpStatus,
+    FollowUpStatusChange,
 )
 from sessions.rounds import voting
 from sessions.workshops.models import Workshop, WorkshopPersona
@@ -97,7 +100,7 @@ def parse_status(value: object) -> FollowUpStatus:
         raise ValidationFailed("status", "unknown_status") from None
 
 
-def _as_id(value: object) -> object:
+def as_id(value: object) -> object:
     """A form's digits or JSON's ``7.0`` as the integer they name; anything else unchanged."""
     if isinstance(value, str) and value.strip().isdigit():
         return int(value.strip())
@@ -109,7 +112,7 @@ def _as_id(value: object) -> object:
 def _persona_id(value: object) -> int | None:
     if value is None or value == "":
         return None
-    value = _as_id(value)
+    value = as_id(value)
     if not is_id(value):
         raise ValidationFailed("persona_id", "not_a_number")
     return value  # type: ignore[return-value]
@@ -234,7 +237,7 @@ def _next_position(db: Session, ws_id: int) -> int:
 def _visible_proposal(db: Session, ws: Workshop, contribution_id: object) -> Contribution:
     """The proposal, if the one visibility rule (``participation.contributions``) shows it."""
 
-    contribution_id = _as_id(contribution_id)
+    contribution_id = as_id(contribution_id)
     if not is_id(contribution_id):
         raise ValidationFailed("contribution_id", "not_a_number")
     c = db.get(Contribution, contribution_id)
@@ -295,7 +298,34 @@ def _insert(db: Session, ws: Workshop, fields: Mapping[str, Any], **columns: Any
     for key, value in fields.items():
         setattr(item, key, value)
     db.add(item)
+    if item.status != FollowUpStatus.open:
+        db.flush()
+        record_status(db, item, None, item.status, now=now)
     return item
+
+
+def record_status(
+    db: Session,
+    item: FollowUp,
+    before: FollowUpStatus | None,
+    after: FollowUpStatus,
+    *,
+    meeting: str = "",
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> FollowUpStatusChange:
+    """One step of ``item``'s status history (inside the caller's transaction)."""
+    step = FollowUpStatusChange(
+        followup_id=item.id,
+        workshop_id=item.workshop_id,
+        from_status=before,
+        to_status=after,
+        meeting=meeting,
+        note=note,
+        changed_at=now or utcnow(),
+    )
+    db.add(step)
+    return step
 
 
 def add_item(db: Session, ws: Workshop, changes: Mapping[str, Any]) -> FollowUp:
@@ -317,6 +347,7 @@ def update_followup(db: Session, ws: Workshop, followup_id: object, changes: Map
         item = get_followup(db, ws, followup_id)
         if "persona_id" in changes:
             _check_persona(db, ws, changes["persona_id"])
+        before = item.status
         changed = False
         for key, value in changes.items():
             if getattr(item, key) != value:
@@ -324,6 +355,8 @@ def update_followup(db: Session, ws: Workshop, followup_id: object, changes: Map
                 changed = True
         if changed:
             item.updated_at = utcnow()
+        if item.status != before:
+            record_status(db, item, before, item.status, now=item.updated_at)
     if "persona_id" in changes:
         db.refresh(item, ["persona"])
     return item

@@ -144,6 +144,9 @@ MATRIX: dict[str, str | dict[str, str]] = {
     "/r/<token>/followups.<any(docx, pdf, md, csv, xlsx):fmt>": SHARE_TOKEN,
     "/api/v1/workshops/<int:workshop_id>/followups": FACILITATOR,
     "/api/v1/workshops/<int:workshop_id>/followups/<int:followup_id>": FACILITATOR,
+    "/workshops/<int:workshop_id>/followups/review": FACILITATOR,
+    "/api/v1/workshops/<int:workshop_id>/followups/review": FACILITATOR,
+    "/api/v1/workshops/<int:workshop_id>/followups/<int:followup_id>/history": FACILITATOR,
     # privacy (facilitator/privacy.py)
     "/workshops/<int:workshop_id>/privacy": FACILITATOR,
     "/workshops/<int:workshop_id>/privacy/retention": FACILITATOR,
