@@ -18,6 +18,7 @@ from typing import Any
 from flask import Blueprint, Flask, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from facilitator import web
 from facilitator.auth import facilitator_required
@@ -100,7 +101,12 @@ def submit_review(workshops: Sequence[Workshop], *, again: Callable[[dict[str, A
     return web.run(
         record,
         change=web.unpublished,
-        success=lambda r: _("The review «%(meeting)s» was recorded: %(n)s items changed status.", meeting=r.meeting, n=r.changed),
+        success=lambda r: ngettext(
+            "The review «%(meeting)s» was recorded: %(num)d item changed status.",
+            "The review «%(meeting)s» was recorded: %(num)d items changed status.",
+            r.changed,
+            meeting=r.meeting,
+        ),
         body=lambda r, _published: {"changed": r.changed, "steps": [s.as_json() for s in r.steps]},
         refused=refused,
         done=lambda _r: redirect(done),

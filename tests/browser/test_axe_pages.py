@@ -62,6 +62,7 @@ PAGES = {
     "themes.page": "/workshops/{id}/themes",
     "followup.register": "/workshops/{id}/followups",
     "followup.report": "/workshops/{id}/followups/report",
+    "followup_review.review_page": "/workshops/{id}/followups/review",
     "report.page": "/workshops/{id}/report",
     "report.edit": "/workshops/{id}/report/edit",
     "report.links": "/workshops/{id}/report/links",

@@ -110,6 +110,33 @@ def test_add_a_proposal_by_keyboard_and_see_it_in_the_report(server: Server, pag
         assert width <= 320, f"{path}: {width} CSS px wide at 320"
         screenshot(small, name)
 
+    # The next meeting: the review page, by keyboard only. The current assessment is chosen; the meeting
+    # picks «achieved» with the arrow keys, writes a comment and records the review.
+    fac.goto(f"{server.base}/workshops/{ws.id}/followups")
+    fac.locator(f"a[href$='/workshops/{ws.id}/followups/review']").click()
+    expect(fac.locator(f"#status-{item_id}-not_far_enough")).to_be_checked()
+    fac.locator("#meeting").fill("Oppfølgingsmøte mars")
+    fac.locator(f"#status-{item_id}-not_far_enough").focus()
+    fac.keyboard.press("ArrowLeft")  # radio order: open, achieved, not far enough, next focus
+    expect(fac.locator(f"#status-{item_id}-achieved")).to_be_checked()
+    fac.keyboard.press("Tab")
+    expect(fac.locator(f"#note-{item_id}")).to_be_focused()
+    fac.keyboard.type("Kurset er holdt i tre kommuner.")
+    found["review"] = axe_violations(fac)
+    screenshot(fac, "followup-review.png")
+    fac.locator(".review-form button[type=submit]").focus()
+    fac.keyboard.press("Enter")
+    expect(fac).to_have_url(re.compile(rf"/workshops/{ws.id}/followups#register$"))
+    expect(fac.locator(f"#f{item_id}.fu-achieved")).to_have_count(1)
+    fac.locator(f"#f{item_id} summary").click()
+    steps = fac.locator(f"#f{item_id} .history-steps li")
+    expect(steps).to_have_count(2)  # set on the register page, then at the meeting
+    expect(steps.nth(1)).to_contain_text("Oppfølgingsmøte mars")
+    expect(steps.nth(1)).to_contain_text("Kurset er holdt i tre kommuner.")
+    screenshot(fac, "followup-history.png")
+    fac.goto(f"{server.base}/workshops/{ws.id}/followups/report")
+    expect(fac.locator(f"[data-status=achieved] .followup-entry[data-id='{item_id}'] .followup-history li")).to_have_count(2)
+
     assert_no_axe_violations(found)
     # The refused form answers 422 on purpose; Chromium logs every 4xx page load as a console error.
     unexpected = [e for e in pages.errors if not re.search(rf"status of 422 .*/workshops/{ws.id}/followups/{item_id}$", e)]
