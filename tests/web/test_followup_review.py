@@ -10,7 +10,14 @@ import re
 from typing import Any
 
 import pytest
-from helpers import bearer, client_id, join_participant, make_user, make_workshop, post_form
+from helpers import (
+    bearer,
+    client_id,
+    join_participant,
+    make_user,
+    make_workshop,
+    post_form,
+)
 
 from sessions.contributions import service as participation
 from sessions.core.errors import NotFound, ValidationFailed
