@@ -15,8 +15,9 @@ from sessions.archive.fields import bad, parse_time
 from sessions.contributions.models import Contribution, ContributionKind
 from sessions.core.errors import ValidationFailed
 from sessions.core.validation import MAX_TEXT, clean_text
-from sessions.followup.models import MAX_FOLLOWUPS, FollowUp
-from sessions.followup.service import followups, parse_changes
+from sessions.followup.models import MAX_FOLLOWUPS, MAX_MEETING, MAX_REVIEW_NOTE, FollowUp, FollowUpStatusChange
+from sessions.followup.review import history
+from sessions.followup.service import followups, parse_changes, parse_status
 from sessions.workshops.models import Workshop, WorkshopPersona
 
 # -- the workshop archive (sessions/archive/) -----------------------------------------------------
@@ -30,6 +31,7 @@ def export_for_archive(db: Session, workshop_id: int, contribution_ids: Sequence
     """The register as archive entries. ``contribution_ids`` are the archive's contributions in order:
     an item names its proposal by the index there (None when the proposal is not in the archive)."""
     index = {cid: i for i, cid in enumerate(contribution_ids)}
+    steps = history(db, [workshop_id])
     taken: set[int] = set()
     out = []
     for item in followups(db, workshop_id):
@@ -50,8 +52,50 @@ def export_for_archive(db: Session, workshop_id: int, contribution_ids: Sequence
                 "note": item.note,
                 "created_at": _time(item.created_at),
                 "updated_at": _time(item.updated_at),
+                "history": [
+                    {
+                        "from_status": step.from_status,
+                        "to_status": step.to_status,
+                        "meeting": step.meeting,
+                        "note": step.note,
+                        "changed_at": _time(step.changed_at),
+                    }
+                    for step in steps.get(item.id, ())
+                ],
             }
         )
+    return out
+
+
+MAX_HISTORY = 1_000  # steps per item in an archive
+
+
+def _parse_history(value: Any, where: str) -> list[dict[str, Any]]:
+    """An item's status history in the archive (missing: none; archives before migration 0014 have none)."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) > MAX_HISTORY:
+        raise bad(f"{where}.history")
+    out = []
+    for j, step in enumerate(value):
+        at = f"{where}.history[{j}]"
+        if not isinstance(step, dict):
+            raise bad(at)
+        try:
+            before = step.get("from_status")
+            out.append(
+                {
+                    "from_status": parse_status(before) if before is not None else None,
+                    "to_status": parse_status(step.get("to_status")),
+                    "meeting": clean_text(step.get("meeting", ""), "meeting", max_len=MAX_MEETING, required=False, multiline=False),
+                    "note": clean_text(step.get("note", ""), "note", max_len=MAX_REVIEW_NOTE, required=False),
+                    "changed_at": parse_time(step.get("changed_at"), f"{at}.changed_at", required=True),
+                }
+            )
+        except ValidationFailed as err:
+            if err.field == "archive":
+                raise
+            raise bad(f"{at}.{err.field}", err.reason) from None
     return out
 
 
@@ -92,6 +136,7 @@ def parse_archive(value: Any, kinds: Sequence[str], persona_keys: set[str]) -> l
             persona=persona,
             created_at=parse_time(entry.get("created_at"), f"{where}.created_at", required=True),
             updated_at=parse_time(entry.get("updated_at"), f"{where}.updated_at", required=True),
+            history=_parse_history(entry.get("history"), where),
         )
         out.append(fields)
     return out
@@ -108,12 +153,15 @@ def import_from_archive(db: Session, ws: Workshop, parsed: Sequence[dict[str, An
         f = dict(fields)
         source = f.pop("source")
         persona = f.pop("persona")
-        db.add(
-            FollowUp(
-                workshop_id=ws.id,
-                source_id=ids[source] if source is not None else None,
-                persona_id=personas[persona].id if persona is not None else None,
-                position=position,
-                **f,
-            )
+        steps = f.pop("history")
+        item = FollowUp(
+            workshop_id=ws.id,
+            source_id=ids[source] if source is not None else None,
+            persona_id=personas[persona].id if persona is not None else None,
+            position=position,
+            **f,
         )
+        db.add(item)
+        if steps:
+            db.flush()
+            db.add_all(FollowUpStatusChange(followup_id=item.id, workshop_id=ws.id, **step) for step in steps)

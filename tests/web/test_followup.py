@@ -323,6 +323,9 @@ class TestArchive:
         assert entries[2]["source"] is None and entries[2]["persona"] == ws.personas[1].key
         assert entries[3]["source"] is None and entries[3]["source_text"] == "Frigjøre tid til å øke kompetansen"  # deleted
         assert not [k for e in entries for k in e if k.endswith("id")]  # no database ids in the archive
+        # The status history travels with the items (compared whole by the round trip below).
+        assert [(h["from_status"], h["to_status"]) for h in entries[0]["history"]] == [(None, "achieved")]
+        assert entries[1]["history"] == []
 
         copy = archive.import_archive(db, json.loads(json.dumps(first)), make_user(db))
         second = archive.export_archive(db, copy.id)
@@ -348,6 +351,10 @@ class TestArchive:
             lambda d: d["followups"][0].update(persona="nobody"),
             lambda d: d["followups"][0].update(created_at=None),
             lambda d: d["followups"].append(dict(d["followups"][0])),  # the same proposal twice
+            lambda d: d["followups"][0].update(history="all"),
+            lambda d: d["followups"][0].update(history=[{"to_status": "done", "changed_at": "2026-06-01T10:00:00Z"}]),
+            lambda d: d["followups"][0].update(history=[{"to_status": "achieved", "meeting": "m" * 121, "changed_at": "2026-06-01T10:00:00Z"}]),
+            lambda d: d["followups"][0].update(history=[{"to_status": "achieved", "changed_at": "yesterday"}]),
         ],
     )
     def test_a_bad_register_stores_nothing(self, db, ws, posts, change):
