@@ -39,6 +39,7 @@ class FollowUpEntry:
     source_text: str  # the proposal's text when it was added ("" for the organisers' own items)
     created_at: dt.datetime  # naive UTC
     updated_at: dt.datetime  # naive UTC
+    municipality: str = ""  # the municipality of the «Hos oss» case it was made from ("" otherwise)
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,11 @@ class FollowUpRegister:
     @property
     def items(self) -> tuple[FollowUpEntry, ...]:
         return tuple(i for s in self.sections for i in s.items)
+
+    @property
+    def has_municipalities(self) -> bool:
+        """Whether any item came from a «Hos oss» case (the «Kommune» column is shown only then)."""
+        return any(i.municipality for i in self.items)
 
     @property
     def overdue_count(self) -> int:
@@ -106,6 +112,7 @@ def followups_for_report(db: Session, workshop_id: int, *, today: dt.date | None
                 source_text=item.source_text,
                 created_at=item.created_at,
                 updated_at=item.updated_at,
+                municipality=item.municipality or "",
             )
         )
     return FollowUpRegister(
