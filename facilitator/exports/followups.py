@@ -177,8 +177,12 @@ def render_docx(reg: FollowUpRegister, lab: Labels) -> bytes:
 # -- CSV and XLSX ------------------------------------------------------------------------------------
 
 
-def header(lab: Labels) -> list[str]:
-    return [lab.status, lab.item, lab.responsible, lab.deadline, lab.overdue, lab.persona, lab.proposal, lab.note, lab.created, lab.updated]
+def header(lab: Labels, reg: FollowUpRegister | None = None) -> list[str]:
+    """The columns; «Kommune» after the persona only when an item came from a «Hos oss» case."""
+    head = [lab.status, lab.item, lab.responsible, lab.deadline, lab.overdue, lab.persona, lab.proposal, lab.note, lab.created, lab.updated]
+    if reg is not None and reg.has_municipalities:
+        head.insert(6, lab.municipality)
+    return head
 
 
 def rows(reg: FollowUpRegister, lab: Labels) -> list[list[Any]]:
@@ -199,16 +203,21 @@ def rows(reg: FollowUpRegister, lab: Labels) -> list[list[Any]]:
                     local_time(e.updated_at).replace(tzinfo=None, microsecond=0),
                 ]
             )
+            if reg.has_municipalities:
+                out[-1].insert(6, e.municipality)
     return out
 
 
 def render_csv(reg: FollowUpRegister, lab: Labels) -> bytes:
-    return write_csv(header(lab), rows(reg, lab))
+    return write_csv(header(lab, reg), rows(reg, lab))
 
 
 def render_xlsx(reg: FollowUpRegister, lab: Labels) -> bytes:
     widths = (22, 60, 24, 12, 10, 18, 50, 50, 17, 17)
-    return workbook_bytes(lambda wb: row_sheet(wb, lab.followup_report[:31], header(lab), rows(reg, lab), widths, wrap=(1, 6, 7)))
+    wrap = (1, 6, 7)
+    if reg.has_municipalities:
+        widths, wrap = (*widths[:6], 18, *widths[6:]), (1, 7, 8)
+    return workbook_bytes(lambda wb: row_sheet(wb, lab.followup_report[:31], header(lab, reg), rows(reg, lab), widths, wrap=wrap))
 
 
 WRITERS: dict[str, Writer] = {
