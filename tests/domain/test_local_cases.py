@@ -162,3 +162,22 @@ def test_a_local_case_goes_into_the_follow_up_register_with_its_municipality(db,
     with pytest.raises(Exception) as err:
         followup.add_from_contribution(db, ws, need.id)
     assert getattr(err.value, "code", "") == "not_a_proposal"
+
+
+def test_local_cases_and_their_follow_up_survive_the_archive(db, owner, ws, table):
+    from sessions.archive.service import export_archive, import_archive
+
+    p, group, need, _proposal = table
+    case = post(db, p, group, "local", "Sak", municipality="Molde", grew_from_id=need.id)
+    followup.add_from_contribution(db, ws, case.id)
+    doc = export_archive(db, ws.id)
+    kinds = [c["kind"] for c in doc["contributions"]]
+    assert "municipality" not in doc["contributions"][kinds.index("need")]
+    copy = import_archive(db, doc, owner)
+    cases = local.local_cases(db, copy.id)
+    assert [(m.municipality, [(c.text, c.origin_text) for c in m.cases]) for m in cases] == [("Molde", [("Sak", need.text)])]
+    assert [i.municipality for i in followup.followups(db, copy.id)] == ["Molde"]
+    # A case that claims to grow from another case (or from nowhere) is refused, and nothing is imported.
+    doc["contributions"][kinds.index("local")]["grew_from"] = kinds.index("local")
+    with pytest.raises(ValidationFailed):
+        import_archive(db, doc, owner)
