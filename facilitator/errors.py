@@ -141,7 +141,6 @@ MESSAGES: dict[Any, Any] = {
     # «Hos oss»: local cases (sessions/contributions/service.py, sessions/followup/).
     "unknown_origin": _l("The need or proposal the case grew from is not one of this workshop’s. Choose one from the list, or none."),
     ("kind_not_open", "no_local_round"): _l("Cases from your municipality (Hos oss) can only be written in a Hos oss round."),
-    "not_a_local_case": _l("That is not a Hos oss case of this workshop."),
 }
 
 FIELD_LABELS: dict[str, Any] = {
