@@ -726,7 +726,7 @@ class TestApi:
         if code == "validation_failed":
             assert resp.get_json()["error"]["field"] in ("contribution_id", "text", "deadline", "status")
         if code == "not_a_proposal":
-            assert resp.get_json()["error"]["message"] == "Bare løsningsforslag kan legges til i oppfølgingen."
+            assert resp.get_json()["error"]["message"] == "Bare løsningsforslag og Hos oss-saker kan legges til i oppfølgingen."
 
     def test_participants_and_other_facilitators_are_refused(self, client, app_db, api_token, web):
         from sessions.accounts.service import issue_api_token

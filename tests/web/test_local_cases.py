@@ -272,3 +272,18 @@ class TestReport:
         assert [r[0] for r in rows[1:]] == ["Averøy", "Averøy", "Kristiansund"]
         html = render_print_html(report, lab)
         assert 'id="local"' in html and "Averøy" in html
+
+
+def test_a_case_costs_one_statement_more_than_a_post(app, make_client, workshop, phone_and_need):
+    """tests/web/test_hot_path.py keeps a normal post at five statements; a local case adds the one lookup
+    of what it grew from."""
+    from test_hot_path import POST_STATEMENTS, counted
+
+    phone, need = phone_and_need
+    body = {"group_id": workshop.groups[0].id, "kind": "local", "text": "Sak", "client_id": client_id(),
+            "municipality": "Molde", "grew_from_id": need["id"]}
+    post_json(phone, f"/w/{workshop.id}/contributions", {**body, "client_id": client_id()})  # warm: the table is taken
+    with counted(app) as seen:
+        resp = post_json(phone, f"/w/{workshop.id}/contributions", body)
+    assert resp.status_code == 201
+    assert len(seen) <= POST_STATEMENTS + 1, "\n".join(seen)
