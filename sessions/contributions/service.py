@@ -100,9 +100,11 @@ class LocalCase:
     grew_from_id: int | None = None
 
     @classmethod
-    def parse(cls, municipality: object, grew_from_id: object) -> LocalCase:
-        """``grew_from_id``: an id, a form's digits, or empty/None for none."""
-        name = clean_text(municipality, "municipality", max_len=MAX_MUNICIPALITY, multiline=False)
+    def parse(cls, municipality: object, grew_from_id: object, *, required: bool = True) -> LocalCase:
+        """``grew_from_id``: an id, a form's digits, or empty/None for none. ``required`` False (a post of
+        another kind): the fields are checked the same way (a bad value is refused, as the API document
+        says) but may be missing, and are then not stored."""
+        name = clean_text(municipality, "municipality", max_len=MAX_MUNICIPALITY, multiline=False, required=required)
         if grew_from_id in (None, ""):
             return cls(name)
         if isinstance(grew_from_id, str) and grew_from_id.strip().isdigit():
@@ -166,8 +168,8 @@ def post_contribution(
 
     A local case (kind ``local``) needs ``municipality`` and may name ``grew_from_id``, a visible need or
     proposal of the same workshop (any table's: after a gallery walk a case may grow from another table's
-    need), else ``unknown_origin`` and nothing is stored; that one lookup is its only extra statement. The
-    two fields are ignored for the other kinds.
+    need), else ``unknown_origin`` and nothing is stored; that one lookup is its only extra statement. For
+    the other kinds the two fields may be sent (the phone's form always has them) and are checked, not kept.
     """
     if not isinstance(client_id, str) or not CLIENT_ID_RE.match(client_id):
         raise ValidationFailed("client_id", "bad_client_id")
@@ -177,7 +179,9 @@ def post_contribution(
         raise ValidationFailed("group_id", "not_a_number")
     the_kind = parse_kind(kind)
     body = clean_text(text, "text", max_len=MAX_TEXT)
-    local = LocalCase.parse(municipality, grew_from_id) if the_kind == ContributionKind.local else None
+    local = LocalCase.parse(municipality, grew_from_id, required=the_kind == ContributionKind.local)
+    if the_kind != ContributionKind.local:
+        local = None  # checked, not kept
     typed = rounds.parse_client_time(typed_at, utcnow())
     pid = participant.id  # read before write_transaction drops the snapshot (which expires the object)
     try:

@@ -157,6 +157,32 @@
     form.querySelector('select[name="grew_from_id"]').value = "";
     return { municipality: place, grew_from_id: from ? Number(from) : null };
   }
+  /* "Grew from" offers the persona's needs and proposals on this table's board now: the page may have been
+   * drawn before they were written (the server drew the ones it had). The chosen one is kept. */
+  function refreshOrigins() {
+    var select = form.querySelector("[data-grew-from-select]");
+    if (!select) return;
+    var chosen = select.value;
+    var persona = select.dataset.persona;
+    while (select.options.length > 1) select.remove(1);
+    ["need", "solution"].forEach(function (kind) {
+      board.querySelectorAll('.card[data-kind="' + kind + '"]:not(.is-hidden)').forEach(function (card) {
+        if (persona && card.dataset.personaId && card.dataset.personaId !== persona) return;
+        var text = card.querySelector('[data-field="text"]').textContent;
+        var option = document.createElement("option");
+        option.value = card.dataset.id;
+        option.textContent = (strings[kind] || kind) + ": " + (text.length > 90 ? text.slice(0, 89) + "…" : text);
+        select.appendChild(option);
+      });
+    });
+    select.value = chosen;
+    if (select.value !== chosen) select.value = "";
+  }
+  if (form && form.querySelector("[data-grew-from-select]")) {
+    form.addEventListener("pv:local-fields", refreshOrigins);
+    form.querySelector("[data-grew-from-select]").addEventListener("focusin", refreshOrigins);
+  }
+
   if (form && form.querySelector('input[name="municipality"]')) {
     try {
       var remembered = localStorage.getItem(placeKey);

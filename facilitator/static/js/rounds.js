@@ -140,8 +140,10 @@
     if (!fields) return;
     var checked = form.querySelector('input[name="kind"]:checked');
     var on = !!(checked && checked.value === "local" && !checked.disabled);
+    var was = fields.hidden;
     fields.hidden = !on;
     form.querySelector('input[name="municipality"]').required = on;
+    if (on && was) form.dispatchEvent(new CustomEvent("pv:local-fields"));  // phone.js refreshes "grew from"
   }
   if (form) form.addEventListener("change", function (ev) { if (ev.target.name === "kind") renderLocalFields(); });
 
