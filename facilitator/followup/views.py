@@ -177,11 +177,14 @@ def add_proposal(workshop_id: int):  # type: ignore[no-untyped-def]
     """A visible solution proposal or «Hos oss» case becomes an item (its text copied, a case's municipality
     with it); the item opens for role and deadline."""
     ws = web.facilitated(workshop_id)
+    local = request.form.get("from") == "local"  # the «Hos oss» list's «Legg til»
     return _write(
         ws,
         lambda: svc.add_from_contribution(get_db(), ws, request.form.get("contribution_id")),
-        _("The proposal was added to the follow-up. Give it a responsible role and a deadline."),
-        "proposals",
+        _("The Hos oss case was added to the follow-up with its municipality. Give it a responsible role and a deadline.")
+        if local
+        else _("The proposal was added to the follow-up. Give it a responsible role and a deadline."),
+        "local" if local else "proposals",
         status=201,
         open_it=True,
     )

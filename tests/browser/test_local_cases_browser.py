@@ -126,6 +126,7 @@ def test_a_table_writes_a_case_from_its_municipality(server: Server, pages: Page
     item = fac.locator(".followup-item")
     expect(item).to_have_count(1)
     expect(item.locator(".followup-municipality")).to_contain_text("Kristiansund")
+    expect(fac.locator(".flash").first).to_contain_text("Hos oss-saken")
     expect(fac.locator("#local .local-case")).to_have_count(1)
     fac.locator("#local").scroll_into_view_if_needed()
     found["follow-up register"] = axe_violations(fac)
