@@ -12,7 +12,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from sessions.archive.fields import bad, parse_time
-from sessions.contributions.models import MAX_MUNICIPALITY, Contribution, ContributionKind
+from sessions.contributions.models import (
+    MAX_MUNICIPALITY,
+    Contribution,
+    ContributionKind,
+)
 from sessions.core.errors import ValidationFailed
 from sessions.core.validation import MAX_TEXT, clean_text
 from sessions.followup.models import MAX_FOLLOWUPS, FollowUp

@@ -8,7 +8,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sessions.archive.fields import bad
-from sessions.contributions.models import MAX_MUNICIPALITY, PERSONA_KINDS, Contribution, ContributionKind
+from sessions.contributions.models import (
+    MAX_MUNICIPALITY,
+    PERSONA_KINDS,
+    Contribution,
+    ContributionKind,
+)
 from sessions.core.errors import ValidationFailed
 from sessions.core.validation import clean_text
 

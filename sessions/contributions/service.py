@@ -15,7 +15,13 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from sessions.contributions.models import MAX_MUNICIPALITY, PERSONA_KINDS, Contribution, ContributionKind, Participant
+from sessions.contributions.models import (
+    MAX_MUNICIPALITY,
+    PERSONA_KINDS,
+    Contribution,
+    ContributionKind,
+    Participant,
+)
 from sessions.contributions.roles import parse_role
 from sessions.contributions.visible import contributions  # noqa: F401 (the rule's home is visible.py)
 from sessions.core.base import utcnow

@@ -7,8 +7,7 @@ import pytest
 from helpers import client_id, join_participant, make_user, make_workshop
 from sqlalchemy import func, select
 
-from sessions.contributions import local
-from sessions.contributions import moderation
+from sessions.contributions import local, moderation
 from sessions.contributions import service as participation
 from sessions.contributions.models import Contribution, ContributionKind
 from sessions.core.errors import KindNotOpen, UnknownOrigin, ValidationFailed

@@ -7,17 +7,25 @@ see test_report.py's golden files)."""
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import io
 import json
 import os
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import bearer, client_id, events, make_user, phone_client, post_form, post_json, watch
+from helpers import (
+    bearer,
+    client_id,
+    events,
+    make_user,
+    phone_client,
+    post_form,
+    post_json,
+    watch,
+)
 from sqlalchemy import func, select
+from test_report import EXAMPLE, FIXED_NOW, ROOT
 
 from sessions.archive import service as archive
 from sessions.contributions.models import Contribution
@@ -26,10 +34,8 @@ from sessions.followup.models import FollowUp
 from sessions.report import build as report_build
 from sessions.rounds import service as rounds
 
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "docs" / "examples" / "kompetansealliansen-2019.json"
+# The 2019 example archive and the report's fixed clock, as test_report.py uses them for its golden file.
 GOLDEN = ROOT / "tests" / "data" / "report_golden_local.md"
-FIXED_NOW = dt.datetime(2019, 6, 13, 12, 0, 0)
 
 
 @pytest.fixture
