@@ -326,6 +326,7 @@ def delete_contribution(db: Session, participant: Participant, contribution_id: 
         c.deleted = True
         c.text = ""
         c.original_text = None
+        c.municipality = None
         c.updated_at = utcnow()
         c.seq = next_seq(db, ws.id)
     return c

@@ -180,3 +180,12 @@ def test_local_cases_and_their_follow_up_survive_the_archive(db, owner, ws, tabl
     doc["contributions"][kinds.index("local")]["grew_from"] = kinds.index("local")
     with pytest.raises(ValidationFailed):
         import_archive(db, doc, owner)
+
+
+def test_deleting_a_case_clears_its_municipality_too(db, ws, table):
+    p, group, need, _proposal = table
+    case = post(db, p, group, "local", "Sak", municipality="Molde", grew_from_id=need.id)
+    participation.delete_contribution(db, p, case.id)
+    stored = db.get(Contribution, case.id)
+    assert (stored.deleted, stored.text, stored.municipality) == (True, "", None)
+    assert local.municipalities(db, ws.id) == []
