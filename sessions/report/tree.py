@@ -149,7 +149,7 @@ class Report:
     personas: tuple[PersonaSection, ...]
     themes: tuple[ThemeSection, ...]
     participation: Participation
-    contributions: tuple[ReportContribution, ...]  # every visible one, oldest first (CSV, XLSX)
+    contributions: tuple[ReportContribution, ...]  # every visible need and proposal, oldest first (CSV, XLSX)
     generated_at: dt.datetime  # naive UTC
     opened_at: dt.datetime | None = None
     closed_at: dt.datetime | None = None
