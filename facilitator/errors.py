@@ -36,7 +36,7 @@ MESSAGES: dict[Any, Any] = {
     ("validation_failed", "empty"): _l("Write something first: the text cannot be empty."),
     ("validation_failed", "too_long"): _l("The text is too long (at most %(max)s characters)."),
     ("validation_failed", "not_text"): _l("The value must be text."),
-    ("validation_failed", "unknown_kind"): _l("Choose either competence need or solution proposal."),
+    ("validation_failed", "unknown_kind"): _l("Choose competence need, solution proposal or a case from your municipality (Hos oss)."),
     ("validation_failed", "bad_client_id"): _l("The request is missing a valid client id."),
     ("validation_failed", "bad_date"): _l("Write the date as YYYY-MM-DD."),
     ("validation_failed", "unknown_persona"): _l("Unknown persona."),
@@ -121,7 +121,7 @@ MESSAGES: dict[Any, Any] = {
     ("validation_failed", "unknown_role"): _l("Choose one of the roles in the list, or “Prefer not to say”."),
     # The follow-up register (facilitator/followup/views.py, sessions/followup/).
     "already_in_followup": _l("This proposal is already in the follow-up."),
-    "not_a_proposal": _l("Only solution proposals can be added to the follow-up."),
+    "not_a_proposal": _l("Only solution proposals and Hos oss cases can be added to the follow-up."),
     ("validation_failed", "bad_deadline"): _l("Write the deadline as a date, e.g. 2026-09-01 or 1.9.2026."),
     ("validation_failed", "unknown_status"): _l("Choose one of the statuses in the list."),
     ("validation_failed", "too_many_followups"): _l("The follow-up register is full (at most %(max)s items)."),
@@ -139,6 +139,9 @@ MESSAGES: dict[Any, Any] = {
     ("validation_failed", "same_suggestion"): _l("Choose another suggestion to merge with."),
     ("validation_failed", "not_a_list_of_ids"): _l("Expected a list of contribution ids."),
     ("validation_failed", "required"): _l("This is required."),
+    # «Hos oss»: local cases (sessions/contributions/service.py, sessions/followup/).
+    "unknown_origin": _l("The need or proposal the case grew from is not one of this workshop’s. Choose one from the list, or none."),
+    ("kind_not_open", "no_local_round"): _l("Cases from your municipality (Hos oss) can only be written in a Hos oss round."),
 }
 
 FIELD_LABELS: dict[str, Any] = {
@@ -174,6 +177,8 @@ FIELD_LABELS: dict[str, Any] = {
     "status": _l("Status"),
     "deletion_code": _l("Deletion code"),
     "retention_days": _l("Days after closing"),
+    "municipality": _l("Municipality"),
+    "grew_from_id": _l("Grew from"),
 }
 
 

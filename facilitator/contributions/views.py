@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 
 from facilitator import ratelimit, web
 from facilitator.auth import client_address, participant_for, remember_participant
+from facilitator.contributions.presenters import post_form
 from facilitator.db import get_db
 from facilitator.errors import WebError, describe
 from facilitator.realtime.publish import publish
@@ -68,7 +69,15 @@ def submit(p: Participant, data: Any, group_id: object) -> tuple[Contribution, b
     if not ratelimit.allow("post", f"p{p.id}"):
         raise WebError("rate_limited", 429)
     posted = participation.post_contribution(
-        get_db(), p, group_id, data.get("kind"), data.get("text"), data.get("client_id"), data.get("typed_at")
+        get_db(),
+        p,
+        group_id,
+        data.get("kind"),
+        data.get("text"),
+        data.get("client_id"),
+        data.get("typed_at"),
+        data.get("municipality"),
+        data.get("grew_from_id"),
     )
     publish(posted)
     return posted.contribution, posted.created
@@ -195,6 +204,7 @@ def group(workshop_id: int, group_id: int):  # type: ignore[no-untyped-def]
         except DomainError as err:
             flash(describe(err)["message"], "error")
     items = participation.contributions(db, ws.id, group_id=grp.id)
+    phone = presenters.phone_context(db, ws, grp, p)
     return render_template(
         "contributions/group.html",
         ws=ws,
@@ -205,7 +215,8 @@ def group(workshop_id: int, group_id: int):  # type: ignore[no-untyped-def]
         seq=ws.last_seq,
         client_id=new_client_id(),
         participant=p,
-        **presenters.phone_context(db, ws, grp, p),
+        **phone,
+        **post_form(db, ws, grp, items, phone["live"]["snapshot"]),
     )
 
 

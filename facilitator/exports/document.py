@@ -15,6 +15,7 @@ from babel.dates import format_date, format_datetime
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from sessions.contributions.local import LocalCaseEntry
 from sessions.followup.register import FollowUpEntry, FollowUpSection
 from sessions.report.service import local_time
 from sessions.report.tree import Report, TagTable, ThemeSection
@@ -68,6 +69,7 @@ OPTIONAL_SECTIONS = (
     ("themes", "themes", "themes"),
     ("measures", "tag_tables", "tag_tables"),
     ("roles", "role_groups", "role_differences"),
+    ("local", "local_cases", "local_cases"),
     ("followups", "followups", "followup"),
 )
 
@@ -214,7 +216,30 @@ def followup_facts(e: FollowUpEntry, lab: Labels) -> list[tuple[str, str]]:
         out.append((lab.deadline, "–"))
     if e.persona:
         out.append((lab.persona, e.persona))
+    if e.municipality:
+        out.append((lab.municipality, e.municipality))
     return out
+
+
+def local_figures(report: Report, lab: Labels) -> str:
+    """«N cases from M municipalities.»"""
+    return fill(lab.local_count, n=sum(len(m.cases) for m in report.local_cases), m=len(report.local_cases))
+
+
+def grew_from(e: LocalCaseEntry, lab: Labels) -> str:
+    """«vokste fram fra: «…» (Kompetansebehov)», or "" for a case that names no (visible) need or proposal."""
+    if not e.origin_text:
+        return ""
+    return fill(lab.grew_from, text=f"«{e.origin_text}»") + f" ({kind_label(lab, e.origin_kind)})"
+
+
+def local_rows(report: Report, lab: Labels) -> list[list[str]]:
+    """The cases as rows (municipality, case, grew-from kind, grew-from text) for CSV-like sheets."""
+    return [
+        [m.municipality, e.text, kind_label(lab, e.origin_kind) if e.origin_kind else "", e.origin_text]
+        for m in report.local_cases
+        for e in m.cases
+    ]
 
 
 def followup_figures(report: Report, lab: Labels) -> str:
@@ -238,6 +263,8 @@ def context(report: Report, lab: Labels, *, with_charts: bool = True) -> dict[st
         "followup_sections": followup_sections(report),
         "followup_figures": followup_figures(report, lab),
         "followup_facts": lambda e: followup_facts(e, lab),
+        "local_figures": local_figures(report, lab) if report.local_cases else "",
+        "grew_from": lambda e: grew_from(e, lab),
         "theme_facts": lambda t: theme_facts(t, lab),
         "theme_item_source": lambda c: theme_item_source(c, lab),
         "status_label": lambda s: status_label(lab, s),

@@ -193,8 +193,12 @@ def render_docx(reg: FollowUpRegister, lab: Labels) -> bytes:
 # -- CSV and XLSX ------------------------------------------------------------------------------------
 
 
-def header(lab: Labels) -> list[str]:
-    return [lab.status, lab.item, lab.responsible, lab.deadline, lab.overdue, lab.persona, lab.proposal, lab.note, lab.created, lab.updated, lab.history]
+def header(lab: Labels, reg: FollowUpRegister | None = None) -> list[str]:
+    """The columns; «Kommune» after the persona only when an item came from a «Hos oss» case."""
+    head = [lab.status, lab.item, lab.responsible, lab.deadline, lab.overdue, lab.persona, lab.proposal, lab.note, lab.created, lab.updated, lab.history]
+    if reg is not None and reg.has_municipalities:
+        head.insert(6, lab.municipality)
+    return head
 
 
 def rows(reg: FollowUpRegister, lab: Labels) -> list[list[Any]]:
@@ -216,16 +220,21 @@ def rows(reg: FollowUpRegister, lab: Labels) -> list[list[Any]]:
                     "\n".join(history_lines(e, lab)),
                 ]
             )
+            if reg.has_municipalities:
+                out[-1].insert(6, e.municipality)
     return out
 
 
 def render_csv(reg: FollowUpRegister, lab: Labels) -> bytes:
-    return write_csv(header(lab), rows(reg, lab))
+    return write_csv(header(lab, reg), rows(reg, lab))
 
 
 def render_xlsx(reg: FollowUpRegister, lab: Labels) -> bytes:
     widths = (22, 60, 24, 12, 10, 18, 50, 50, 17, 17, 60)
-    return workbook_bytes(lambda wb: row_sheet(wb, lab.followup_report[:31], header(lab), rows(reg, lab), widths, wrap=(1, 6, 7, 10)))
+    wrap = (1, 6, 7, 10)
+    if reg.has_municipalities:
+        widths, wrap = (*widths[:6], 18, *widths[6:]), (1, 7, 8, 11)
+    return workbook_bytes(lambda wb: row_sheet(wb, lab.followup_report[:31], header(lab, reg), rows(reg, lab), widths, wrap=wrap))
 
 
 WRITERS: dict[str, Writer] = {

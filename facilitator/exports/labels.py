@@ -128,6 +128,15 @@ def labels(tr: Gettext, locale: str = "nb") -> Labels:
         overdue_note=_("the deadline has passed"),
         note=_("Note"),
         no_items=_("No items."),
+        # «Hos oss»: from the persona to the tables' own municipalities.
+        local_cases=_("From persona to our municipality"),
+        local_intro=_("After the persona work each table wrote real cases from its own municipality (Hos oss), each linked to the persona’s need or proposal it grew from."),
+        local_case=_("Hos oss case"),
+        local_count=_("%(n)s cases from %(m)s municipalities."),
+        municipality=_("Municipality"),
+        grew_from=_("grew from: %(text)s"),
+        grew_from_column=_("Grew from"),
+        local=_("Hos oss"),
     )
 
 
@@ -144,7 +153,7 @@ def status_label(lab: Labels, status: str) -> str:
 
 
 def kind_label(lab: Labels, kind: str) -> str:
-    return lab.need if kind == "need" else lab.solution
+    return {"need": lab.need, "local": lab.local}.get(kind, lab.solution)
 
 
 def fill(template: str, **params: Any) -> str:

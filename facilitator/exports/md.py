@@ -9,7 +9,9 @@ from .document import (
     followup_facts,
     followup_figures,
     followup_sections,
+    grew_from,
     local_datetime,
+    local_figures,
     role_table,
     section_numbers,
     tag_table,
@@ -59,7 +61,7 @@ def _table(t: Table) -> list[str]:
 
 
 def _sections(report: Report, lab: Labels, n: dict[str, int]) -> list[str]:
-    """Sections 3-6 (each only when it has content): themes, tags by persona, role groups, follow-up."""
+    """Sections 3-7 (each only when it has content): themes, tags by persona, role groups, «Hos oss», follow-up."""
     out: list[str] = []
     if report.themes:
         out += [f"## {n['themes']}. {lab.themes}", "", lab.themes_intro, ""]
@@ -83,6 +85,12 @@ def _sections(report: Report, lab: Labels, n: dict[str, int]) -> list[str]:
         else:
             out += [f"*{lab.role_too_few}*", ""]
         out += [fill(lab.role_privacy, n=report.role_groups.min_group), ""]
+    if report.local_cases:
+        out += [f"## {n['local']}. {lab.local_cases}", "", lab.local_intro, "", local_figures(report, lab), ""]
+        for m in report.local_cases:
+            out += [f"### {md_escape(m.municipality)}", ""]
+            out += [_item(e.text, f" – *{_inline(grew_from(e, lab))}*" if e.origin_text else "") for e in m.cases]
+            out.append("")
     if report.followups:
         out += [f"## {n['followups']}. {lab.followup}", "", lab.followup_intro_report, "", followup_figures(report, lab), ""]
         for s in followup_sections(report):

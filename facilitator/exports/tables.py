@@ -24,6 +24,7 @@ from .document import (
     Share,
     Table,
     followup_sections,
+    local_rows,
     role_table,
     tag_table,
     theme_table,
@@ -203,8 +204,17 @@ def render_xlsx(report: Report, lab: Labels) -> bytes:
         roles = role_table(report, lab)
         if roles is not None:
             _table_sheet(wb, sheet_title(lab.role_groups, taken), [roles], (28, *([16] * (len(roles.head) - 1))))
+        if report.local_cases:
+            head = [lab.municipality, lab.local_case, lab.kind, lab.grew_from_column]
+            row_sheet(wb, sheet_title(lab.local, taken), head, local_rows(report, lab), (22, 60, 20, 60), wrap=(1, 3))
         if report.followups:
             head = [lab.status, lab.item, lab.responsible, lab.deadline, lab.overdue, lab.persona, lab.note]
-            row_sheet(wb, sheet_title(lab.followup, taken), head, _followup_rows(report, lab), (22, 60, 24, 12, 10, 18, 60), wrap=(1, 6))
+            rows_ = _followup_rows(report, lab)
+            if report.followups.has_municipalities:  # the «Kommune» column, only when «Hos oss» cases are in it
+                head.insert(6, lab.municipality)
+                items = [e for s in followup_sections(report) for e in s.items]
+                for row, e in zip(rows_, items, strict=True):
+                    row.insert(6, e.municipality)
+            row_sheet(wb, sheet_title(lab.followup, taken), head, rows_, (22, 60, 24, 12, 10, 18, 18, 60)[: len(head)], wrap=(1, len(head) - 1))
 
     return workbook_bytes(fill_in)

@@ -26,7 +26,9 @@ from .document import (
     followup_facts,
     followup_figures,
     followup_sections,
+    grew_from,
     local_datetime,
+    local_figures,
     optional_sections,
     role_table,
     section_numbers,
@@ -178,7 +180,7 @@ def _table(w: _Writer, t: Table) -> None:
 
 
 def _sections(w: _Writer, report: Report, lab: Labels, n: dict[str, int]) -> None:
-    """Sections 3-6 (each only when it has content): themes, tags by persona, role groups, follow-up."""
+    """Sections 3-7 (each only when it has content): themes, tags by persona, role groups, «Hos oss», follow-up."""
     if report.themes:
         w.text(f"{n['themes']}. {lab.themes}", "Heading 1")
         w.text(lab.themes_intro)
@@ -208,6 +210,15 @@ def _sections(w: _Writer, report: Report, lab: Labels, n: dict[str, int]) -> Non
         else:
             w.text(lab.role_too_few, italic=True)
         w.text(fill(lab.role_privacy, n=report.role_groups.min_group))
+    if report.local_cases:
+        w.text(f"{n['local']}. {lab.local_cases}", "Heading 1")
+        w.text(lab.local_intro)
+        w.text(local_figures(report, lab))
+        for m in report.local_cases:
+            w.text(m.municipality, "Heading 2")
+            for e in m.cases:
+                origin = _run(" – " + grew_from(e, lab), italic=True) if e.origin_text else ""
+                w.para(_run(e.text) + origin, "List Bullet")
     if report.followups:
         w.text(f"{n['followups']}. {lab.followup}", "Heading 1")
         w.text(lab.followup_intro_report)

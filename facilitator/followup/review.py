@@ -25,6 +25,7 @@ from facilitator.db import get_db
 from facilitator.errors import WebError, describe
 from facilitator.followup.views import STATUS_LABELS, STATUS_ORDER
 from sessions.core.errors import DomainError
+from sessions.followup import history as followup_history
 from sessions.followup import review as svc
 from sessions.followup.models import MAX_MEETING, MAX_REVIEW_NOTE
 from sessions.followup.service import followups
@@ -64,7 +65,7 @@ def render_review(
 ) -> Any:
     """The review page for the registers of ``workshops`` (one, or the workshops of a series)."""
     db = get_db()
-    steps = svc.history(db, [w.id for w in workshops])
+    steps = followup_history.history(db, [w.id for w in workshops])
     registers = [{"ws": w, "items": list(followups(db, w.id))} for w in workshops]
     html = render_template(
         "followup/review.html",

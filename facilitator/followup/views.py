@@ -45,9 +45,9 @@ from sessions.core.errors import (
     ValidationFailed,
 )
 from sessions.core.validation import MAX_TEXT
+from sessions.followup import history as followup_history
 from sessions.followup import models as followup_models
 from sessions.followup import register as followup_register
-from sessions.followup import review as followup_review
 from sessions.followup import service as svc
 from sessions.report.service import today_in_norway
 from sessions.workshops import service as workshops_svc
@@ -89,8 +89,9 @@ def _render_register(ws: Workshop, *, error: dict[str, Any] | None = None, statu
         "followup/page.html",
         ws=full,
         items=svc.followups(db, ws.id),
-        history=followup_review.history(db, [ws.id]),
+        history=followup_history.history(db, [ws.id]),
         proposal_groups=svc.proposals_by_persona(db, ws.id),
+        local_cases=svc.local_cases_not_followed(db, ws.id),
         suggestions=svc.responsible_suggestions(db, ws.id),
         statuses=[(s, str(STATUS_LABELS[s])) for s in STATUS_ORDER],
         status_labels={s: str(label) for s, label in STATUS_LABELS.items()},
@@ -175,15 +176,38 @@ def add_item(workshop_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/workshops/<int:workshop_id>/followups/from-proposal", methods=["POST"])
 @facilitator_required
 def add_proposal(workshop_id: int):  # type: ignore[no-untyped-def]
-    """A visible solution proposal becomes an item (its text copied); the item opens for role and deadline."""
+    """A visible solution proposal or «Hos oss» case becomes an item (its text copied, a case's municipality
+    with it); the item opens for role and deadline."""
     ws = web.facilitated(workshop_id)
+    local = request.form.get("from") == "local"  # the «Hos oss» list's «Legg til»
     return _write(
         ws,
         lambda: svc.add_from_contribution(get_db(), ws, request.form.get("contribution_id")),
-        _("The proposal was added to the follow-up. Give it a responsible role and a deadline."),
-        "proposals",
+        _("The Hos oss case was added to the follow-up with its municipality. Give it a responsible role and a deadline.")
+        if local
+        else _("The proposal was added to the follow-up. Give it a responsible role and a deadline."),
+        "local" if local else "proposals",
         status=201,
         open_it=True,
+    )
+
+
+@bp.route("/workshops/<int:workshop_id>/followups/from-local-cases", methods=["POST"])
+@facilitator_required
+def add_local_cases(workshop_id: int):  # type: ignore[no-untyped-def]
+    """Every «Hos oss» case not in the register yet becomes an item with its municipality (one at a time:
+    ``from-proposal`` with the case's id)."""
+    ws = web.facilitated(workshop_id)
+
+    def add_all() -> None:  # back to the register, not to one item
+        svc.add_all_local_cases(get_db(), ws)
+
+    return _write(
+        ws,
+        add_all,
+        _("The Hos oss cases were added to the follow-up, each with its municipality."),
+        "local",
+        status=201,
     )
 
 

@@ -45,6 +45,7 @@ SERVER_EVENTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         (
             "id", "seq", "workshop_id", "group_id", "persona_id", "kind", "text", "author_name", "created_at", "edited", "deleted",
             "hidden", "late", "round_id", "merged_into", "merged", "original_text", "tags",
+            "municipality", "grew_from_id",
         ),
     ),
     "participants": (("w{id}:wall", "w{id}:staff"), ("workshop_id", "count")),

@@ -24,6 +24,8 @@ ROUND_TYPES: dict[str, tuple[tuple[str, ...], bool]] = {
     "need": (("need",), False),
     "solution": (("solution",), False),
     "both": (("need", "solution"), False),
+    # «Hos oss»: each table leaves the persona and writes its own municipality's real cases.
+    "local": (("local",), False),
     "voting": ((), True),
     "none": ((), False),
 }

@@ -12,11 +12,21 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from sessions.archive.fields import bad, parse_time
-from sessions.contributions.models import Contribution, ContributionKind
+from sessions.contributions.models import (
+    MAX_MUNICIPALITY,
+    Contribution,
+    ContributionKind,
+)
 from sessions.core.errors import ValidationFailed
 from sessions.core.validation import MAX_TEXT, clean_text
-from sessions.followup.models import MAX_FOLLOWUPS, MAX_MEETING, MAX_REVIEW_NOTE, FollowUp, FollowUpStatusChange
-from sessions.followup.review import history
+from sessions.followup.history import history
+from sessions.followup.models import (
+    MAX_FOLLOWUPS,
+    MAX_MEETING,
+    MAX_REVIEW_NOTE,
+    FollowUp,
+    FollowUpStatusChange,
+)
 from sessions.followup.service import followups, parse_changes, parse_status
 from sessions.workshops.models import Workshop, WorkshopPersona
 
@@ -50,20 +60,22 @@ def export_for_archive(db: Session, workshop_id: int, contribution_ids: Sequence
                 "deadline": item.deadline.isoformat() if item.deadline else None,
                 "status": item.status.value,
                 "note": item.note,
+                **({"municipality": item.municipality} if item.municipality else {}),
                 "created_at": _time(item.created_at),
                 "updated_at": _time(item.updated_at),
-                "history": [
-                    {
-                        "from_status": step.from_status,
-                        "to_status": step.to_status,
-                        "meeting": step.meeting,
-                        "note": step.note,
-                        "changed_at": _time(step.changed_at),
-                    }
-                    for step in steps.get(item.id, ())
-                ],
             }
         )
+        if item.id in steps:  # only then: an archive of a register without history reads as before 0014
+            out[-1]["history"] = [
+                {
+                    "from_status": step.from_status,
+                    "to_status": step.to_status,
+                    "meeting": step.meeting,
+                    "note": step.note,
+                    "changed_at": _time(step.changed_at),
+                }
+                for step in steps[item.id]
+            ]
     return out
 
 
@@ -118,14 +130,15 @@ def parse_archive(value: Any, kinds: Sequence[str], persona_keys: set[str]) -> l
                 {k: entry.get(k, "") for k in ("text", "responsible", "deadline", "status", "note")}, require_text=True
             )
             source_text = clean_text(entry.get("source_text", ""), "source_text", max_len=MAX_TEXT, required=False)
+            municipality = clean_text(entry.get("municipality"), "municipality", max_len=MAX_MUNICIPALITY, required=False, multiline=False)
         except ValidationFailed as err:
             raise bad(f"{where}.{err.field}", err.reason) from None
         source = entry.get("source")
         if source is not None:
             if not isinstance(source, int) or isinstance(source, bool) or not 0 <= source < len(kinds) or source in sources:
                 raise bad(f"{where}.source")
-            if kinds[source] != ContributionKind.solution.value:
-                raise bad(f"{where}.source")  # only proposals are followed up
+            if kinds[source] not in (ContributionKind.solution.value, ContributionKind.local.value):
+                raise bad(f"{where}.source")  # only proposals and «Hos oss» cases are followed up
             sources.add(source)
         persona = entry.get("persona")
         if persona is not None and persona not in persona_keys:
@@ -133,6 +146,7 @@ def parse_archive(value: Any, kinds: Sequence[str], persona_keys: set[str]) -> l
         fields.update(
             source=source,
             source_text=source_text,
+            municipality=municipality or None,
             persona=persona,
             created_at=parse_time(entry.get("created_at"), f"{where}.created_at", required=True),
             updated_at=parse_time(entry.get("updated_at"), f"{where}.updated_at", required=True),

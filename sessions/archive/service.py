@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from sessions.accounts.models import User
 from sessions.archive import followup as archive_followup
+from sessions.archive import local as archive_local
 from sessions.archive import tags as archive_tags
 from sessions.archive import themes as archive_themes
 from sessions.archive.fields import bad, parse_time
@@ -76,6 +77,7 @@ def export_archive(db: Session, workshop_id: int, *, now: dt.datetime | None = N
     items = participation.contributions(db, ws.id, include_hidden=True)
     theme_names = themes_report.theme_names_by_contribution(db, ws.id)
     tags_of = archive_tags.archive_tags_by_contribution(db, ws.id)
+    index = {c.id: i for i, c in enumerate(items)}
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -127,6 +129,7 @@ def export_archive(db: Session, workshop_id: int, *, now: dt.datetime | None = N
                 "tags": tags_of.get(c.id, []),
                 "theme": theme_names.get(c.id),
                 "hidden": bool(c.hidden),
+                **archive_local.export_fields(c, index),
             }
             for c in items
         ],
@@ -255,9 +258,11 @@ def import_archive(db: Session, data: Any, owner: User) -> Workshop:
                 c.get("hidden", False) is True,
             )
         )
-    followups = archive_followup.parse_archive(
-        doc.get("followups"), [kind.value for _g, _p, kind, *_rest in items], set(by_key)
-    )
+    kinds = [kind for _g, _p, kind, *_rest in items]
+    local_fields = [
+        archive_local.parse_fields(c, kinds[i], kinds, f"contributions[{i}]") for i, c in enumerate(doc.get("contributions", []))
+    ]
+    followups = archive_followup.parse_archive(doc.get("followups"), [kind.value for kind in kinds], set(by_key))
     themes = archive_themes.parse_archive(doc.get("themes"), [c.get("theme") for c in doc.get("contributions", [])])
     tag_set = archive_tags.parse_archive(doc.get("tag_vocabulary"), [c.get("tags") for c in doc.get("contributions", [])])
     with write_transaction(db):
@@ -299,8 +304,9 @@ def import_archive(db: Session, data: Any, owner: User) -> Workshop:
         placeholders += [None] * (total - len(placeholders))
         for gid in placeholders:
             db.add(Participant(workshop_id=ws.id, group_id=gid, token_hash=hash_token(secrets.token_urlsafe(32))))
+        added = []
         for seq, (grp, wp, kind, text, author, created, updated, hidden) in enumerate(items, start=1):
-            db.add(
+            added.append(
                 Contribution(
                     workshop_id=ws.id,
                     group_id=grp.id,
@@ -314,8 +320,13 @@ def import_archive(db: Session, data: Any, owner: User) -> Workshop:
                     created_at=created,
                     updated_at=updated,
                     hidden=hidden,
+                    municipality=local_fields[seq - 1][0],
                 )
             )
+        db.add_all(added)
+        if any(source is not None for _m, source in local_fields):
+            db.flush()
+            archive_local.link(added, [source for _m, source in local_fields])
         archive_followup.import_from_archive(db, ws, followups, by_key)
         archive_themes.import_from_archive(db, ws, themes)
         archive_tags.import_from_archive(db, ws, tag_set)

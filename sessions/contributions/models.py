@@ -1,4 +1,5 @@
-"""Participants and what they post: needs (kompetansebehov) and solution proposals (løsningsforslag)."""
+"""Participants and what they post: needs (kompetansebehov), solution proposals (løsningsforslag) and local
+cases («Hos oss»: the table's own municipality's real cases, each linked to the persona need or proposal it grew from)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,14 @@ if TYPE_CHECKING:
 class ContributionKind(str, enum.Enum):
     need = "need"
     solution = "solution"
+    # A «Hos oss» case: a real case of the table's own municipality, written in a «Hos oss» round after the
+    # persona work (``municipality``, and ``grew_from_id``: the persona need or proposal it grew from).
+    local = "local"
+
+
+# Kinds written for the persona (needs and proposals); a local case is about the municipality.
+PERSONA_KINDS = (ContributionKind.need, ContributionKind.solution)
+MAX_MUNICIPALITY = 80
 
 class Participant(Base):
     """Someone who joined with the code. Anonymous unless they chose a display name."""
@@ -48,7 +57,7 @@ class Participant(Base):
 
 
 class Contribution(Base):
-    """A need (kompetansebehov) or a solution proposal (løsningsforslag) posted for a group's persona."""
+    """A need (kompetansebehov), a solution proposal (løsningsforslag) or a local case («Hos oss») posted by a group."""
 
     __tablename__ = "contributions"
     __table_args__ = (UniqueConstraint("participant_id", "client_id"),)
@@ -83,6 +92,12 @@ class Contribution(Base):
         ForeignKey("contributions.id", ondelete="SET NULL"), default=None, index=True
     )
     round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id", ondelete="SET NULL"), default=None)
+    # A local case («Hos oss», migration 0013): the municipality it is about (a place, never a person) and the
+    # persona need or proposal of the same workshop it grew from (None for the other kinds).
+    municipality: Mapped[str | None] = mapped_column(String(MAX_MUNICIPALITY), default=None)
+    grew_from_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contributions.id", ondelete="SET NULL"), default=None
+    )
 
     group: Mapped[Group] = relationship()
     persona: Mapped[WorkshopPersona | None] = relationship()
@@ -122,6 +137,8 @@ class Contribution(Base):
             "merged": [] if masked else [{"id": m.id, "text": m.text} for m in self.merged if not m.deleted],
             "original_text": self.original_text if staff and not self.deleted else None,
             "tags": [] if masked else self.tags,
+            "municipality": None if masked else self.municipality,
+            "grew_from_id": self.grew_from_id,
         }
 
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sessions.contributions.models import Participant
+from sessions.contributions.models import PERSONA_KINDS, Participant
 from sessions.contributions.visible import contributions
 from sessions.core.errors import ValidationFailed
 from sessions.tags.models import MEASURE
@@ -185,8 +185,8 @@ def role_differences(db: Session, workshop_id: int, min_group: int = MIN_GROUP) 
         tallies[key].participants.add(pid)
     for c in contributions(db, workshop_id):
         key = role_of.get(c.participant_id) if c.participant_id is not None else None
-        if key is None:
-            continue  # not from a participant of this workshop (an imported archive's contributions)
+        if key is None or c.kind not in PERSONA_KINDS:
+            continue  # not from a participant of this workshop (an imported archive's), or a «Hos oss» case
         t = tallies[key]
         t.contributors.add(c.participant_id)  # type: ignore[arg-type]
         if c.kind.value == "need":

@@ -15,7 +15,13 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from sessions.contributions.models import Contribution, ContributionKind, Participant
+from sessions.contributions.models import (
+    MAX_MUNICIPALITY,
+    PERSONA_KINDS,
+    Contribution,
+    ContributionKind,
+    Participant,
+)
 from sessions.contributions.roles import parse_role
 from sessions.contributions.visible import contributions  # noqa: F401 (the rule's home is visible.py)
 from sessions.core.base import utcnow
@@ -25,6 +31,7 @@ from sessions.core.errors import (
     NotInGroup,
     NotYourContribution,
     RoundClosed,
+    UnknownOrigin,
     ValidationFailed,
     WorkshopNotOpen,
     WrongWorkshop,
@@ -92,6 +99,28 @@ def participant_count(db: Session, workshop_id: int) -> int:
 
 
 @dataclass(frozen=True)
+class LocalCase:
+    """What a «Hos oss» case adds to a post: the municipality (required) and the contribution it grew from."""
+
+    municipality: str
+    grew_from_id: int | None = None
+
+    @classmethod
+    def parse(cls, municipality: object, grew_from_id: object, *, required: bool = True) -> LocalCase:
+        """``grew_from_id``: an id, a form's digits, or empty/None for none. ``required`` False (a post of
+        another kind): the fields are checked the same way (a bad value is refused, as the API document
+        says) but may be missing, and are then not stored."""
+        name = clean_text(municipality, "municipality", max_len=MAX_MUNICIPALITY, multiline=False, required=required)
+        if grew_from_id in (None, ""):
+            return cls(name)
+        if isinstance(grew_from_id, str) and grew_from_id.strip().isdigit():
+            grew_from_id = int(grew_from_id.strip())
+        if not is_id(grew_from_id):
+            raise ValidationFailed("grew_from_id", "not_a_number")
+        return cls(name, grew_from_id)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
 class Posted:
     """What :func:`post_contribution` did: the contribution (for a retry, the one stored the first time,
     ``created`` False) and whether every phone sees it (a vote over all tables is live; else its group's)."""
@@ -109,9 +138,11 @@ def submit_contribution(
     text: object,
     client_id: object,
     typed_at: object = None,
+    municipality: object = None,
+    grew_from_id: object = None,
 ) -> tuple[Contribution, bool]:
     """:func:`post_contribution`, answering ``(contribution, created)``."""
-    posted = post_contribution(db, participant, group_id, kind, text, client_id, typed_at)
+    posted = post_contribution(db, participant, group_id, kind, text, client_id, typed_at, municipality, grew_from_id)
     return posted.contribution, posted.created
 
 
@@ -123,8 +154,10 @@ def post_contribution(
     text: object,
     client_id: object,
     typed_at: object = None,
+    municipality: object = None,
+    grew_from_id: object = None,
 ) -> Posted:
-    """Post a need or a solution for a group's persona.
+    """Post a need or a solution for a group's persona, or a local case («Hos oss»).
 
     Idempotent on ``client_id``: the same participant sending the same id again gets the first
     contribution back and ``created`` False, so a retry after a lost answer never duplicates.
@@ -138,6 +171,11 @@ def post_contribution(
     (UPDATE ... RETURNING); the INSERT. A retry is recognised by the unique (participant, client id)
     constraint, or, when the post is refused now (the round or the workshop closed since), by looking for
     the stored one before refusing; nothing is read after the commit.
+
+    A local case (kind ``local``) needs ``municipality`` and may name ``grew_from_id``, a visible need or
+    proposal of the same workshop (any table's: after a gallery walk a case may grow from another table's
+    need), else ``unknown_origin`` and nothing is stored; that one lookup is its only extra statement. For
+    the other kinds the two fields may be sent (the phone's form always has them) and are checked, not kept.
     """
     if not isinstance(client_id, str) or not CLIENT_ID_RE.match(client_id):
         raise ValidationFailed("client_id", "bad_client_id")
@@ -147,12 +185,15 @@ def post_contribution(
         raise ValidationFailed("group_id", "not_a_number")
     the_kind = parse_kind(kind)
     body = clean_text(text, "text", max_len=MAX_TEXT)
+    local = LocalCase.parse(municipality, grew_from_id, required=the_kind == ContributionKind.local)
+    if the_kind != ContributionKind.local:
+        local = None  # checked, not kept
     typed = rounds.parse_client_time(typed_at, utcnow())
     pid = participant.id  # read before write_transaction drops the snapshot (which expires the object)
     try:
         with write_transaction(db):
             try:
-                c, every_phone = _insert(db, pid, group_id, the_kind, body, client_id, typed)
+                c, every_phone = _insert(db, pid, group_id, the_kind, body, client_id, typed, local)
             except DomainError:
                 earlier = _by_client_id(db, pid, client_id)
                 if earlier is None:
@@ -168,7 +209,14 @@ def post_contribution(
 
 
 def _insert(
-    db: Session, pid: int, group_id: int, kind: ContributionKind, body: str, client_id: str, typed: dt.datetime | None
+    db: Session,
+    pid: int,
+    group_id: int,
+    kind: ContributionKind,
+    body: str,
+    client_id: str,
+    typed: dt.datetime | None,
+    local: LocalCase | None = None,
 ) -> tuple[Contribution, bool]:
     """Inside the write transaction: check the workshop's state and add the contribution."""
     p, ws, g = _poster(db, pid, group_id)
@@ -180,6 +228,8 @@ def _insert(
         # A phone only receives its own group's events: posting elsewhere would vanish from its view.
         raise NotInGroup(group_id=g.id)
     slot = rounds.posting_slot(db, ws, g, kind, typed, utcnow())
+    if local is not None and local.grew_from_id is not None:
+        _check_origin(db, ws.id, local.grew_from_id)
     c = Contribution(
         workshop_id=ws.id,
         group_id=g.id,
@@ -193,6 +243,8 @@ def _insert(
         client_id=client_id,
         seq=next_seq(db, ws.id),
         created_at=utcnow(),
+        municipality=local.municipality if local else None,
+        grew_from_id=local.grew_from_id if local else None,
         # A new card has no duplicates and no tags: said here, its event needs no query for them.
         merged=[],
         tag_links=[],
@@ -201,6 +253,21 @@ def _insert(
     if p.group_id is None:
         p.group_id = g.id
     return c, slot.every_phone
+
+
+def _check_origin(db: Session, workshop_id: int, contribution_id: int) -> None:
+    """A local case grows from a visible need or proposal of its own workshop (one SELECT)."""
+    row = db.execute(
+        select(Contribution.kind).where(
+            Contribution.id == contribution_id,
+            Contribution.workshop_id == workshop_id,
+            Contribution.deleted.is_(False),
+            Contribution.hidden.is_(False),
+            Contribution.merged_into_id.is_(None),
+        )
+    ).one_or_none()
+    if row is None or row[0] not in PERSONA_KINDS:
+        raise UnknownOrigin(grew_from_id=contribution_id)
 
 
 def _poster(db: Session, participant_id: int, group_id: int) -> tuple[Participant, Workshop, Group | None]:
@@ -259,6 +326,7 @@ def delete_contribution(db: Session, participant: Participant, contribution_id: 
         c.deleted = True
         c.text = ""
         c.original_text = None
+        c.municipality = None
         c.updated_at = utcnow()
         c.seq = next_seq(db, ws.id)
     return c

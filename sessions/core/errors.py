@@ -100,6 +100,14 @@ class RoundClosed(DomainError):
     status = 409
 
 
+class UnknownOrigin(DomainError):
+    """A «Hos oss» case names a contribution it grew from that is not a visible need or proposal of this
+    workshop (unknown, another workshop's, deleted, hidden, merged away or a local case: not told apart)."""
+
+    code = "unknown_origin"
+    status = 422
+
+
 class KindNotOpen(DomainError):
     """The running round collects another kind of contribution."""
 

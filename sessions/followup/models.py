@@ -70,6 +70,8 @@ class FollowUp(Base):
     # The proposal's text when it was added ("" for an item of the organisers' own).
     source_text: Mapped[str] = mapped_column(Text, default="")
     persona_id: Mapped[int | None] = mapped_column(ForeignKey("workshop_personas.id", ondelete="SET NULL"), default=None)
+    # The municipality of a «Hos oss» case it was made from (migration 0013); None for a proposal's item.
+    municipality: Mapped[str | None] = mapped_column(String(80), default=None)
     text: Mapped[str] = mapped_column(Text)
     responsible: Mapped[str] = mapped_column(String(MAX_RESPONSIBLE), default="")
     deadline: Mapped[dt.date | None] = mapped_column(Date, default=None)
@@ -105,6 +107,7 @@ class FollowUp(Base):
             "persona_name": self.persona.name if self.persona is not None else None,
             "source_id": self.source_id,
             "source_text": self.source_text or None,
+            "municipality": self.municipality,
             "position": self.position,
             "overdue": self.overdue(today),
             "created_at": self.created_at.isoformat() + "Z",

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from sessions.core.base import utcnow
+from sessions.followup.history import Step, history
 from sessions.followup.models import REPORT_ORDER, FollowUpStatus
-from sessions.followup.review import Step, history
 from sessions.followup.service import followups
 from sessions.report.service import texts_for, today_in_norway
 from sessions.workshops.service import load_for_dashboard
@@ -40,6 +40,7 @@ class FollowUpEntry:
     source_text: str  # the proposal's text when it was added ("" for the organisers' own items)
     created_at: dt.datetime  # naive UTC
     updated_at: dt.datetime  # naive UTC
+    municipality: str = ""  # the municipality of the «Hos oss» case it was made from ("" otherwise)
     # The item's status history, oldest first (sessions/followup/review.py): changes and review meetings.
     history: tuple[Step, ...] = ()
 
@@ -73,6 +74,11 @@ class FollowUpRegister:
     @property
     def items(self) -> tuple[FollowUpEntry, ...]:
         return tuple(i for s in self.sections for i in s.items)
+
+    @property
+    def has_municipalities(self) -> bool:
+        """Whether any item came from a «Hos oss» case (the «Kommune» column is shown only then)."""
+        return any(i.municipality for i in self.items)
 
     @property
     def overdue_count(self) -> int:
@@ -110,6 +116,7 @@ def followups_for_report(db: Session, workshop_id: int, *, today: dt.date | None
                 source_text=item.source_text,
                 created_at=item.created_at,
                 updated_at=item.updated_at,
+                municipality=item.municipality or "",
                 history=steps.get(item.id, ()),
             )
         )

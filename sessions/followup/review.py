@@ -24,7 +24,6 @@ report and the series report. Nothing here imports Flask.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -35,6 +34,7 @@ from sessions.core.base import utcnow
 from sessions.core.errors import NotFound, ValidationFailed
 from sessions.core.store import write_transaction
 from sessions.core.validation import clean_text, is_id
+from sessions.followup.history import record_status
 from sessions.followup.models import (
     MAX_MEETING,
     MAX_REVIEW_NOTE,
@@ -42,7 +42,7 @@ from sessions.followup.models import (
     FollowUpStatus,
     FollowUpStatusChange,
 )
-from sessions.followup.service import as_id, parse_status, record_status
+from sessions.followup.service import as_id, parse_status
 from sessions.workshops.models import Workshop
 
 
@@ -62,18 +62,6 @@ class Reviewed:
     meeting: str
     steps: tuple[FollowUpStatusChange, ...]
     changed: int
-
-
-@dataclass(frozen=True)
-class Step:
-    """One step of an item's history as pages and reports show it."""
-
-    followup_id: int
-    from_status: str | None  # a FollowUpStatus value; None: the item was created with ``to_status``
-    to_status: str
-    meeting: str  # "" when changed on the register page outside a meeting
-    note: str
-    changed_at: dt.datetime  # naive UTC
 
 
 def parse_meeting(value: object) -> str:
@@ -127,30 +115,6 @@ def review(db: Session, workshops: Sequence[Workshop], meeting: object, decision
                 changed += 1
             steps.append(record_status(db, item, before, d.status, meeting=name, note=d.note, now=now))
     return Reviewed(name, tuple(steps), changed)
-
-
-def history(db: Session, workshop_ids: Sequence[int]) -> dict[int, tuple[Step, ...]]:
-    """The history of every item of ``workshop_ids``, oldest step first, by item id (items without one absent)."""
-    out: dict[int, list[Step]] = {}
-    if not workshop_ids:
-        return {}
-    rows = db.scalars(
-        select(FollowUpStatusChange)
-        .where(FollowUpStatusChange.workshop_id.in_(list(workshop_ids)))
-        .order_by(FollowUpStatusChange.changed_at, FollowUpStatusChange.id)
-    )
-    for r in rows:
-        out.setdefault(r.followup_id, []).append(
-            Step(
-                followup_id=r.followup_id,
-                from_status=r.from_status.value if r.from_status is not None else None,
-                to_status=r.to_status.value,
-                meeting=r.meeting,
-                note=r.note,
-                changed_at=r.changed_at,
-            )
-        )
-    return {k: tuple(v) for k, v in out.items()}
 
 
 def item_history(db: Session, ws: Workshop, followup_id: object) -> list[FollowUpStatusChange]:

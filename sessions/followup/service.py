@@ -44,6 +44,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from sessions.contributions import local
 from sessions.contributions import service as participation
 from sessions.contributions.models import Contribution, ContributionKind
 from sessions.core.base import utcnow
@@ -57,6 +58,7 @@ from sessions.core.errors import (
 )
 from sessions.core.store import write_transaction
 from sessions.core.validation import MAX_TEXT, clean_text, is_id
+from sessions.followup.history import record_status
 from sessions.followup.models import (
     MAX_FOLLOWUPS,
     MAX_NOTE,
@@ -64,7 +66,6 @@ from sessions.followup.models import (
     RESPONSIBLE_SUGGESTIONS,
     FollowUp,
     FollowUpStatus,
-    FollowUpStatusChange,
 )
 from sessions.rounds import voting
 from sessions.workshops.models import Workshop, WorkshopPersona
@@ -234,8 +235,12 @@ def _next_position(db: Session, ws_id: int) -> int:
     return (top or 0) + 1
 
 
+# What becomes a follow-up item: a solution proposal, or a «Hos oss» case (with its municipality).
+FOLLOWED_KINDS = (ContributionKind.solution, ContributionKind.local)
+
+
 def _visible_proposal(db: Session, ws: Workshop, contribution_id: object) -> Contribution:
-    """The proposal, if the one visibility rule (``participation.contributions``) shows it."""
+    """The proposal (or local case), if the one visibility rule (``participation.contributions``) shows it."""
 
     contribution_id = as_id(contribution_id)
     if not is_id(contribution_id):
@@ -248,13 +253,14 @@ def _visible_proposal(db: Session, ws: Workshop, contribution_id: object) -> Con
         raise NotFound("no such contribution")  # deleted, or merged into another
     if c.hidden:
         raise ContributionHidden()
-    if c.kind != ContributionKind.solution:
+    if c.kind not in FOLLOWED_KINDS:
         raise NotAProposal()
     return c
 
 
 def add_from_contribution(db: Session, ws: Workshop, contribution_id: object, changes: Mapping[str, Any] | None = None) -> FollowUp:
-    """Turn a visible proposal into a follow-up item (its text copied), optionally with other fields set.
+    """Turn a visible proposal or «Hos oss» case into a follow-up item (its text copied, and a case's
+    municipality), optionally with other fields set.
 
     ``changes`` is the output of :func:`parse_changes`; without ``text`` the item takes the proposal's.
     """
@@ -274,11 +280,32 @@ def add_from_contribution(db: Session, ws: Workshop, contribution_id: object, ch
                 source_text=c.text,
                 persona_id=fields.pop("persona_id", c.persona_id),
                 text=fields.pop("text", c.text),
+                municipality=c.municipality if c.kind == ContributionKind.local else None,
             )
     except IntegrityError:
         # The same proposal added twice at the same moment: the unique constraint kept one.
         raise AlreadyFollowedUp() from None
     return item
+
+
+def local_cases_not_followed(db: Session, workshop_id: int) -> list[local.LocalCaseEntry]:
+    """The workshop's visible «Hos oss» cases that are not in the register yet, by municipality."""
+    added = set(db.scalars(select(FollowUp.source_id).where(FollowUp.workshop_id == workshop_id, FollowUp.source_id.is_not(None))))
+    return [c for m in local.local_cases(db, workshop_id) for c in m.cases if c.id not in added]
+
+
+def add_all_local_cases(db: Session, ws: Workshop) -> list[FollowUp]:
+    """Every visible «Hos oss» case not in the register yet becomes an item, in one transaction (all or none)."""
+    with write_transaction(db):
+        ws = db.get_one(Workshop, ws.id)
+        todo = local_cases_not_followed(db, ws.id)
+        cases = {c.id: c for c in db.scalars(select(Contribution).where(Contribution.id.in_([t.id for t in todo])))}
+        items = []
+        for entry in todo:
+            c = cases[entry.id]
+            items.append(_insert(db, ws, {}, source_id=c.id, source_text=c.text, persona_id=c.persona_id, text=c.text, municipality=c.municipality))
+            db.flush()  # the next item's position counts this one
+    return items
 
 
 def _insert(db: Session, ws: Workshop, fields: Mapping[str, Any], **columns: Any) -> FollowUp:
@@ -302,30 +329,6 @@ def _insert(db: Session, ws: Workshop, fields: Mapping[str, Any], **columns: Any
         db.flush()
         record_status(db, item, None, item.status, now=now)
     return item
-
-
-def record_status(
-    db: Session,
-    item: FollowUp,
-    before: FollowUpStatus | None,
-    after: FollowUpStatus,
-    *,
-    meeting: str = "",
-    note: str = "",
-    now: dt.datetime | None = None,
-) -> FollowUpStatusChange:
-    """One step of ``item``'s status history (inside the caller's transaction)."""
-    step = FollowUpStatusChange(
-        followup_id=item.id,
-        workshop_id=item.workshop_id,
-        from_status=before,
-        to_status=after,
-        meeting=meeting,
-        note=note,
-        changed_at=now or utcnow(),
-    )
-    db.add(step)
-    return step
 
 
 def add_item(db: Session, ws: Workshop, changes: Mapping[str, Any]) -> FollowUp:

@@ -201,6 +201,7 @@ def forget_participant(db: Session, workshop_id: int, participant_id: int) -> Er
         for c in own:
             c.text = ""
             c.original_text = None
+            c.municipality = None  # a «Hos oss» case's: what was written goes, whatever it was
             c.author_name = None
             c.participant_id = None
             c.client_id = f"erased-{c.id}"

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sessions.contributions import roles
+from sessions.contributions import local, roles
 from sessions.contributions import service as participation
-from sessions.contributions.models import Participant
+from sessions.contributions.models import PERSONA_KINDS, Participant
 from sessions.core.base import utcnow
 from sessions.followup import register as followup_register
 from sessions.report.service import local_time, texts_for
@@ -79,7 +79,10 @@ def build_report(db: Session, workshop_id: int, *, now: dt.datetime | None = Non
     counter = _TagCounter(vocab, ws.personas)
     role_of = _roles_of(db, ws.id)
     role_counter = _RoleCounter(counter, ws.personas) if role_of is not None else None
-    for c in participation.contributions(db, ws.id):  # tag links come with them (Contribution.tag_links)
+    visible = participation.contributions(db, ws.id)  # tag links come with them (Contribution.tag_links)
+    for c in visible:
+        if c.kind not in PERSONA_KINDS:
+            continue  # «Hos oss» cases have their own section (local_cases), outside the persona counts
         g = groups.get(c.group_id)
         p = personas.get(c.persona_id) if c.persona_id is not None else None  # type: ignore[arg-type]
         links = c.tag_links
@@ -186,6 +189,7 @@ def build_report(db: Session, workshop_id: int, *, now: dt.datetime | None = Non
         tag_tables=counter.tables(items),
         role_groups=role_counter.differences(role_of) if role_counter is not None and role_of is not None else None,
         followups=register if register.items else None,
+        local_cases=local.cases_by_municipality(visible),
     )
 
 

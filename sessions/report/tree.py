@@ -6,7 +6,7 @@ import datetime as dt
 import functools
 from dataclasses import dataclass
 
-from sessions.contributions import roles
+from sessions.contributions import local, roles
 from sessions.followup import register as followup_register
 from sessions.tags import models as tags_models
 from sessions.tags import report as tags_report
@@ -18,7 +18,7 @@ from sessions.themes.report import KindCounts
 @dataclass(frozen=True)
 class ReportContribution:
     id: int
-    kind: str  # "need" or "solution"
+    kind: str  # "need" or "solution" (a «Hos oss» case is in Report.local_cases)
     text: str
     group: str
     group_id: int
@@ -149,7 +149,7 @@ class Report:
     personas: tuple[PersonaSection, ...]
     themes: tuple[ThemeSection, ...]
     participation: Participation
-    contributions: tuple[ReportContribution, ...]  # every visible one, oldest first (CSV, XLSX)
+    contributions: tuple[ReportContribution, ...]  # every visible need and proposal, oldest first (CSV, XLSX)
     generated_at: dt.datetime  # naive UTC
     opened_at: dt.datetime | None = None
     closed_at: dt.datetime | None = None
@@ -161,6 +161,9 @@ class Report:
     role_groups: roles.RoleDifferences | None = None
     # The follow-up register; None when it has no items.
     followups: followup_register.FollowUpRegister | None = None
+    # «Fra persona til egen kommune»: the visible «Hos oss» cases by municipality, each with the need or
+    # proposal it grew from; () when there are none (the section is left out). Not in ``contributions``.
+    local_cases: tuple[local.MunicipalityCases, ...] = ()
 
     @property
     def measures(self) -> tags_report.MeasureTable | None:

@@ -7,7 +7,8 @@ ended from that moment, and the next write stores it (``Round.settle``).
 
 Posting rules (:func:`posting_slot`, called by ``participation.submit_contribution``):
 
-- Before the first round starts, an open workshop takes needs and solutions (warm-up, as without a plan).
+- Before the first round starts, an open workshop takes needs and solutions (warm-up, as without a plan);
+  local cases («Hos oss») only ever in a round that opens them.
 - While a round runs or is paused, it takes the kinds it opens (a voting or summary round opens none).
 - A post that arrives after its round closed is kept, marked ``late``, when the phone says it was typed
   before the close (``typed_at``, in server time: clients correct their clock from ``server_now``) and
@@ -286,6 +287,9 @@ def posting_slot(
     """Decide whether a post is accepted now (see the module docstring); raise ``RoundClosed``/``KindNotOpen``."""
     rounds = db.scalars(select(Round).where(Round.workshop_id == ws.id, Round.status != RoundStatus.planned)).all()
     if not rounds:
+        if kind == ContributionKind.local:
+            # Before the plan starts the workshop takes needs and proposals; local cases need their round.
+            raise KindNotOpen(kind=kind.value, round="", reason="no_local_round")
         return PostingSlot(None, False, group.persona_id)
     live = live_round(rounds, now)
     every_phone = live is not None and live.voting and live.scope == VoteScope.all

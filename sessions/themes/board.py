@@ -12,7 +12,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from sessions.contributions.models import Contribution
+from sessions.contributions.models import PERSONA_KINDS, Contribution
 from sessions.contributions.service import contributions
 from sessions.themes.models import (
     MIN_SUGGESTION_MEMBERS,
@@ -113,7 +113,9 @@ class Board:
 
 
 def _visible(db: Session, workshop_id: int) -> dict[int, Contribution]:
-    return {c.id: c for c in contributions(db, workshop_id)}
+    """The visible needs and proposals: «Hos oss» cases are about the tables' own municipalities, not the
+    personas, so neither the board nor the suggester takes them (the report has them in their own section)."""
+    return {c.id: c for c in contributions(db, workshop_id) if c.kind in PERSONA_KINDS}
 
 
 def _persona_order(db: Session, workshop_id: int) -> dict[int, int]:

@@ -136,6 +136,7 @@ MATRIX: dict[str, str | dict[str, str]] = {
     # follow-up register (facilitator/followup.py)
     "/workshops/<int:workshop_id>/followups": FACILITATOR,
     "/workshops/<int:workshop_id>/followups/from-proposal": FACILITATOR,
+    "/workshops/<int:workshop_id>/followups/from-local-cases": FACILITATOR,
     "/workshops/<int:workshop_id>/followups/<int:followup_id>": FACILITATOR,
     "/workshops/<int:workshop_id>/followups/<int:followup_id>/delete": FACILITATOR,
     "/workshops/<int:workshop_id>/followups/report": FACILITATOR,

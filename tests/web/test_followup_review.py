@@ -24,6 +24,7 @@ from sessions.core.errors import NotFound, ValidationFailed
 from sessions.followup import register as followup_register
 from sessions.followup import review
 from sessions.followup import service as svc
+from sessions.followup.history import history
 from sessions.followup.models import FollowUp, FollowUpStatus, FollowUpStatusChange
 
 
@@ -63,20 +64,20 @@ def two(db: Any, persona_library: dict[str, Any]) -> dict[str, Any]:
 class TestHistory:
     def test_every_change_of_status_is_a_step_and_other_edits_are_not(self, db, two):
         item = two["a2"]
-        assert review.history(db, [two["a"].id]) == {}
+        assert history(db, [two["a"].id]) == {}
         svc.update_followup(db, two["a"], item.id, svc.parse_changes({"responsible": "HR"}))
-        assert review.history(db, [two["a"].id]) == {}
+        assert history(db, [two["a"].id]) == {}
         svc.set_status(db, two["a"], item.id, "not_far_enough")
         svc.set_status(db, two["a"], item.id, "not_far_enough")  # the same again: nothing happened
         svc.set_status(db, two["a"], item.id, "achieved")
-        steps = review.history(db, [two["a"].id])[item.id]
+        steps = history(db, [two["a"].id])[item.id]
         assert [(s.from_status, s.to_status, s.meeting) for s in steps] == [
             ("open", "not_far_enough", ""),
             ("not_far_enough", "achieved", ""),
         ]
 
     def test_an_item_created_with_a_status_starts_its_history(self, db, two):
-        steps = review.history(db, [two["b"].id])[two["b1"].id]
+        steps = history(db, [two["b"].id])[two["b1"].id]
         assert [(s.from_status, s.to_status) for s in steps] == [(None, "next_focus")]
 
     def test_deleting_an_item_deletes_its_history(self, db, two):
@@ -101,7 +102,7 @@ class TestReview:
             FollowUpStatus.achieved,
             FollowUpStatus.not_far_enough,
         )
-        hist = review.history(db, [two["a"].id, two["b"].id])
+        hist = history(db, [two["a"].id, two["b"].id])
         assert two["a2"].id not in hist
         assert [(s.from_status, s.to_status, s.meeting, s.note) for s in hist[two["b1"].id]][-1] == (
             "next_focus", "next_focus", "Oppfølgingsmøte 12.03.2027", "Fortsatt viktig"

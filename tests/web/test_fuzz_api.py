@@ -284,6 +284,8 @@ SEMANTIC_REFUSALS = {
     ("validation_failed", "theme_name"),  # unique in the workshop, ignoring case (theme_exists)
     ("validation_failed", "position"),  # at most the number of themes minus one
     ("validation_failed", "merge_with"),  # another suggestion than the one in the path
+    ("validation_failed", "municipality"),  # required for a «Hos oss» case (kind local) only
+    ("unknown_origin", None),  # grew_from_id must name a visible need or proposal of this workshop
 }
 
 

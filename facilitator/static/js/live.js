@@ -48,10 +48,11 @@
     card.dataset.kind = c.kind;
     card.dataset.groupId = c.group_id;
     card.dataset.personaId = c.persona_id || "";
-    card.classList.remove("kind-need", "kind-solution");
+    card.classList.remove("kind-need", "kind-solution", "kind-local");
     card.classList.add("kind-" + c.kind);
     card.querySelector(".badge").textContent = strings[c.kind] || c.kind;
     card.querySelector('[data-field="text"]').textContent = c.text;
+    fillLocal(card, c);
     card.querySelector('[data-field="author"]').textContent = c.author_name || "";
     card.querySelector('[data-field="edited"]').hidden = !c.edited;
     fillModeration(card, c);
@@ -68,6 +69,28 @@
       if (csrf) csrf.value = PV.csrf();
     }
   }
+
+  /* «Hos oss»: the municipality after the badge, and the text of the need or proposal the case grew from
+   * when that card is on this screen. */
+  function fillLocal(card, c) {
+    var place = card.querySelector('[data-field="municipality"]');
+    if (place) {
+      place.hidden = !c.municipality;
+      place.textContent = c.municipality ? " · " + c.municipality : "";
+    }
+    card.dataset.grewFrom = c.grew_from_id || "";
+    showOrigin(card);
+  }
+
+  function showOrigin(card) {
+    var box = card.querySelector('[data-field="origin"]');
+    if (!box) return;
+    var from = card.dataset.grewFrom ? cardFor(card.dataset.grewFrom) : null;
+    var text = from && from.querySelector('[data-field="text"]').textContent;
+    box.hidden = !text;
+    box.querySelector('[data-field="origin-text"]').textContent = text || "";
+  }
+  board.querySelectorAll('.card[data-grew-from]:not([data-grew-from=""])').forEach(showOrigin);
 
   /* Late mark, hidden state, merged duplicates and the facilitator's tools (see sessions/moderation.py). */
   function fillModeration(card, c) {

@@ -83,7 +83,9 @@
     // id, so if the first copy did arrive after all the server answers the retry with that contribution.
     var abort = window.AbortController ? new AbortController() : null;
     var timer = abort ? window.setTimeout(function () { abort.abort(); }, SEND_WAIT) : null;
-    PV.postJSON(item.url, { group_id: item.group_id, kind: item.kind, text: item.text, client_id: item.client_id, typed_at: item.typed_at },
+    var body = { group_id: item.group_id, kind: item.kind, text: item.text, client_id: item.client_id, typed_at: item.typed_at };
+    if (item.kind === "local") { body.municipality = item.municipality; body.grew_from_id = item.grew_from_id; }
+    PV.postJSON(item.url, body,
                 { lenient: true, signal: abort ? abort.signal : undefined })
       .then(function (r) {
         window.clearTimeout(timer);
@@ -145,6 +147,49 @@
     }).catch(function () { /* no offline copy: the page still works online */ });
   }
 
+  /* «Hos oss»: the municipality and the need or proposal the case grew from. The phone remembers the
+   * municipality for the table's next case (a place, not a person: nothing about the participant). */
+  var placeKey = "pv-municipality-" + workshopId;
+  function localCase() {
+    var place = form.querySelector('input[name="municipality"]').value.trim();
+    try { localStorage.setItem(placeKey, place); } catch (e) { /* private mode */ }
+    var from = form.querySelector('select[name="grew_from_id"]').value;
+    form.querySelector('select[name="grew_from_id"]').value = "";
+    return { municipality: place, grew_from_id: from ? Number(from) : null };
+  }
+  /* "Grew from" offers the persona's needs and proposals on this table's board now: the page may have been
+   * drawn before they were written (the server drew the ones it had). The chosen one is kept. */
+  function refreshOrigins() {
+    var select = form.querySelector("[data-grew-from-select]");
+    if (!select) return;
+    var chosen = select.value;
+    var persona = select.dataset.persona;
+    while (select.options.length > 1) select.remove(1);
+    ["need", "solution"].forEach(function (kind) {
+      board.querySelectorAll('.card[data-kind="' + kind + '"]:not(.is-hidden)').forEach(function (card) {
+        if (persona && card.dataset.personaId && card.dataset.personaId !== persona) return;
+        var text = card.querySelector('[data-field="text"]').textContent;
+        var option = document.createElement("option");
+        option.value = card.dataset.id;
+        option.textContent = (strings[kind] || kind) + ": " + (text.length > 90 ? text.slice(0, 89) + "…" : text);
+        select.appendChild(option);
+      });
+    });
+    select.value = chosen;
+    if (select.value !== chosen) select.value = "";
+  }
+  if (form && form.querySelector("[data-grew-from-select]")) {
+    form.addEventListener("pv:local-fields", refreshOrigins);
+    form.querySelector("[data-grew-from-select]").addEventListener("focusin", refreshOrigins);
+  }
+
+  if (form && form.querySelector('input[name="municipality"]')) {
+    try {
+      var remembered = localStorage.getItem(placeKey);
+      if (remembered) form.querySelector('input[name="municipality"]').value = remembered;
+    } catch (e) { /* storage may be unavailable */ }
+  }
+
   if (form) {
     // A fresh id for the next post on every load: a page opened again from a copy (or restored by the
     // browser) carries the id of a post that may already have been sent, and the server would take a new
@@ -156,8 +201,13 @@
       var text = ta.value.trim();
       if (!text) { say(strings.error); ta.focus(); return; }
       var kind = form.querySelector('input[name="kind"]:checked').value;
+      var place = form.querySelector('input[name="municipality"]');
+      if (kind === "local" && place && !place.value.trim()) { say(strings.municipality_missing || strings.error); place.focus(); return; }
       var items = loadOutbox();
+      var local = kind === "local" ? localCase() : {};
       items.push({
+        municipality: local.municipality,
+        grew_from_id: local.grew_from_id,
         url: form.getAttribute("action"),
         group_id: Number(form.querySelector('input[name="group_id"]').value),
         kind: kind,

@@ -112,8 +112,18 @@
     var kinds = openKinds(r);
     var radios = form.querySelectorAll('input[name="kind"]');
     var checked = form.querySelector('input[name="kind"]:checked');
-    radios.forEach(function (radio) { radio.disabled = kinds.indexOf(radio.value) < 0; });
+    radios.forEach(function (radio) {
+      radio.disabled = kinds.indexOf(radio.value) < 0;
+      // «Hos oss» is offered only while a round opens it; the other kinds stay visible (disabled) as before.
+      if (radio.value === "local") {
+        radio.hidden = radio.disabled;
+        form.querySelector('label[for="' + radio.id + '"]').hidden = radio.disabled;
+      }
+    });
     if (kinds.length && (!checked || checked.disabled)) form.querySelector('input[name="kind"][value="' + kinds[0] + '"]').checked = true;
+    renderLocalFields();
+    var localLane = document.querySelector("[data-local-lane]");
+    if (localLane && kinds.indexOf("local") >= 0) localLane.hidden = false;
     form.querySelector('button[type="submit"]').disabled = !kinds.length;
     // Nothing to post in this round (time is up, a vote, the summary): the form steps aside, the text stays.
     form.hidden = !kinds.length;
@@ -123,6 +133,19 @@
       note.textContent = r && r.voting && live(r) ? strings.posting_voting : strings.posting_closed;
     }
   }
+
+  /* The «Hos oss» fields (municipality, grew from) belong to the kind «Hos oss»: shown and required with it. */
+  function renderLocalFields() {
+    var fields = form && form.querySelector("[data-local-fields]");
+    if (!fields) return;
+    var checked = form.querySelector('input[name="kind"]:checked');
+    var on = !!(checked && checked.value === "local" && !checked.disabled);
+    var was = fields.hidden;
+    fields.hidden = !on;
+    form.querySelector('input[name="municipality"]').required = on;
+    if (on && was) form.dispatchEvent(new CustomEvent("pv:local-fields"));  // phone.js refreshes "grew from"
+  }
+  if (form) form.addEventListener("change", function (ev) { if (ev.target.name === "kind") renderLocalFields(); });
 
   function currentBallot() {
     var r = snap && snap.round;
