@@ -1,0 +1,69 @@
+"""View contexts of the series pages: the series as JSON, the report's labels, the workshop page's panel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+from flask_babel import get_locale, get_translations
+
+from facilitator.auth import facilitator_user
+from facilitator.db import get_db
+from facilitator.exports import series as exports
+from facilitator.exports.labels import Labels
+from facilitator.report.views import FORMAT_NAMES
+from sessions.series import service as svc
+from sessions.series.models import WorkshopSeries
+from sessions.series.report import SeriesReport
+from sessions.workshops.models import Workshop
+from sessions.workshops.service import workshops_for_user
+
+
+def locale() -> str:
+    return str(get_locale() or "nb")
+
+
+def labels() -> Labels:
+    return exports.series_labels(get_translations(), locale())
+
+
+def series_json(s: WorkshopSeries) -> dict[str, Any]:
+    """The API's representation of a series (``Series`` in openapi.json)."""
+    return {
+        "id": s.id,
+        "name": s.name,
+        "description": s.description,
+        "workshops": [
+            {"id": ws.id, "title": ws.title, "date": ws.date.isoformat() if ws.date else None, "place": ws.place, "status": ws.status.value}
+            for ws in svc.workshops_of(get_db(), s)
+        ],
+        "created_at": s.created_at.isoformat() + "Z",
+        "updated_at": s.updated_at.isoformat() + "Z",
+    }
+
+
+def downloads(s: WorkshopSeries) -> list[tuple[str, str]]:
+    return [(fmt, url_for("series.download", series_id=s.id, fmt=fmt)) for fmt in exports.SERIES_FORMATS]
+
+
+def document(r: SeriesReport) -> dict[str, Any]:
+    """What templates/series/_document.html needs, plus the download links' names."""
+    return {**exports.context(r, labels()), "format_names": FORMAT_NAMES}
+
+
+def candidates(s: WorkshopSeries) -> list[tuple[Workshop, WorkshopSeries | None]]:
+    """The owner's workshops that are not in this series, each with the series it is in (if any)."""
+    db = get_db()
+    user = facilitator_user()
+    assert user is not None
+    inside = {ws.id for ws in svc.workshops_of(db, s)}
+    return [(ws, svc.series_of_workshop(db, ws.id)) for ws in workshops_for_user(db, user) if ws.id not in inside]
+
+
+def workshop_panel(ws: Workshop) -> dict[str, Any]:
+    """The «Serie: …» panel of a workshop's page: the series it is in and the user's series to choose from."""
+    db = get_db()
+    user = facilitator_user()
+    current = svc.series_of_workshop(db, ws.id)
+    mine = list(svc.series_for_user(db, user)) if user is not None else []
+    return {"current": current if current is not None and user is not None and current.owner_id == user.id else None, "other": current, "choices": mine}
