@@ -317,19 +317,19 @@ class TestPages:
     def test_rename_and_delete(self, app_db, logged_in, workshop):
         post_form(logged_in, "/serier", {"name": "Kompetanseløftet 2027"})
         app_db.rollback()  # end the fixture's read snapshot
-        s = app_db.scalar(select(WorkshopSeries))
-        post_form(logged_in, f"/serier/{s.id}/workshops", {"workshop_id": str(workshop.id)})
-        resp = post_form(logged_in, f"/serier/{s.id}", {"name": "", "description": ""}, follow_redirects=True)
+        sid, wid = app_db.scalar(select(WorkshopSeries)).id, workshop.id
+        post_form(logged_in, f"/serier/{sid}/workshops", {"workshop_id": str(wid)})
+        resp = post_form(logged_in, f"/serier/{sid}", {"name": "", "description": ""}, follow_redirects=True)
         assert resp.status_code == 200
         app_db.rollback()
-        assert app_db.get(WorkshopSeries, s.id).name == "Kompetanseløftet 2027"
-        post_form(logged_in, f"/serier/{s.id}", {"name": "Nytt navn", "description": "Ny"})
+        assert app_db.get(WorkshopSeries, sid).name == "Kompetanseløftet 2027"
+        post_form(logged_in, f"/serier/{sid}", {"name": "Nytt navn", "description": "Ny"})
         app_db.rollback()
-        assert app_db.get(WorkshopSeries, s.id).name == "Nytt navn"
-        assert post_form(logged_in, f"/serier/{s.id}/delete").headers["Location"].endswith("/serier")
+        assert app_db.get(WorkshopSeries, sid).name == "Nytt navn"
+        assert post_form(logged_in, f"/serier/{sid}/delete").headers["Location"].endswith("/serier")
         app_db.rollback()
-        assert app_db.get(WorkshopSeries, s.id) is None and app_db.get(SeriesWorkshop, workshop.id) is None
-        assert logged_in.get(f"/workshops/{workshop.id}").status_code == 200
+        assert app_db.get(WorkshopSeries, sid) is None and app_db.get(SeriesWorkshop, wid) is None
+        assert logged_in.get(f"/workshops/{wid}").status_code == 200
 
     def test_strangers_get_nothing(self, app_db, client, make_client, logged_in, workshop):
         post_form(logged_in, "/serier", {"name": "Kompetanseløftet 2027"})
