@@ -67,3 +67,51 @@ def workshop_panel(ws: Workshop) -> dict[str, Any]:
     current = svc.series_of_workshop(db, ws.id)
     mine = list(svc.series_for_user(db, user)) if user is not None else []
     return {"current": current if current is not None and user is not None and current.owner_id == user.id else None, "other": current, "choices": mine}
+
+
+def report_json(r: SeriesReport) -> dict[str, Any]:
+    """The API's representation of the report (``SeriesReport`` in openapi.json)."""
+    ids = [w.id for w in r.workshops]
+    return {
+        "id": r.id,
+        "name": r.name,
+        "description": r.description,
+        "generated_at": r.generated_at.isoformat() + "Z",
+        "workshops": [
+            {
+                "id": w.id,
+                "title": w.title,
+                "date": w.date.isoformat() if w.date else None,
+                "place": w.place,
+                "status": w.status,
+                "participants": w.participants,
+                "needs": w.needs,
+                "solutions": w.solutions,
+                "contributions": w.contributions,
+            }
+            for w in r.workshops
+        ],
+        "personas": [
+            {"key": row.key, "name": row.name, "counts": dict(zip(map(str, ids), row.counts, strict=True)), "total": row.total}
+            for row in r.personas.rows
+        ],
+        "themes": [
+            {
+                "name": t.name,
+                "shared_words": list(t.shared_words),
+                "workshop_ids": list(t.workshop_ids),
+                "workshops": list(t.workshops),
+                "personas": list(t.personas),
+                "size": t.size,
+            }
+            for t in r.themes
+        ],
+        "measures": [{"label": m.label, "counts": dict(zip(map(str, ids), m.counts, strict=True)), "total": m.total} for m in r.measures.rows],
+        "followups": [{"workshop_id": f.workshop_id, "counts": f.counts, "total": f.total} for f in r.followups],
+        "roles": {
+            "min_group": r.roles.min_group,
+            "suppressed": r.roles.suppressed,
+            "groups": [{"role": g.role, "participants": g.participants, "needs": g.needs, "solutions": g.solutions} for g in r.roles.groups],
+        },
+        "followup_history": list(r.followup_history),
+    }
