@@ -63,7 +63,7 @@ def create():  # type: ignore[no-untyped-def]
         lambda: svc.create_series(get_db(), facilitator_user(), svc.SeriesDetails.parse(request.form)),  # type: ignore[arg-type]
         _("The series was created. Add its workshops."),
         lambda: redirect(url_for("series.index") + "#new"),
-        done=lambda s: _to_series(s, "workshops"),
+        done=_to_series,
         status=201,
     )
 
@@ -114,7 +114,7 @@ def add_workshop(series_id: int):  # type: ignore[no-untyped-def]
     return _write(
         lambda: svc.add_workshop(get_db(), s, request.form.get("workshop_id")),
         _("The workshop was added to the series."),
-        lambda: _to_series(s, "workshops"),
+        lambda: _to_series(s),
     )
 
 
@@ -125,7 +125,7 @@ def remove_workshop(series_id: int, workshop_id: int):  # type: ignore[no-untype
     return _write(
         lambda: svc.remove_workshop(get_db(), s, workshop_id),
         _("The workshop was taken out of the series. The workshop itself is unchanged."),
-        lambda: _to_series(s, "workshops"),
+        lambda: _to_series(s),
     )
 
 
@@ -134,15 +134,19 @@ def remove_workshop(series_id: int, workshop_id: int):  # type: ignore[no-untype
 def set_workshop_series(workshop_id: int):  # type: ignore[no-untyped-def]
     """From the workshop's page: put it into one of the user's series, or (empty choice) out of its series."""
     ws = web.facilitated(workshop_id)
-    back = lambda: redirect(url_for("admin.manage", workshop_id=ws.id) + "#series")  # noqa: E731
+    back = lambda: redirect(url_for("admin.manage", workshop_id=ws.id))  # noqa: E731
     chosen = request.form.get("series_id", "")
     if chosen == "":
         current = svc.series_of_workshop(get_db(), ws.id)
         if current is None or current.owner_id != facilitator_user().id:  # type: ignore[union-attr]
             return back()
         return _write(lambda: svc.remove_workshop(get_db(), current, ws.id), _("The workshop was taken out of the series."), back)
-    s = svc.series_for_owner(get_db(), int(chosen) if chosen.isdigit() else None, facilitator_user())
-    return _write(lambda: svc.add_workshop(get_db(), s, ws.id), _("The workshop was added to the series."), back)
+
+    def add() -> Any:
+        s = svc.series_for_owner(get_db(), int(chosen) if chosen.isdigit() else None, facilitator_user())
+        return svc.add_workshop(get_db(), s, ws.id)
+
+    return _write(add, _("The workshop was added to the series."), back)
 
 
 @bp.route("/serier/<int:series_id>/rapport")

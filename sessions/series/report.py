@@ -34,7 +34,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sessions.contributions.models import Participant
-from sessions.contributions.roles import MIN_GROUP, OTHER, ROLES, RoleTally, choose_groups
+from sessions.contributions.roles import (
+    MIN_GROUP,
+    OTHER,
+    ROLES,
+    RoleTally,
+    choose_groups,
+)
 from sessions.contributions.visible import contributions as visible_contributions
 from sessions.core.base import utcnow
 from sessions.followup.models import REPORT_ORDER

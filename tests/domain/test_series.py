@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from helpers import client_id, join_participant, make_user, make_workshop
+from helpers import client_id, make_user, make_workshop
 from sqlalchemy import delete, func, select
 
 from sessions.contributions import moderation

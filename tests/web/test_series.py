@@ -291,7 +291,7 @@ class TestPages:
         assert resp.status_code == 302
         app_db.rollback()  # end the fixture's read snapshot
         s = app_db.scalar(select(WorkshopSeries))
-        assert resp.headers["Location"].endswith(f"/serier/{s.id}#workshops")
+        assert resp.headers["Location"].endswith(f"/serier/{s.id}")
         assert "Kompetanseløftet 2027" in logged_in.get("/serier").get_data(as_text=True)
         # From the workshop's page («Serie: …»).
         assert "data-series-current" in logged_in.get(f"/workshops/{workshop.id}").get_data(as_text=True)
