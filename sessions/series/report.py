@@ -34,13 +34,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sessions.contributions.models import Participant
-from sessions.contributions.roles import (
-    MIN_GROUP,
-    OTHER,
-    ROLES,
-    RoleTally,
-    choose_groups,
-)
+from sessions.contributions.roles import MIN_GROUP, OTHER, choose_groups, tally_roles
 from sessions.contributions.visible import contributions as visible_contributions
 from sessions.core.base import utcnow
 from sessions.followup.models import REPORT_ORDER
@@ -286,26 +280,9 @@ def _followups(db: Session, workshops: Sequence[Workshop]) -> tuple[FollowUpCoun
 
 def _roles(db: Session, workshops: Sequence[Workshop], visible: dict[int, Sequence[Any]], min_group: int) -> RoleTable:
     """The workshop report's rule (roles.choose_groups) over every participant of the series."""
-    tallies: dict[str, RoleTally] = {r: RoleTally() for r in (*ROLES, OTHER)}
-    role_of: dict[int, str] = {}
-    declared = False
     ids = [ws.id for ws in workshops]
-    for pid, role in db.execute(select(Participant.id, Participant.role).where(Participant.workshop_id.in_(ids))).all():
-        key = role if role in ROLES else OTHER
-        declared = declared or key != OTHER
-        role_of[pid] = key
-        tallies[key].participants.add(pid)
-    for ws in workshops:
-        for c in visible[ws.id]:
-            key = role_of.get(c.participant_id) if c.participant_id is not None else None
-            if key is None:
-                continue
-            t = tallies[key]
-            t.contributors.add(c.participant_id)  # type: ignore[arg-type]
-            if c.kind.value == "need":
-                t.needs += 1
-            else:
-                t.solutions += 1
+    people = db.execute(select(Participant.id, Participant.role).where(Participant.workshop_id.in_(ids))).all()
+    tallies, declared = tally_roles(people, (c for ws in workshops for c in visible[ws.id]))
     shown, rest, suppressed = choose_groups(tallies, min_group)
     groups = [RoleGroupRow(r, len(tallies[r].participants), tallies[r].needs, tallies[r].solutions) for r in shown]
     if rest.participants and not suppressed:
