@@ -26,6 +26,7 @@ Nothing here imports Flask.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -246,7 +247,7 @@ def _themes(
             items.append(ThemeInput(id=c.id, text=c.text, persona=key or f"p{c.persona_id}", kind=c.kind.value))
     row_of = {r.key: n for n, r in enumerate(table.rows)}
     out = []
-    for s in suggest_themes(items, persona_names=sorted(names)):
+    for s in _suggest(tuple(items), tuple(sorted(names))):
         counts = [0] * len(workshops)
         keys: set[str | None] = set()
         for cid in s.member_ids:
@@ -268,6 +269,14 @@ def _themes(
         )
     out.sort(key=lambda t: (-len(t.workshop_ids), -len(t.personas), -t.size))
     return tuple(out[:MAX_THEMES])
+
+
+@functools.lru_cache(maxsize=8)
+def _suggest(items: tuple[ThemeInput, ...], names: tuple[str, ...]) -> list[Any]:
+    """The suggester over the series' contributions, remembered for the same input (ids, texts, personas):
+    it takes seconds for a thousand contributions on a busy machine, and the series page, its report and
+    the files ask again for the same set. Any change to a visible contribution changes the input."""
+    return suggest_themes(items, persona_names=names)
 
 
 def _followups(db: Session, workshops: Sequence[Workshop]) -> tuple[FollowUpCounts, ...]:
