@@ -87,12 +87,12 @@ def tables(r: SeriesReport, lab: Labels) -> SeriesTables:
     overview = Table(
         "overview",
         lab.overview,
-        (lab.workshop, lab.date, lab.place, lab.status_col, lab.participants, lab.needs, lab.solutions, lab.contributions),
+        (lab.workshop, lab.date, lab.place, lab.status_col, lab.participants, lab.needs, lab.solutions),
         tuple(
-            (w.title, w.date.isoformat() if w.date else "", w.place, _ws_status(lab, w.status), w.participants, w.needs, w.solutions, w.contributions)
+            (w.title, w.date.isoformat() if w.date else "", w.place, _ws_status(lab, w.status), w.participants, w.needs, w.solutions)
             for w in r.workshops
         ),
-        (lab.total, "", "", "", r.participants, sum(w.needs for w in r.workshops), sum(w.solutions for w in r.workshops), r.contributions),
+        (lab.total, "", "", "", r.participants, sum(w.needs for w in r.workshops), sum(w.solutions for w in r.workshops)),
         text_columns=4,
     )
     totals = r.personas.totals(len(r.workshops))
@@ -219,7 +219,7 @@ def render_xlsx(r: SeriesReport, lab: Labels) -> bytes:
     def fill_in(wb: Any) -> None:
         taken: set[str] = set()
         wide = (28, *([16] * (len(r.workshops) + 1)))
-        _table_sheet(wb, sheet_title(lab.overview, taken), [t.overview], (28, 12, 18, 12, 14, 18, 18, 14))
+        _table_sheet(wb, sheet_title(lab.overview, taken), [t.overview], (28, 12, 18, 12, 14, 18, 18))
         _table_sheet(wb, sheet_title(lab.per_persona_per_workshop, taken), [t.personas], wide)
         if t.themes is not None:
             _table_sheet(wb, sheet_title(lab.recurring_themes, taken), [t.themes], (36, 50, 40, 40, 14))

@@ -74,7 +74,9 @@ def test_make_a_series_and_read_its_report(server: Server, pages: Pages, facilit
     expect(overview).to_have_count(3)
     for i, title in enumerate(REGIONS):
         expect(overview.nth(i).locator("th")).to_have_text(title)
-        expect(overview.nth(i).locator("td").last).to_have_text(str(len(POSTS[title])))
+        needs = sum(1 for _g, kind, _t in POSTS[title] if kind == "need")
+        expect(overview.nth(i).locator("td").nth(-2)).to_have_text(str(needs))
+        expect(overview.nth(i).locator("td").last).to_have_text(str(len(POSTS[title]) - needs))
     head = fac.locator("table[data-table=personas] thead th")
     expect(head).to_have_text(["Persona", *REGIONS, "Sum"])
     persona_rows = fac.locator("table[data-table=personas] tbody tr")
