@@ -17,7 +17,6 @@ from facilitator.series import presenters
 from facilitator.series.views import download_file
 from sessions.series import service as svc
 from sessions.series.models import WorkshopSeries
-from sessions.series.report import series_report
 
 bp = web.api_blueprint("series_api", __name__)
 
@@ -90,7 +89,7 @@ def remove_workshop(series_id: int, workshop_id: int):  # type: ignore[no-untype
 
 @bp.route("/series/<int:series_id>/report", methods=["GET"])
 def report(series_id: int):  # type: ignore[no-untyped-def]
-    return jsonify(presenters.report_json(series_report(get_db(), _owned(series_id))))
+    return jsonify(presenters.report_json(presenters.report(_owned(series_id))))
 
 
 @bp.route("/series/<int:series_id>/report.<any(docx, pdf, xlsx):fmt>", methods=["GET"])

@@ -12,9 +12,10 @@ from facilitator.db import get_db
 from facilitator.exports import series as exports
 from facilitator.exports.labels import Labels
 from facilitator.report.views import FORMAT_NAMES
+from facilitator.themes.views import run_suggester
 from sessions.series import service as svc
 from sessions.series.models import WorkshopSeries
-from sessions.series.report import SeriesReport
+from sessions.series.report import SeriesReport, series_report
 from sessions.workshops.models import Workshop
 from sessions.workshops.service import workshops_for_user
 
@@ -44,6 +45,11 @@ def series_json(s: WorkshopSeries) -> dict[str, Any]:
 
 def downloads(s: WorkshopSeries) -> list[tuple[str, str]]:
     return [(fmt, url_for("series.download", series_id=s.id, fmt=fmt)) for fmt in exports.SERIES_FORMATS]
+
+
+def report(s: WorkshopSeries) -> SeriesReport:
+    """The series report, its theme suggester off the event loop (as the theme board's)."""
+    return series_report(get_db(), s, run=run_suggester)
 
 
 def document(r: SeriesReport) -> dict[str, Any]:

@@ -24,7 +24,6 @@ from facilitator.report import views as report_views
 from facilitator.series import presenters
 from sessions.series import service as svc
 from sessions.series.models import MAX_DESCRIPTION, MAX_NAME, WorkshopSeries
-from sessions.series.report import series_report
 
 bp = Blueprint("series", __name__)
 
@@ -72,7 +71,7 @@ def create():  # type: ignore[no-untyped-def]
 @facilitator_required
 def page(series_id: int):  # type: ignore[no-untyped-def]
     s = owned(series_id)
-    report = series_report(get_db(), s)
+    report = presenters.report(s)
     return render_template(
         "series/page.html",
         s=s,
@@ -153,7 +152,7 @@ def set_workshop_series(workshop_id: int):  # type: ignore[no-untyped-def]
 @facilitator_required
 def report(series_id: int):  # type: ignore[no-untyped-def]
     s = owned(series_id)
-    html = render_template("series/report.html", s=s, downloads=presenters.downloads(s), **presenters.document(series_report(get_db(), s)))
+    html = render_template("series/report.html", s=s, downloads=presenters.downloads(s), **presenters.document(presenters.report(s)))
     return html, 200, {"X-Robots-Tag": "noindex, nofollow"}
 
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -233,7 +233,11 @@ def _measures(db: Session, workshops: Sequence[Workshop]) -> MeasureTable:
 
 
 def _themes(
-    workshops: Sequence[Workshop], personas: dict[int, list[WorkshopPersona]], visible: dict[int, Sequence[Any]], table: PersonaTable
+    workshops: Sequence[Workshop],
+    personas: dict[int, list[WorkshopPersona]],
+    visible: dict[int, Sequence[Any]],
+    table: PersonaTable,
+    run: Callable[[Callable[[], Any]], Any],
 ) -> tuple[RecurringTheme, ...]:
     where: dict[int, tuple[int, str | None]] = {}  # contribution id -> (workshop index, persona key)
     items: list[ThemeInput] = []
@@ -247,7 +251,8 @@ def _themes(
             items.append(ThemeInput(id=c.id, text=c.text, persona=key or f"p{c.persona_id}", kind=c.kind.value))
     row_of = {r.key: n for n, r in enumerate(table.rows)}
     out = []
-    for s in _suggest(tuple(items), tuple(sorted(names))):
+    key = (tuple(items), tuple(sorted(names)))
+    for s in run(lambda: _suggest(*key)):
         counts = [0] * len(workshops)
         keys: set[str | None] = set()
         for cid in s.member_ids:
@@ -308,8 +313,18 @@ def followup_history(db: Session, workshops: Sequence[Workshop]) -> tuple[Any, .
     return ()
 
 
-def series_report(db: Session, s: WorkshopSeries, *, min_group: int = MIN_GROUP, now: dt.datetime | None = None) -> SeriesReport:
-    """The report of series ``s``: its owner's workshops in it (:func:`sessions.series.service.workshops_of`)."""
+def series_report(
+    db: Session,
+    s: WorkshopSeries,
+    *,
+    min_group: int = MIN_GROUP,
+    now: dt.datetime | None = None,
+    run: Callable[[Callable[[], Any]], Any] | None = None,
+) -> SeriesReport:
+    """The report of series ``s``: its owner's workshops in it (:func:`sessions.series.service.workshops_of`).
+
+    ``run(fn)`` runs the theme suggester (pure CPU work; the web layer passes one that keeps it off the
+    event loop, as for the theme board); by default it runs here."""
     workshops = workshops_of(db, s)
     personas = _personas(db, workshops)
     visible = {ws.id: visible_contributions(db, ws.id) for ws in workshops}
@@ -336,7 +351,7 @@ def series_report(db: Session, s: WorkshopSeries, *, min_group: int = MIN_GROUP,
         description=s.description,
         workshops=columns,
         personas=table,
-        themes=_themes(workshops, personas, visible, table),
+        themes=_themes(workshops, personas, visible, table, run or (lambda fn: fn())),
         measures=_measures(db, workshops),
         followups=_followups(db, workshops),
         roles=_roles(db, workshops, visible, min_group),
