@@ -340,3 +340,36 @@ class TestPages:
         for url in (f"/serier/{s.id}", f"/serier/{s.id}/rapport", f"/serier/{s.id}/rapport.docx"):
             assert stranger.get(url).status_code == 404
             assert make_client().get(url).status_code == 302
+
+
+class TestRolePrivacyInEveryFormat:
+    def test_no_role_group_under_three_people_in_the_page_json_and_docx(self, app, client, api_token):
+        """Two leaders and four employees across two workshops: the employees are a group, the leaders are
+        only inside «Andre/ikke oppgitt» (with the one who gave no role), in every format."""
+        workshops = [make_workshop(client, api_token, title) for title in ("Nordmøre", "Romsdal")]
+        people = [(workshops[0], "leder"), (workshops[1], "leder"), (workshops[0], "ansatt"), (workshops[0], "ansatt"), (workshops[1], "ansatt"), (workshops[1], "ansatt"), (workshops[1], None)]
+        for ws, role in people:
+            group = ws["groups"][0]
+            body = {"code": ws["join_code"], "group_id": group["id"]} | ({"role": role} if role else {})
+            token = client.post("/api/v1/join", json=body).get_json()["token"]
+            resp = client.post(
+                f"/api/v1/workshops/{ws['id']}/contributions",
+                json={"group_id": group["id"], "kind": "need", "text": f"Innspill fra {role}", "client_id": client_id()},
+                headers=bearer(token),
+            )
+            assert resp.status_code == 201
+        s = api(client, api_token, "POST", "/api/v1/series", json={"name": "Roller"}).get_json()
+        for ws in workshops:
+            api(client, api_token, "POST", f"/api/v1/series/{s['id']}/workshops", json={"workshop_id": ws["id"]})
+        roles = api(client, api_token, "GET", f"/api/v1/series/{s['id']}/report").get_json()["roles"]
+        assert [(g["role"], g["participants"]) for g in roles["groups"]] == [("ansatt", 4), ("other", 3)]
+        login(client, "anne.fasilitator@kommune.no")
+        html = client.get(f"/serier/{s['id']}/rapport").get_data(as_text=True)
+        table = html[html.index('data-table="roles"') :]
+        table = table[: table.index("</table>")]
+        assert "Ansatt" in table and "Andre/ikke oppgitt" in table and "Leder" not in table
+        from docx import Document
+
+        doc = Document(io.BytesIO(client.get(f"/serier/{s['id']}/rapport.docx").get_data()))
+        role_rows = next(t for t in doc.tables if t.rows[0].cells[0].text == "Rolle").rows
+        assert [(r.cells[0].text, r.cells[1].text) for r in role_rows[1:]] == [("Ansatt", "4"), ("Andre/ikke oppgitt", "3")]
