@@ -30,6 +30,8 @@ from facilitator.report import cli as report_cli
 from facilitator.report import views as report
 from facilitator.rounds import views as control
 from facilitator.rounds import wall
+from facilitator.series import api as series_api
+from facilitator.series import views as series
 from facilitator.tags import views as tagging
 from facilitator.themes import views as themeboard
 from facilitator.workshops import personas as persona_library
@@ -67,6 +69,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     followup.init_app(app)
     followup_review.init_app(app)
     privacy.init_app(app)
+    series.init_app(app)
+    series_api.init_app(app)
     errors.init_app(app)
     realtime.init_app(app)
     cli.init_app(app)

@@ -125,6 +125,9 @@ MESSAGES: dict[Any, Any] = {
     ("validation_failed", "bad_deadline"): _l("Write the deadline as a date, e.g. 2026-09-01 or 1.9.2026."),
     ("validation_failed", "unknown_status"): _l("Choose one of the statuses in the list."),
     ("validation_failed", "too_many_followups"): _l("The follow-up register is full (at most %(max)s items)."),
+    # Series of workshops (facilitator/series/, sessions/series/).
+    "already_in_series": _l("This workshop is already in the series “%(series)s”. A workshop can be in one series only: remove it from that series first."),
+    ("validation_failed", "too_many_series_workshops"): _l("A series can hold at most %(max)s workshops."),
     # The theme board (facilitator/themes/views.py, sessions/themes/).
     "suggestion_gone": _l("This suggestion has been dealt with already, or newer suggestions have replaced it."),
     ("suggestion_gone", "accepted"): _l("This suggestion has already been accepted."),

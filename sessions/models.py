@@ -15,6 +15,7 @@ from sessions.core.base import Base
 from sessions.followup.models import FollowUp
 from sessions.report.models import ReportTexts, ShareLink
 from sessions.rounds.models import LiveState, Round, RoundAssignment, Vote
+from sessions.series.models import SeriesWorkshop, WorkshopSeries
 from sessions.tags.models import ContributionTag, Tag
 from sessions.themes.models import SuggestedTheme, Theme, ThemeBoard, ThemeMember
 from sessions.workshops.models import (
@@ -36,6 +37,7 @@ __all__ = [
     "ReportTexts",
     "Round",
     "RoundAssignment",
+    "SeriesWorkshop",
     "ShareLink",
     "SuggestedTheme",
     "Tag",
@@ -47,4 +49,5 @@ __all__ = [
     "Workshop",
     "WorkshopFacilitator",
     "WorkshopPersona",
+    "WorkshopSeries",
 ]

@@ -288,3 +288,17 @@ def assert_no_axe_violations(found: dict[str, list[dict[str, Any]]]) -> None:
     """``found``: page name -> ``axe_violations`` of it."""
     report = "\n".join(describe_violations(name, v) for name, v in found.items() if v)
     assert not report, "axe-core found WCAG 2.1 A/AA violations:\n" + report
+
+
+def make_series(page: Page, server: Server, name: str, workshop_ids: list[int]) -> int:
+    """A series made on /serier, with the workshops added from its page (the «Legg til» form); its id."""
+    page.goto(server.base + "/serier")
+    page.fill("#series-name", name)
+    page.locator("#new form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/serier/\d+$"))
+    series_id = int(re.search(r"/serier/(\d+)", page.url).group(1))  # type: ignore[union-attr]
+    for ws_id in workshop_ids:
+        page.locator("#add-workshop").select_option(str(ws_id))
+        page.locator("#workshops form[action$='/workshops'] button[type=submit]").click()
+        expect(page.locator(f"[data-series-workshops] [data-workshop-id='{ws_id}']")).to_have_count(1)
+    return series_id

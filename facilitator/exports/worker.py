@@ -4,7 +4,8 @@
     python -m facilitator.exports.worker < request.json > file
 
 A request is one JSON object: ``{"database_url", "workshop_id", "format", "locale"}``, plus
-``"report": "followups"`` for the follow-up report (facilitator/exports/followups.py). The worker reads the
+``"report": "followups"`` for the follow-up report (facilitator/exports/followups.py), or
+``"report": "series"`` for a series report (facilitator/exports/series.py; ``workshop_id`` then names the series). The worker reads the
 workshop itself (so the web process does no work for it) and renders. With ``--serve`` it answers each
 request line with ``status (1 byte: 0 ok, 1 error) + length (8 bytes, big-endian) + body`` and goes on
 until its input ends; a worker whose resident set has grown past ``MAX_RSS_KB`` exits after answering, and the web app
@@ -30,8 +31,9 @@ import sessions.models  # noqa: F401 - every mapper, so the queries below resolv
 from sessions.core import store
 from sessions.followup.register import followups_for_report
 from sessions.report.build import build_report
+from sessions.series.report import report_for_series
 
-from . import followups, render
+from . import followups, render, series
 from .labels import labels, translations
 
 T = TypeVar("T")
@@ -53,6 +55,8 @@ def handle(req: dict[str, Any]) -> bytes:
     fmt, locale = req["format"], req.get("locale", "nb")
     if req.get("report") == "followups":  # the follow-up report, see facilitator/exports/followups.py
         return followups.render(fmt, read(req, followups_for_report), followups.followup_labels(translations(locale), locale))
+    if req.get("report") == "series":  # a series report: the id is the series' (facilitator/exports/series.py)
+        return series.render(fmt, read(req, report_for_series), series.series_labels(translations(locale), locale))
     return render(fmt, read(req, build_report), labels(translations(locale), locale))
 
 

@@ -24,12 +24,13 @@ So every group shown, and the difference between the totals and the groups shown
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sessions.contributions.models import PERSONA_KINDS, Participant
+from sessions.contributions.models import PERSONA_KINDS, Contribution, Participant
 from sessions.contributions.visible import contributions
 from sessions.core.errors import ValidationFailed
 from sessions.tags.models import MEASURE
@@ -85,6 +86,38 @@ class RoleTally:
 
     def passes(self, k: int) -> bool:
         return len(self.participants) >= k and (not self.contributors or len(self.contributors) >= k)
+
+
+def tally_roles(
+    participants: Iterable[tuple[int, str | None]],
+    visible: Iterable[Contribution],
+    tally: Callable[[], RoleTally] = RoleTally,
+    count: Callable[[RoleTally, Contribution], None] | None = None,
+) -> tuple[dict[str, RoleTally], bool]:
+    """Per role group (no role: :data:`OTHER`): its participants, and the visible contributions of theirs by
+    kind (``count`` adds what else a caller tallies). Also whether anyone gave a role. Contributions of
+    nobody in ``participants`` (an imported archive's) and «Hos oss» cases are left out."""
+    role_of: dict[int, str] = {}
+    tallies: dict[str, RoleTally] = {r: tally() for r in (*ROLES, OTHER)}
+    declared = False
+    for pid, role in participants:
+        key = role if role in ROLES else OTHER
+        declared = declared or key != OTHER
+        role_of[pid] = key
+        tallies[key].participants.add(pid)
+    for c in visible:
+        key = role_of.get(c.participant_id) if c.participant_id is not None else None
+        if key is None or c.kind not in PERSONA_KINDS:
+            continue  # not from a participant of this workshop (an imported archive's), or a «Hos oss» case
+        t = tallies[key]
+        t.contributors.add(c.participant_id)  # type: ignore[arg-type]
+        if c.kind.value == "need":
+            t.needs += 1
+        else:
+            t.solutions += 1
+        if count is not None:
+            count(t, c)
+    return tallies, declared
 
 
 def choose_groups(tallies: dict[str, RoleTally], min_group: int) -> tuple[list[str], RoleTally, bool]:
@@ -175,28 +208,14 @@ def role_differences(db: Session, workshop_id: int, min_group: int = MIN_GROUP) 
     def tally() -> RoleTally:
         return RoleTally(measures=[0] * len(measures), personas=[0] * len(personas))
 
-    role_of: dict[int, str] = {}
-    tallies: dict[str, RoleTally] = {r: tally() for r in (*ROLES, OTHER)}
-    declared = False
-    for pid, role in db.execute(select(Participant.id, Participant.role).where(Participant.workshop_id == workshop_id)).all():
-        key = role if role in ROLES else OTHER
-        declared = declared or key != OTHER
-        role_of[pid] = key
-        tallies[key].participants.add(pid)
-    for c in contributions(db, workshop_id):
-        key = role_of.get(c.participant_id) if c.participant_id is not None else None
-        if key is None or c.kind not in PERSONA_KINDS:
-            continue  # not from a participant of this workshop (an imported archive's), or a «Hos oss» case
-        t = tallies[key]
-        t.contributors.add(c.participant_id)  # type: ignore[arg-type]
-        if c.kind.value == "need":
-            t.needs += 1
-        else:
-            t.solutions += 1
+    def count(t: RoleTally, c: Contribution) -> None:
         for i in sorted({col[link.tag_id] for link in c.tag_links if link.tag_id in col}):
             t.measures[i] += 1
         if c.persona_id in pcol:
             t.personas[pcol[c.persona_id]] += 1
+
+    people = db.execute(select(Participant.id, Participant.role).where(Participant.workshop_id == workshop_id)).all()
+    tallies, declared = tally_roles(people, contributions(db, workshop_id), tally, count)
 
     shown, rest, suppressed = choose_groups(tallies, min_group)
 

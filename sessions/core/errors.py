@@ -208,3 +208,13 @@ class TagInUse(DomainError):
     code = "tag_in_use"
     status = 409
 
+
+
+# -- series of workshops (sessions/series/) -------------------------------------------------------
+
+
+class AlreadyInSeries(DomainError):
+    """The workshop is in a series already (a workshop is in at most one); ``series`` names it."""
+
+    code = "already_in_series"
+    status = 409

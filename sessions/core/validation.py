@@ -87,3 +87,14 @@ def parse_date(value: object) -> dt.date | None:
 
 def is_id(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
+def parse_id(value: object, field: str) -> int:
+    """A row id from a form's digits, JSON's ``7`` or ``7.0``; anything else is ``not_a_number``."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    elif isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not is_id(value):
+        raise ValidationFailed(field, "not_a_number")
+    return value  # type: ignore[return-value]

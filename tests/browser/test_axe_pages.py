@@ -27,6 +27,7 @@ from browsing import (
     axe_violations,
     create_workshop,
     join,
+    make_series,
     make_share_link,
     pick_group,
     post,
@@ -70,6 +71,10 @@ PAGES = {
     "privacy.delete_workshop": "/workshops/{id}/delete",
     "report.shared": "{share}",
     "followup.shared": "{share}/followups",
+    "series.index": "/serier",
+    "series.page": "/serier/{series}",
+    "series.report": "/serier/{series}/rapport",
+    "series.review_page": "/serier/{series}/gjennomgang",
 }
 NOT_PAGES = {
     "pages.accessibility_en",  # a redirect to /tilgjengelighet
@@ -86,6 +91,7 @@ NOT_PAGES = {
     "report.shared_download",
     "followup.download",
     "followup.shared_download",
+    "series.download",
 }
 
 
@@ -125,6 +131,7 @@ def test_axe_every_page_in_nynorsk_and_english(
     assert edit_url
 
     share_url = make_share_link(fac, server, ws.id)
+    series_id = make_series(fac, server, "Kompetanseløftet 2027", [ws.id])
 
     _, visitor = pages.new(
         "visitor", bypass_csp=True, reduced_motion="reduce"
@@ -135,6 +142,7 @@ def test_axe_every_page_in_nynorsk_and_english(
         "edit": edit_url.removeprefix(server.base),
         "wall": ws.wall_url.removeprefix(server.base),
         "share": share_url.removeprefix(server.base),
+        "series": series_id,
     }
     found: dict[str, list[dict[str, Any]]] = {}
     for lang in LANGUAGES:

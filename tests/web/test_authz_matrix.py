@@ -50,6 +50,7 @@ from sessions.followup import service as followup_svc
 from sessions.models import Base
 from sessions.report import service as report_svc
 from sessions.rounds import plan as rounds_plan
+from sessions.series import service as series_svc
 from sessions.tags import service as tags
 from sessions.themes import models as themes_models
 from sessions.themes import service as themeboard
@@ -64,6 +65,7 @@ PARTICIPANT = "participant"  # a participant of the workshop in the URL
 FAC_OR_PART = "facilitator-or-participant"  # either of the two above
 WALL_TOKEN = "wall-token"  # the workshop's wall link
 SHARE_TOKEN = "share-token"  # a report share link
+SERIES_OWNER = "series-owner"  # the facilitator who made the series in the URL (docs/privacy.md, "Series")
 
 # Keyed by the rule (one endpoint may have several rules: control.start_round); a dict when the
 # class depends on the method.
@@ -191,6 +193,23 @@ MATRIX: dict[str, str | dict[str, str]] = {
         "POST": PARTICIPANT,
     },
     "/api/v1/workshops/<int:workshop_id>/contributions/<int:contribution_id>": PARTICIPANT,
+    # series of workshops (facilitator/series/): only the series' owner; the workshop panel needs both
+    "/serier": SIGNED_IN,
+    "/serier/<int:series_id>": SERIES_OWNER,
+    "/serier/<int:series_id>/delete": SERIES_OWNER,
+    "/serier/<int:series_id>/workshops": SERIES_OWNER,
+    "/serier/<int:series_id>/workshops/<int:workshop_id>/remove": SERIES_OWNER,
+    "/serier/<int:series_id>/rapport": SERIES_OWNER,
+    "/serier/<int:series_id>/rapport.<any(docx, pdf, xlsx):fmt>": SERIES_OWNER,
+    "/serier/<int:series_id>/gjennomgang": SERIES_OWNER,
+    "/workshops/<int:workshop_id>/series": FACILITATOR,
+    "/api/v1/series": SIGNED_IN,
+    "/api/v1/series/<int:series_id>": SERIES_OWNER,
+    "/api/v1/series/<int:series_id>/workshops": SERIES_OWNER,
+    "/api/v1/series/<int:series_id>/workshops/<int:workshop_id>": SERIES_OWNER,
+    "/api/v1/series/<int:series_id>/report": SERIES_OWNER,
+    "/api/v1/series/<int:series_id>/report.<any(docx, pdf, xlsx):fmt>": SERIES_OWNER,
+    "/api/v1/series/<int:series_id>/followups/review": SERIES_OWNER,
 }
 
 # Heavy export formats run in a worker process; they are only requested where they will be refused.
@@ -314,6 +333,14 @@ class World:
         self.theme_b = themeboard.create_theme(app_db, self.b, "Tema B", [self.contrib_b.id]).theme
         self.suggestion_a = self._suggestion(app_db, self.a, [self.contrib_a.id, self.contrib_a2.id])
         self.suggestion_b = self._suggestion(app_db, self.b, [self.contrib_b.id])
+        # Series of F_A's (sessions/series/): one holding A for the pages, one holding another workshop of
+        # F_A's for the API (both delete theirs, and take their workshop out); F_B owns one too.
+        self.series_a = series_svc.create_series(app_db, self.f_a, series_svc.SeriesDetails("Kompetanseløftet 2027", ""))
+        series_svc.add_workshop(app_db, self.series_a, self.a.id)
+        self.a2_id = make_workshop(app_db, self.f_a, library, n_groups=1, title="Romsdal").id
+        self.api_series_a = series_svc.create_series(app_db, self.f_a, series_svc.SeriesDetails("API-serie", ""))
+        series_svc.add_workshop(app_db, self.api_series_a, self.a2_id)
+        self.series_b = series_svc.create_series(app_db, self.f_b, series_svc.SeriesDetails("Annen serie", ""))
         # Tags (sessions/tags.py): the vocabulary page and the API each get a tag of A (both delete theirs).
         vocab_a, vocab_b = tags.vocabulary(app_db, self.a.id), tags.vocabulary(app_db, self.b.id)
         self.tag_a, self.api_tag_a, self.tag_b = vocab_a[0].id, vocab_a[1].id, vocab_b[0].id
@@ -379,7 +406,7 @@ class World:
         out: dict[str, Any] = {}
         for arg in rule.arguments:
             out[arg] = {
-                "workshop_id": self.a_id,
+                "workshop_id": self.a2_id if rule.rule.startswith("/api/v1/series/") else self.a_id,
                 "group_id": self.group_a.id,
                 "persona_id": self.persona_a.id,
                 "contribution_id": contribution_id or self.contrib_a.id,
@@ -388,6 +415,7 @@ class World:
                 "followup_id": self.followup_a.id,
                 "theme_id": (self.api_theme_a if rule.rule.startswith("/api/") else self.theme_a).id,
                 "suggestion_id": self.suggestion_a.id,
+                "series_id": (self.api_series_a if rule.rule.startswith("/api/") else self.series_a).id,
                 "tag_id": self.api_tag_a if rule.rule.startswith("/api/") else self.tag_a,
                 "code": self.a_code,
                 "filename": "favicon.svg",
@@ -500,7 +528,7 @@ def refused(resp: Any, *, gone_ok: bool = False) -> bool:
 def actors_for(w: World, cls: str, path: str) -> list[tuple[str, Any, str | None]]:
     """(label, client, bearer token) of everyone who must be refused for this class of route."""
     api = path.startswith("/api/")
-    if cls == FACILITATOR:
+    if cls in (FACILITATOR, SERIES_OWNER):
         out = [
             ("anonymous", w.anon, None),
             ("participant of A (cookie)", w.phone_a, None),
@@ -570,7 +598,7 @@ def test_wrong_actors_are_refused_and_change_nothing(app: Any, world: World) -> 
             (r, m)
             for r in _rules(app)
             for m in _methods(r)
-            if cls_of(r, m) in (FACILITATOR, PARTICIPANT, FAC_OR_PART, SIGNED_IN)
+            if cls_of(r, m) in (FACILITATOR, PARTICIPANT, FAC_OR_PART, SIGNED_IN, SERIES_OWNER)
         ]
         jobs = [(r, m, url) for r, m in plan for url in expand(r, w.values(r))]
     for rule, method, url in jobs:
@@ -659,7 +687,7 @@ def rightful(
 ) -> list[tuple[str, Any, str | None, dict[str, Any]]]:
     """(label, client, bearer, extra placeholder values) of the rightful actor(s)."""
     api = rule.rule.startswith("/api/")
-    if cls in (FACILITATOR, SIGNED_IN):
+    if cls in (FACILITATOR, SIGNED_IN, SERIES_OWNER):
         return (
             [("F_A (API token)", w.anon, w.f_a_token, {})]
             if api

@@ -57,10 +57,12 @@ from sessions.rounds import plan as rounds_plan
 from sessions.rounds import service as rounds
 from sessions.rounds import voting
 from sessions.rounds.models import LiveState
+from sessions.series import service as series_svc
 from sessions.workshops.models import Workshop, WorkshopStatus
 
-# Tables that hold no workshop's data (facilitator accounts).
-GLOBAL_TABLES = {"users"}
+# Tables that hold no workshop's data (facilitator accounts, and their series of workshops: a series is the
+# owner's and stays when one of its workshops is deleted; the workshop's membership row goes).
+GLOBAL_TABLES = {"users", "workshop_series"}
 
 
 # -- generic views of the whole database -------------------------------------------------------------
@@ -275,6 +277,9 @@ class World:
 
         with write_transaction(db):
             db.add(WorkshopFacilitator(workshop_id=ws.id, user_id=co.id))
+        # The workshop in the owner's series (sessions/series/): its membership row is the workshop's.
+        series = series_svc.series_for_user(db, owner) or [series_svc.create_series(db, owner, series_svc.SeriesDetails("Serie", ""))]
+        series_svc.add_workshop(db, series[0], ws.id)
         # Generated rows carry a marker of their own: the participant's words are only in `marker`.
         self.gen_marker = f"GEN{tag}{uuid.uuid4().hex[:6]}"
         self.generated = fill_empty_tables(db, ws.id, self.gen_marker)
