@@ -17,6 +17,7 @@ from sessions.report.models import ReportTexts, ShareLink
 from sessions.rounds.models import LiveState, Round, RoundAssignment, Vote
 from sessions.tags.models import ContributionTag, Tag
 from sessions.themes.models import SuggestedTheme, Theme, ThemeBoard, ThemeMember
+from sessions.workshop_templates.models import WorkshopTemplate
 from sessions.workshops.models import (
     Group,
     Workshop,
@@ -47,4 +48,5 @@ __all__ = [
     "Workshop",
     "WorkshopFacilitator",
     "WorkshopPersona",
+    "WorkshopTemplate",
 ]

@@ -58,6 +58,10 @@ class Workshop(Base):
     # Days after closing until the workshop is deleted automatically (sessions/privacy/service.py, migration 0008);
     # None: the installation's default (PV_RETENTION_DAYS).
     retention_days: Mapped[int | None] = mapped_column(Integer, default=None)
+    # The template it was made from (sessions/workshop_templates/, migration 0011); NULL once that is deleted.
+    template_id: Mapped[int | None] = mapped_column(
+        ForeignKey("workshop_templates.id", ondelete="SET NULL"), default=None
+    )
 
     owner: Mapped[User] = relationship()
     personas: Mapped[list[WorkshopPersona]] = relationship(
