@@ -31,6 +31,7 @@ from facilitator.rounds import views as control
 from facilitator.rounds import wall
 from facilitator.tags import views as tagging
 from facilitator.themes import views as themeboard
+from facilitator.workshop_templates import views as workshop_templates
 from facilitator.workshops import personas as persona_library
 from facilitator.workshops import views as admin
 
@@ -64,6 +65,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     tagging.init_app(app)
     themeboard.init_app(app)
     followup.init_app(app)
+    workshop_templates.init_app(app)
     privacy.init_app(app)
     errors.init_app(app)
     realtime.init_app(app)

@@ -60,7 +60,7 @@ def _text(value: object, where: str, max_len: int, *, required: bool = False, mu
         return clean_text(value, where, max_len=max_len, required=required, multiline=multiline)
     except ValidationFailed as err:
         if err.reason == "too_long":
-            raise _bad("too_long", where, max=max_len) from None
+            raise _bad("text_too_long", where, max=max_len) from None
         if err.reason == "empty":
             raise _bad("missing", where) from None
         raise _bad("bad_value", where) from None
@@ -124,7 +124,7 @@ def _personas(items: object) -> list[dict[str, Any]]:
     if not isinstance(items, list):
         raise _bad("bad_value", "personas")
     if len(items) > MAX_PERSONAS:
-        raise _bad("too_many", "personas", max=MAX_PERSONAS)
+        raise _bad("too_many_items", "personas", max=MAX_PERSONAS)
     out: list[dict[str, Any]] = []
     for n, item in enumerate(items, start=1):
         where = f"personas[{n - 1}]"
@@ -165,7 +165,7 @@ def _groups(items: object, keys: set[str]) -> list[dict[str, Any]]:
     if not isinstance(items, list):
         raise _bad("bad_value", "groups")
     if len(items) > MAX_GROUPS:
-        raise _bad("too_many", "groups", max=MAX_GROUPS)
+        raise _bad("too_many_items", "groups", max=MAX_GROUPS)
     out = []
     for i, item in enumerate(items):
         where = f"groups[{i}]"

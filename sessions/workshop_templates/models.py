@@ -9,12 +9,15 @@ from a template copies the document, so editing or deleting the template never c
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, DateTime, ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sessions.core.base import Base, utcnow
+
+if TYPE_CHECKING:
+    from sessions.accounts.models import User
 
 MAX_NAME = 120
 MAX_DESCRIPTION = 2000
@@ -37,6 +40,8 @@ class WorkshopTemplate(Base):
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None, index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    owner: Mapped[User | None] = relationship()
 
     @property
     def is_builtin(self) -> bool:

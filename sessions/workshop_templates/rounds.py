@@ -72,7 +72,7 @@ def parse(rounds: object) -> list[dict[str, Any]]:
     if not isinstance(rounds, list):
         raise ValidationFailed("template", "bad_value", where="rounds")
     if len(rounds) > MAX_ROUNDS:
-        raise ValidationFailed("template", "too_many", where="rounds", max=MAX_ROUNDS)
+        raise ValidationFailed("template", "too_many_items", where="rounds", max=MAX_ROUNDS)
     columns = {c.name: c for c in plan_columns()}
     out = []
     for n, item in enumerate(rounds, start=1):

@@ -56,13 +56,18 @@ def may_change(t: WorkshopTemplate, user: User | None) -> bool:
     return user is not None and not t.is_builtin and t.owner_id in (None, user.id)
 
 
-def _own(db: Session, template_id: object, user: User) -> WorkshopTemplate:
+def changeable(db: Session, template_id: object, user: User | None) -> WorkshopTemplate:
     t = get_template(db, template_id)
     if t.is_builtin:
         raise NotAllowed("built-in template", reason="builtin_template")
     if not may_change(t, user):
         raise NotAllowed("not the owner", reason="not_template_owner")
     return t
+
+
+def template_of(db: Session, ws: Workshop) -> WorkshopTemplate | None:
+    """The template the workshop was made from, while it exists."""
+    return db.get(WorkshopTemplate, ws.template_id) if ws.template_id else None
 
 
 def workshops_made_from(db: Session, template_id: int) -> int:
@@ -126,10 +131,10 @@ def save_from_workshop(db: Session, user: User, ws: Workshop, name: object, desc
 def replace_from_workshop(db: Session, user: User, template_id: object, ws: Workshop) -> WorkshopTemplate:
     """The template's contents (not its name and description) replaced by the workshop's structure."""
     ws = workshops.load_for_dashboard(db, ws.id)
-    t = _own(db, template_id, user)
+    t = changeable(db, template_id, user)
     c = template_content.parse_content({"name": t.name, "description": t.description, **snapshot(db, ws)})
     with write_transaction(db):
-        t = _own(db, template_id, user)
+        t = changeable(db, template_id, user)
         _fill(t, c, details=False)
     return t
 
@@ -141,7 +146,7 @@ def update_template(db: Session, user: User, template_id: object, changes: Mappi
     """Change what ``changes`` names: ``name``, ``description``, ``intro``, ``groups`` (names, in order: a
     list as long as the template's) and ``personas`` (keys to keep, in the new order; groups of a removed
     persona keep no persona)."""
-    t = _own(db, template_id, user)
+    t = changeable(db, template_id, user)
     data: dict[str, Any] = {
         "name": t.name,
         "description": t.description,
@@ -174,7 +179,7 @@ def update_template(db: Session, user: User, template_id: object, changes: Mappi
             g["name"] = name
     c = template_content.parse_content(data)
     with write_transaction(db):
-        t = _own(db, template_id, user)
+        t = changeable(db, template_id, user)
         _fill(t, c, details=True)
     return t
 
@@ -182,7 +187,7 @@ def update_template(db: Session, user: User, template_id: object, changes: Mappi
 def delete_template(db: Session, user: User, template_id: object) -> None:
     """Delete a template; workshops made from it keep everything and forget where it came from."""
     with write_transaction(db):
-        db.delete(_own(db, template_id, user))
+        db.delete(changeable(db, template_id, user))
 
 
 def copy_template(db: Session, user: User, template_id: object, name: object = None) -> WorkshopTemplate:
