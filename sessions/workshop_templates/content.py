@@ -94,6 +94,8 @@ def parse_document(doc: object) -> TemplateContent:
     for key in REQUIRED:
         if key not in doc:
             raise _bad("missing", key)
+    if "exported_at" in doc and (not isinstance(doc["exported_at"], str) or len(doc["exported_at"]) > 64):
+        raise _bad("bad_value", "exported_at")
     return parse_content(doc)
 
 
@@ -105,6 +107,9 @@ def parse_content(data: Mapping[str, Any]) -> TemplateContent:
     vocabulary = data.get("tags")
     if not isinstance(vocabulary, list):
         raise _bad("bad_value", "tags")
+    for i, tag in enumerate(vocabulary):
+        if not isinstance(tag, Mapping) or any(k not in ("category", "label") for k in tag):
+            raise _bad("bad_tag", f"tags[{i}]")
     try:
         tags = archive_tags.parse_archive(vocabulary, [])
     except ValidationFailed as err:

@@ -23,6 +23,23 @@ RUN_STATE = frozenset({"id", "workshop_id", "position", "status", "remaining_ms"
 MAX_EXTRA_TEXT = 4000
 
 
+def _is_int(v: object) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+# The types of the columns RoundSpec checks, strictly (RoundSpec also reads form strings such as "5" and "on").
+TYPES = {
+    "name": lambda v: isinstance(v, str),
+    "prompt": lambda v: isinstance(v, str),
+    "duration_s": _is_int,
+    "kinds": lambda v: isinstance(v, list) and all(isinstance(k, str) for k in v),
+    "voting": lambda v: isinstance(v, bool),
+    "dots": _is_int,
+    "scope": lambda v: isinstance(v, str),
+    "position": _is_int,
+}
+
+
 def plan_columns() -> list[Column[Any]]:
     """The columns of ``rounds`` that describe the plan (times are run state too: started, deadline, ended)."""
     return [c for c in Round.__table__.columns if c.name not in RUN_STATE and not isinstance(c.type, DateTime)]
@@ -81,9 +98,10 @@ def parse(rounds: object) -> list[dict[str, Any]]:
         unknown = sorted(str(k) for k in item if k not in columns and k != "position")
         if unknown:
             raise _bad("bad_round", n, round_field=unknown[0])
+        for field, ok in TYPES.items():
+            if field in item and not ok(item[field]):
+                raise _bad("bad_round", n, round_field=field)
         duration = item.get("duration_s", 0)
-        if not isinstance(duration, int) or isinstance(duration, bool):
-            raise _bad("bad_round", n, round_field="duration_s")
         try:
             spec = RoundSpec.parse(
                 item.get("name"),

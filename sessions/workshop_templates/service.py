@@ -22,7 +22,7 @@ from sessions.archive import tags as archive_tags
 from sessions.core.base import utcnow
 from sessions.core.errors import NotAllowed, NotFound, ValidationFailed
 from sessions.core.store import write_transaction
-from sessions.core.validation import MAX_INTRO, clean_text, is_id
+from sessions.core.validation import MAX_GROUP_NAME, MAX_INTRO, clean_text, is_id
 from sessions.personas.schema import PersonaSpec
 from sessions.rounds.service import plan
 from sessions.workshop_templates import content as template_content
@@ -165,7 +165,7 @@ def update_template(db: Session, user: User, template_id: object, changes: Mappi
     if "personas" in changes:
         keep = changes["personas"]
         by_key = {p["key"]: p for p in data["personas"]}
-        if not isinstance(keep, list) or len(set(map(str, keep))) != len(keep) or any(k not in by_key for k in keep):
+        if not isinstance(keep, list) or not all(isinstance(k, str) and k in by_key for k in keep) or len(set(keep)) != len(keep):
             raise ValidationFailed("personas", "unknown_persona", persona=str(keep)[:40])
         data["personas"] = [by_key[k] for k in keep]
         for g in data["groups"]:
@@ -176,7 +176,7 @@ def update_template(db: Session, user: User, template_id: object, changes: Mappi
         if not isinstance(names, list) or len(names) != len(data["groups"]):
             raise ValidationFailed("groups", "not_a_list")
         for g, name in zip(data["groups"], names, strict=True):
-            g["name"] = name
+            g["name"] = clean_text(name, "group_name", max_len=MAX_GROUP_NAME, multiline=False)
     c = template_content.parse_content(data)
     with write_transaction(db):
         t = changeable(db, template_id, user)
