@@ -13,6 +13,7 @@ axe is injected as an inline script, which the app's CSP forbids: the scanning b
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -69,6 +70,8 @@ PAGES = {
     "privacy.delete_workshop": "/workshops/{id}/delete",
     "report.shared": "{share}",
     "followup.shared": "{share}/followups",
+    "workshop_templates.library": "/maler",
+    "workshop_templates.show": "{template}",
 }
 NOT_PAGES = {
     "pages.accessibility_en",  # a redirect to /tilgjengelighet
@@ -85,6 +88,7 @@ NOT_PAGES = {
     "report.shared_download",
     "followup.download",
     "followup.shared_download",
+    "workshop_templates.download",  # the template file (JSON)
 }
 
 
@@ -124,6 +128,12 @@ def test_axe_every_page_in_nynorsk_and_english(
     assert edit_url
 
     share_url = make_share_link(fac, server, ws.id)
+    # A template of one's own (its page shows the forms to edit, replace and delete it).
+    fac.goto(f"{server.base}/workshops/{ws.id}")
+    fac.fill("#template-name", "Mal for sida")
+    fac.locator("#save-template button[type=submit]").click()
+    expect(fac).to_have_url(re.compile(r"/maler/\d+$"))
+    template_url = fac.url
 
     _, visitor = pages.new(
         "visitor", bypass_csp=True, reduced_motion="reduce"
@@ -134,6 +144,7 @@ def test_axe_every_page_in_nynorsk_and_english(
         "edit": edit_url.removeprefix(server.base),
         "wall": ws.wall_url.removeprefix(server.base),
         "share": share_url.removeprefix(server.base),
+        "template": template_url.removeprefix(server.base),
     }
     found: dict[str, list[dict[str, Any]]] = {}
     for lang in LANGUAGES:
