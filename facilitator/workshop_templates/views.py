@@ -10,19 +10,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, Response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from facilitator import web
 from facilitator.auth import facilitator_required, facilitator_user
 from facilitator.db import get_db
 from facilitator.errors import describe
-from facilitator.report.views import attachment
 from facilitator.workshop_templates import api, presenters
 from sessions.core.errors import DomainError, ValidationFailed
 from sessions.workshop_templates import content
 from sessions.workshop_templates import service as svc
-from sessions.workshop_templates.models import MAX_DESCRIPTION, MAX_NAME, WorkshopTemplate
+from sessions.workshop_templates.models import (
+    MAX_DESCRIPTION,
+    MAX_NAME,
+    WorkshopTemplate,
+)
 from sessions.workshops import service as workshops
 
 bp = Blueprint("workshop_templates", __name__)

@@ -20,7 +20,11 @@ from sessions.core.errors import ValidationFailed
 from sessions.core.validation import MAX_GROUP_NAME, MAX_GROUPS, MAX_INTRO, clean_text
 from sessions.personas.checks import collect_persona_errors
 from sessions.workshop_templates import rounds as template_rounds
-from sessions.workshop_templates.models import MAX_DESCRIPTION, MAX_NAME, WorkshopTemplate
+from sessions.workshop_templates.models import (
+    MAX_DESCRIPTION,
+    MAX_NAME,
+    WorkshopTemplate,
+)
 
 FORMAT = "personaverkstad-template"
 VERSION = 1

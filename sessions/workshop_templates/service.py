@@ -28,7 +28,11 @@ from sessions.rounds.service import plan
 from sessions.workshop_templates import content as template_content
 from sessions.workshop_templates import rounds as template_rounds
 from sessions.workshop_templates.builtin import builtin_2019_id, ensure_builtins
-from sessions.workshop_templates.models import MAX_DESCRIPTION, MAX_NAME, WorkshopTemplate
+from sessions.workshop_templates.models import (
+    MAX_DESCRIPTION,
+    MAX_NAME,
+    WorkshopTemplate,
+)
 from sessions.workshops import service as workshops
 from sessions.workshops.models import Workshop
 
