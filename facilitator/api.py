@@ -134,6 +134,7 @@ def join():  # type: ignore[no-untyped-def]
     ws = svc.load_for_dashboard(get_db(), participant.workshop_id)
     body = _workshop_json(ws)
     body.pop("join_url", None)
+    body.pop("template_id", None)  # participants never see templates
     return jsonify(token=token, participant_id=participant.id, group_id=participant.group_id, workshop=body), 201
 
 

@@ -315,3 +315,17 @@ def test_a_new_plan_column_is_copied_without_a_change_here(db, owner, full_ws): 
     rows = template_rounds.snapshot(rounds_svc.plan(db, full_ws.id))
     assert all(set(r) == names for r in rows)
     assert db.scalar(select(func.count()).select_from(Round).where(Round.workshop_id == full_ws.id)) == len(rows)
+
+
+def test_deleting_workshops_leaves_their_templates(db, owner, full_ws):  # type: ignore[no-untyped-def]
+    """A template is not part of a workshop (docs/privacy.md): GDPR deletion of the workshop it was saved
+    from, or of one made from it, leaves it whole."""
+    from sessions.privacy.service import delete_workshop
+
+    t = svc.save_from_workshop(db, owner, full_ws, "Vårsamling")
+    tid, kept = t.id, (t.name, t.intro, t.personas, t.groups, t.rounds, t.tags)
+    made = svc.create_workshop_from_template(db, owner, tid, title="Fra malen")
+    assert delete_workshop(db, full_ws.id) and delete_workshop(db, made.id)
+    db.expire_all()
+    t = db.get(WorkshopTemplate, tid)
+    assert (t.name, t.intro, t.personas, t.groups, t.rounds, t.tags) == kept

@@ -59,8 +59,9 @@ from sessions.rounds import voting
 from sessions.rounds.models import LiveState
 from sessions.workshops.models import Workshop, WorkshopStatus
 
-# Tables that hold no workshop's data (facilitator accounts).
-GLOBAL_TABLES = {"users"}
+# Tables that hold no workshop's data (facilitator accounts; the installation's workshop templates, which
+# outlive the workshops saved as or made from them: docs/privacy.md).
+GLOBAL_TABLES = {"users", "workshop_templates"}
 
 
 # -- generic views of the whole database -------------------------------------------------------------
