@@ -8,6 +8,7 @@ is published. The JSON API for the same writes is in ``api.py``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import (
@@ -176,12 +177,17 @@ def update(template_id: int):  # type: ignore[no-untyped-def]
             if p["key"] in keep:
                 ranked.append((n, i, p["key"]))
         changes["personas"] = [key for _n, _i, key in sorted(ranked)]
+    return _change(template_id, "edit", lambda: svc.update_template(db, facilitator_user(), template_id, changes), _("The template was saved."))
+
+
+def _change(template_id: int, form: str, action: Callable[[], WorkshopTemplate], message: str) -> Any:
+    """An owner's change on the template's page: back to the form that was sent, or the page again with why."""
     return web.run(
-        lambda: svc.update_template(db, facilitator_user(), template_id, changes),
+        action,
         change=web.unpublished,
-        success=_("The template was saved."),
-        refused=_refused_on_page(template_id, "edit"),
-        back=lambda: _back(template_id, "edit"),
+        success=message,
+        refused=_refused_on_page(template_id, form),
+        back=lambda: _back(template_id, form),
     )
 
 
@@ -194,17 +200,12 @@ def replace(template_id: int):  # type: ignore[no-untyped-def]
         workshop_id = int(request.form.get("workshop_id", ""))
     except ValueError:
         workshop_id = 0
+
     def action() -> WorkshopTemplate:
         svc.changeable(db, template_id, facilitator_user())  # 403 before anything about the workshop
         return svc.replace_from_workshop(db, facilitator_user(), template_id, web.facilitated(workshop_id))
 
-    return web.run(
-        action,
-        change=web.unpublished,
-        success=_("The template’s contents were replaced by the workshop’s."),
-        refused=_refused_on_page(template_id, "replace"),
-        back=lambda: _back(template_id, "replace"),
-    )
+    return _change(template_id, "replace", action, _("The template’s contents were replaced by the workshop’s."))
 
 
 @bp.route("/maler/<int:template_id>/copy", methods=["POST"])

@@ -87,19 +87,7 @@ def snapshot(db: Session, ws: Workshop) -> dict[str, Any]:
     keys = {p.id: p.key for p in ws.personas}
     return {
         "intro": ws.intro,
-        "personas": [
-            {
-                "key": p.key,
-                "name": p.name,
-                "age": p.age,
-                "role": p.role,
-                "card": p.card,
-                "background": p.background,
-                "questions": list(p.questions or []),
-                "from_library": bool(p.from_library),
-            }
-            for p in ws.personas
-        ],
+        "personas": [p.as_dict() for p in ws.personas],
         "groups": [{"name": g.name, "persona": keys.get(g.persona_id) if g.persona_id else None} for g in ws.groups],
         "rounds": template_rounds.snapshot(plan(db, ws.id)),
         "tags": archive_tags.export_for_archive(db, ws.id),

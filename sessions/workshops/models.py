@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -154,6 +154,19 @@ class WorkshopPersona(Base):
     @property
     def background_paragraphs(self) -> list[str]:
         return [p.strip() for p in self.background.split("\n\n") if p.strip()]
+
+    def as_dict(self) -> dict[str, Any]:
+        """Every field of the persona, named by its key (the workshop archive and workshop templates)."""
+        return {
+            "key": self.key,
+            "name": self.name,
+            "age": self.age,
+            "role": self.role,
+            "card": self.card,
+            "background": self.background,
+            "questions": list(self.questions or []),
+            "from_library": bool(self.from_library),
+        }
 
 
 class Group(Base):
