@@ -3,7 +3,7 @@ the library after the built-in 2019 template, makes a new workshop from the 2019
 file that is no template and reads why; the library and a template's page pass axe-core's WCAG 2.1 AA rules
 and do not scroll sideways at 360 CSS px.
 
-Screenshots: docs/screenshots/templates-*.png (shown in docs/facilitating.md, "Maler").
+Screenshots: test-artifacts/templates-*.png, copied to docs/screenshots/ for docs/facilitating.md ("Maler").
 """
 
 from __future__ import annotations
@@ -49,6 +49,8 @@ def test_save_use_and_import_templates(server: Server, pages: Pages, facilitator
     expect(fac).to_have_url(re.compile(r"/maler/\d+$"))
     expect(fac.locator("h1")).to_have_text("Romsdal-malen")
     expect(fac.locator(".persona-list li")).to_have_count(2)
+    expect(fac.locator("#edit-name")).to_have_value("Romsdal-malen")  # ours to edit
+    screenshot(fac, "templates-own.png")
 
     # The library, from the navigation: the built-in template first, then ours.
     fac.locator("header nav a[href='/maler']").click()
