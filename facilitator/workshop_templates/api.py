@@ -23,6 +23,13 @@ from sessions.workshop_templates.models import WorkshopTemplate
 
 bp = web.api_blueprint("workshop_templates_api", __name__)
 
+
+@bp.url_value_preprocessor
+def _file_limit(endpoint: str | None, _values: dict[str, Any] | None) -> None:
+    """A template file may be larger than other bodies (64 KiB); raised before anything reads the body."""
+    if endpoint == "workshop_templates_api.import_template":
+        request.max_content_length = content.MAX_FILE_BYTES
+
 EDITABLE = ("name", "description", "intro", "personas", "groups")
 
 
@@ -87,7 +94,6 @@ def export_file(template_id: int):  # type: ignore[no-untyped-def]
 def import_template():  # type: ignore[no-untyped-def]
     """The body is a template file (what ``/file`` gives), at most 256 KiB."""
     user = api_user()
-    request.max_content_length = content.MAX_FILE_BYTES
     raw = request.get_data(cache=False)
     return web.run(lambda: svc.import_file(get_db(), user, raw), **_reply(201))
 

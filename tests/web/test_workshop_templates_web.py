@@ -216,3 +216,19 @@ def test_participants_and_the_wall_never_see_templates(app: Any, app_db: Any, wo
     assert anon.get(f"/api/v1/templates/{saved.id}", headers=bearer(token)).status_code == 401
     wall = anon.get(f"/wall/{workshop.wall_token}").get_data(as_text=True)
     assert "Vårens mal" not in wall and "/maler" not in wall
+
+
+def test_a_large_template_file_over_the_usual_request_limit_imports(app_db: Any, client: Any, logged_in: Any, facilitator: Any, library: Any) -> None:
+    """Other requests stop at 64 KiB; a template file may have up to 256 KiB (form and API)."""
+    tid = builtin_2019_id(app_db, library)
+    doc = svc.export_document(app_db.get(WorkshopTemplate, tid))
+    extra = [{**p, "key": f"{p['key']}-{i}"} for i in range(5) for p in doc["personas"]]
+    doc["personas"] = doc["personas"] + extra  # 30 full personas, the most a template has
+    raw = json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8")  # as downloaded
+    assert 64 * 1024 < len(raw) < 256 * 1024
+    assert _upload(logged_in, raw).status_code == 302
+    token = bearer(issue_api_token(app_db, facilitator))
+    resp = client.post("/api/v1/templates/import", data=raw, content_type="application/json", headers=token)
+    assert resp.status_code == 201, resp.get_data(as_text=True)[:300]
+    assert len(resp.get_json()["personas"]) == 30
+    assert _count(app_db) == 2
