@@ -30,7 +30,7 @@ def _file_limit(endpoint: str | None, _values: dict[str, Any] | None) -> None:
     if endpoint == "workshop_templates_api.import_template":
         request.max_content_length = content.MAX_FILE_BYTES
 
-EDITABLE = ("name", "description", "intro", "personas", "groups")
+EDITABLE = ("name", "description", "intro", "personas", "groups", "rounds")
 
 
 def file_response(t: WorkshopTemplate) -> Response:

@@ -184,6 +184,9 @@ def update(template_id: int):  # type: ignore[no-untyped-def]
             if p["key"] in keep:
                 ranked.append((n, i, p["key"]))
         changes["personas"] = [key for _n, _i, key in sorted(ranked)]
+    if "rounds-shown" in f:
+        kept = set(f.getlist("keep-round"))
+        changes["rounds"] = [r for i, r in enumerate(t.rounds) if str(i) in kept]
     return _change(template_id, "edit", lambda: svc.update_template(db, facilitator_user(), template_id, changes), _("The template was saved."))
 
 

@@ -136,8 +136,8 @@ def replace_from_workshop(db: Session, user: User, template_id: object, ws: Work
 
 def update_template(db: Session, user: User, template_id: object, changes: Mapping[str, Any]) -> WorkshopTemplate:
     """Change what ``changes`` names: ``name``, ``description``, ``intro``, ``groups`` (names, in order: a
-    list as long as the template's) and ``personas`` (keys to keep, in the new order; groups of a removed
-    persona keep no persona)."""
+    list as long as the template's), ``personas`` (keys to keep, in the new order; groups of a removed
+    persona keep no persona) and ``rounds`` (the whole plan, checked like a file's)."""
     t = changeable(db, template_id, user)
     data: dict[str, Any] = {
         "name": t.name,
@@ -169,6 +169,8 @@ def update_template(db: Session, user: User, template_id: object, changes: Mappi
             raise ValidationFailed("groups", "not_a_list")
         for g, name in zip(data["groups"], names, strict=True):
             g["name"] = clean_text(name, "group_name", max_len=MAX_GROUP_NAME, multiline=False)
+    if "rounds" in changes:
+        data["rounds"] = changes["rounds"]
     c = template_content.parse_content(data)
     with write_transaction(db):
         t = changeable(db, template_id, user)

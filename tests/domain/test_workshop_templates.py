@@ -144,6 +144,11 @@ def test_editing_a_template(db, owner, full_ws):  # type: ignore[no-untyped-def]
         svc.update_template(db, owner, t.id, {"name": ""})
     with pytest.raises(ValidationFailed):
         svc.update_template(db, owner, t.id, {"groups": ["bare én"]})
+    with pytest.raises(ValidationFailed):
+        svc.update_template(db, owner, t.id, {"rounds": [{"name": "Stemme og skrive", "voting": True, "kinds": ["need"]}]})
+    plan = [{"name": "Bare behov", "duration_s": 600, "kinds": ["need"]}, *t.rounds[2:3]]
+    t = svc.update_template(db, owner, t.id, {"rounds": plan})
+    assert [(r["name"], r["kinds"], r["voting"]) for r in t.rounds] == [("Bare behov", ["need"], False), ("Prioritering", [], True)]
     db.expire_all()
     assert db.get(WorkshopTemplate, t.id).name == "Vårsamling"
 

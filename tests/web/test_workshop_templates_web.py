@@ -94,7 +94,7 @@ def test_a_new_workshop_from_the_2019_template(app_db: Any, logged_in: Any, faci
 def test_edit_copy_and_delete(app_db: Any, logged_in: Any, facilitator: Any, saved: Any, library: Any) -> None:
     keys = [p["key"] for p in saved.personas]
     form = {"name": "Ny mal", "description": "Kort", "intro": "Hei", "group-0": "Nord", "group-1": "Sør", "group-2": "Vest",
-            "keep": [keys[1], keys[0]], "persona-order": ["2", "1", "3"]}
+            "keep": [keys[1], keys[0]], "persona-order": ["2", "1", "3"], "rounds-shown": "1", "keep-round": ["0", "2"]}
     resp = logged_in.post(f"/maler/{saved.id}", data={**form, "csrf_token": csrf_token(logged_in)})
     assert resp.status_code == 302
     assert "Malen ble lagret" in logged_in.get(resp.headers["Location"]).get_data(as_text=True)
@@ -103,6 +103,7 @@ def test_edit_copy_and_delete(app_db: Any, logged_in: Any, facilitator: Any, sav
     assert (t.name, t.description, t.intro) == ("Ny mal", "Kort", "Hei")
     assert [p["key"] for p in t.personas] == [keys[1], keys[0]]
     assert [g["name"] for g in t.groups] == ["Nord", "Sør", "Vest"] and t.groups[2]["persona"] is None
+    assert [r["name"] for r in t.rounds] == [rounds_plan.DEFAULT_PLAN[0].name, rounds_plan.DEFAULT_PLAN[2].name]
     resp = post_form(logged_in, f"/maler/{saved.id}", {"name": "", "description": "", "intro": ""})
     assert resp.status_code == 422 and "Navn på malen" in resp.get_data(as_text=True)
     builtin = builtin_2019_id(app_db, library)
