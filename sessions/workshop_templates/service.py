@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sessions.accounts.models import User
@@ -27,7 +27,11 @@ from sessions.personas.schema import PersonaSpec
 from sessions.rounds.service import plan
 from sessions.workshop_templates import content as template_content
 from sessions.workshop_templates import rounds as template_rounds
-from sessions.workshop_templates.builtin import builtin_2019_id, ensure_builtins
+
+# The built-in templates' look-ups are offered here too (explicit re-exports): a feature that makes workshops
+# from the 2019 template needs only this module.
+from sessions.workshop_templates.builtin import builtin_2019_id as builtin_2019_id
+from sessions.workshop_templates.builtin import ensure_builtins as ensure_builtins
 from sessions.workshop_templates.models import (
     MAX_DESCRIPTION,
     MAX_NAME,
@@ -35,8 +39,6 @@ from sessions.workshop_templates.models import (
 )
 from sessions.workshops import service as workshops
 from sessions.workshops.models import Workshop
-
-__all__ = ["builtin_2019_id", "create_workshop_from_template", "ensure_builtins"]
 
 
 # -- reading -------------------------------------------------------------------------------------------
@@ -75,7 +77,7 @@ def template_of(db: Session, ws: Workshop) -> WorkshopTemplate | None:
 
 
 def workshops_made_from(db: Session, template_id: int) -> int:
-    return len(db.scalars(select(Workshop.id).where(Workshop.template_id == template_id)).all())
+    return db.scalar(select(func.count()).select_from(Workshop).where(Workshop.template_id == template_id)) or 0
 
 
 # -- saving a workshop as a template ----------------------------------------------------------------------
