@@ -40,7 +40,6 @@ from sessions.workshop_templates.models import (
 from sessions.workshops import service as workshops
 from sessions.workshops.models import Workshop
 
-
 # -- reading -------------------------------------------------------------------------------------------
 
 
