@@ -40,6 +40,8 @@ def _workshop_json(ws: Workshop) -> dict[str, Any]:
         "status": ws.status.value,
         "join_code": ws.join_code,
         "join_url": join_url(ws),
+        # The template it was made from (sessions/workshop_templates/), while that exists.
+        "template_id": ws.template_id,
         "groups": [
             {
                 "id": grp.id,
@@ -96,7 +98,7 @@ def create_workshop():  # type: ignore[no-untyped-def]
     return web.run(
         lambda: svc.create_workshop(get_db(), user, details, [lib[k] for k in keys], groups),
         change=web.unpublished,  # a draft: no screen watches it yet
-        reply=_dashboard_json,
+        reply=dashboard_json,
         status=201,
     )
 
@@ -104,20 +106,20 @@ def create_workshop():  # type: ignore[no-untyped-def]
 @bp.route("/workshops/<int:workshop_id>", methods=["GET"])
 def get_workshop(workshop_id: int):  # type: ignore[no-untyped-def]
     ws = api_facilitated(workshop_id)
-    return jsonify(_dashboard_json(ws))
+    return jsonify(dashboard_json(ws))
 
 
 @bp.route("/workshops/<int:workshop_id>/open", methods=["POST"])
 def open_workshop(workshop_id: int):  # type: ignore[no-untyped-def]
-    return admin.open_it(api_facilitated(workshop_id), reply=_dashboard_json)
+    return admin.open_it(api_facilitated(workshop_id), reply=dashboard_json)
 
 
 @bp.route("/workshops/<int:workshop_id>/close", methods=["POST"])
 def close_workshop(workshop_id: int):  # type: ignore[no-untyped-def]
-    return admin.close_it(api_facilitated(workshop_id), reply=_dashboard_json)
+    return admin.close_it(api_facilitated(workshop_id), reply=dashboard_json)
 
 
-def _dashboard_json(ws: Workshop) -> dict[str, Any]:
+def dashboard_json(ws: Workshop) -> dict[str, Any]:
     return _workshop_json(svc.load_for_dashboard(get_db(), ws.id))
 
 
@@ -132,6 +134,7 @@ def join():  # type: ignore[no-untyped-def]
     ws = svc.load_for_dashboard(get_db(), participant.workshop_id)
     body = _workshop_json(ws)
     body.pop("join_url", None)
+    body.pop("template_id", None)  # participants never see templates
     return jsonify(token=token, participant_id=participant.id, group_id=participant.group_id, workshop=body), 201
 
 

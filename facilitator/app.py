@@ -34,6 +34,7 @@ from facilitator.series import api as series_api
 from facilitator.series import views as series
 from facilitator.tags import views as tagging
 from facilitator.themes import views as themeboard
+from facilitator.workshop_templates import views as workshop_templates
 from facilitator.workshops import personas as persona_library
 from facilitator.workshops import views as admin
 
@@ -68,6 +69,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     themeboard.init_app(app)
     followup.init_app(app)
     followup_review.init_app(app)
+    workshop_templates.init_app(app)
     privacy.init_app(app)
     series.init_app(app)
     series_api.init_app(app)

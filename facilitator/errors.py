@@ -145,6 +145,25 @@ MESSAGES: dict[Any, Any] = {
     # «Hos oss»: local cases (sessions/contributions/service.py, sessions/followup/).
     "unknown_origin": _l("The need or proposal the case grew from is not one of this workshop’s. Choose one from the list, or none."),
     ("kind_not_open", "no_local_round"): _l("Cases from your municipality (Hos oss) can only be written in a Hos oss round."),
+    # Workshop templates (facilitator/workshop_templates/, sessions/workshop_templates/).
+    ("forbidden", "builtin_template"): _l("A built-in template cannot be changed or deleted. Copy it to make a template of your own."),
+    ("forbidden", "not_template_owner"): _l("Only the facilitator who made the template can change or delete it."),
+    ("validation_failed", "no_file"): _l("Choose a template file to import."),
+    ("validation_failed", "file_too_large"): _l("The file is too large for a template (at most %(max)s kB). Nothing was imported."),
+    ("validation_failed", "empty_file"): _l("The file is empty. Nothing was imported."),
+    ("validation_failed", "not_json"): _l("The file is not a template file: it is not JSON. Choose a .json file exported from Personaverkstad. Nothing was imported."),
+    ("validation_failed", "not_a_template"): _l("The file is not a Personaverkstad template (“format” must be “personaverkstad-template”). Nothing was imported."),
+    ("validation_failed", "unsupported_version"): _l("The template file has version %(version)s; this Personaverkstad reads version %(supported)s. Nothing was imported."),
+    ("validation_failed", "missing"): _l("The template lacks “%(where)s”. Nothing was saved."),
+    ("validation_failed", "unknown_field"): _l("The template has a field this version does not know: “%(where)s”. Nothing was saved."),
+    ("validation_failed", "bad_value"): _l("The template has a wrong value in “%(where)s”. Nothing was saved."),
+    ("validation_failed", "text_too_long"): _l("The text in “%(where)s” is too long (at most %(max)s characters). Nothing was saved."),
+    ("validation_failed", "too_many_items"): _l("“%(where)s” has too many entries (at most %(max)s). Nothing was saved."),
+    ("validation_failed", "bad_persona"): _l("Persona number %(n)s (“%(name)s”) in the template does not follow the rules for personas (the field “%(persona_field)s”). Nothing was saved."),
+    ("validation_failed", "duplicate_persona"): _l("The persona “%(persona)s” is in the template twice. Nothing was saved."),
+    ("validation_failed", "unknown_group_persona"): _l("The group “%(group)s” names the persona “%(persona)s”, which is not in the template. Nothing was saved."),
+    ("validation_failed", "bad_round"): _l("Round number %(n)s in the template is not valid (the field “%(round_field)s”). Nothing was saved."),
+    ("validation_failed", "bad_tag"): _l("A tag in the template is not valid (%(where)s). Nothing was saved."),
 }
 
 FIELD_LABELS: dict[str, Any] = {
@@ -182,6 +201,8 @@ FIELD_LABELS: dict[str, Any] = {
     "retention_days": _l("Days after closing"),
     "municipality": _l("Municipality"),
     "grew_from_id": _l("Grew from"),
+    "template_name": _l("Name of the template"),
+    "description": _l("Description"),
 }
 
 

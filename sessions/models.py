@@ -18,6 +18,7 @@ from sessions.rounds.models import LiveState, Round, RoundAssignment, Vote
 from sessions.series.models import SeriesWorkshop, WorkshopSeries
 from sessions.tags.models import ContributionTag, Tag
 from sessions.themes.models import SuggestedTheme, Theme, ThemeBoard, ThemeMember
+from sessions.workshop_templates.models import WorkshopTemplate
 from sessions.workshops.models import (
     Group,
     Workshop,
@@ -50,4 +51,5 @@ __all__ = [
     "WorkshopFacilitator",
     "WorkshopPersona",
     "WorkshopSeries",
+    "WorkshopTemplate",
 ]

@@ -30,6 +30,7 @@ from sessions.core import validation
 from sessions.core.errors import ValidationFailed
 from sessions.personas.checks import collect_persona_errors
 from sessions.personas.schema import PersonaFileError
+from sessions.workshop_templates import service as templates
 from sessions.workshops import service as svc
 from sessions.workshops.models import Workshop
 
@@ -136,6 +137,7 @@ def manage(workshop_id: int):  # type: ignore[no-untyped-def]
         loopback=phones_cannot_reach(),
         wall_url=public_url("wall.show", token=ws.wall_token),
         participant_count=participation.participant_count(get_db(), ws.id),
+        made_from=templates.template_of(get_db(), ws),
     )
 
 

@@ -98,19 +98,7 @@ def export_archive(db: Session, workshop_id: int, *, now: dt.datetime | None = N
             "method_note": texts.method_note,
             "invite_note": texts.invite_note,
         },
-        "personas": [
-            {
-                "key": p.key,
-                "name": p.name,
-                "age": p.age,
-                "role": p.role,
-                "card": p.card,
-                "background": p.background,
-                "questions": list(p.questions or []),
-                "from_library": p.from_library,
-            }
-            for p in ws.personas
-        ],
+        "personas": [p.as_dict() for p in ws.personas],
         "groups": [{"ref": refs[g.id], "name": g.name, "persona": keys.get(g.persona_id) if g.persona_id else None} for g in ws.groups],
         "participants": {
             "total": sum(counts.values()),

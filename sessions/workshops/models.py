@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -58,6 +58,10 @@ class Workshop(Base):
     # Days after closing until the workshop is deleted automatically (sessions/privacy/service.py, migration 0008);
     # None: the installation's default (PV_RETENTION_DAYS).
     retention_days: Mapped[int | None] = mapped_column(Integer, default=None)
+    # The template it was made from (sessions/workshop_templates/, migration 0011); NULL once that is deleted.
+    template_id: Mapped[int | None] = mapped_column(
+        ForeignKey("workshop_templates.id", ondelete="SET NULL"), default=None
+    )
 
     owner: Mapped[User] = relationship()
     personas: Mapped[list[WorkshopPersona]] = relationship(
@@ -150,6 +154,19 @@ class WorkshopPersona(Base):
     @property
     def background_paragraphs(self) -> list[str]:
         return [p.strip() for p in self.background.split("\n\n") if p.strip()]
+
+    def as_dict(self) -> dict[str, Any]:
+        """Every field of the persona, named by its key (the workshop archive and workshop templates)."""
+        return {
+            "key": self.key,
+            "name": self.name,
+            "age": self.age,
+            "role": self.role,
+            "card": self.card,
+            "background": self.background,
+            "questions": list(self.questions or []),
+            "from_library": bool(self.from_library),
+        }
 
 
 class Group(Base):

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 import secrets
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
@@ -152,10 +152,16 @@ def create_workshop(
     details: WorkshopDetails,
     personas: Iterable[PersonaSpec] = (),
     groups: Iterable[tuple[str, str | None]] = (),
+    *,
+    custom: Collection[str] = (),
+    then: Callable[[Session, Workshop], None] | None = None,
 ) -> Workshop:
     """Create a draft workshop with copies of the chosen personas and named groups.
 
-    ``groups`` is a list of ``(name, persona_key)``; a key must name one of ``personas``.
+    ``groups`` is a list of ``(name, persona_key)``; a key must name one of ``personas``. Personas whose key
+    is in ``custom`` were written for a workshop, not taken from the library (a template carries both).
+    ``then(db, workshop)`` adds more in the same transaction (a template's rounds and tags), so a refusal
+    there stores nothing.
     """
     personas = list(personas)
     groups = list(groups)
@@ -184,7 +190,7 @@ def create_workshop(
         )
         by_key = {}
         for i, spec in enumerate(personas):
-            wp = _persona_from_spec(spec, i, from_library=True)
+            wp = _persona_from_spec(spec, i, from_library=spec.id not in custom)
             ws.personas.append(wp)
             by_key[spec.id] = wp
         for i, (gname, key) in enumerate(clean_groups):
@@ -192,6 +198,8 @@ def create_workshop(
         db.add(ws)
         db.flush()
         db.add(WorkshopFacilitator(workshop_id=ws.id, user_id=owner.id))
+        if then is not None:
+            then(db, ws)
     return ws
 
 

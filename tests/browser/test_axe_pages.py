@@ -13,6 +13,7 @@ axe is injected as an inline script, which the app's CSP forbids: the scanning b
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -75,6 +76,8 @@ PAGES = {
     "series.page": "/serier/{series}",
     "series.report": "/serier/{series}/rapport",
     "series.review_page": "/serier/{series}/gjennomgang",
+    "workshop_templates.library": "/maler",
+    "workshop_templates.show": "{template}",
 }
 NOT_PAGES = {
     "pages.accessibility_en",  # a redirect to /tilgjengelighet
@@ -92,6 +95,7 @@ NOT_PAGES = {
     "followup.download",
     "followup.shared_download",
     "series.download",
+    "workshop_templates.download",  # the template file (JSON)
 }
 
 
@@ -132,6 +136,12 @@ def test_axe_every_page_in_nynorsk_and_english(
 
     share_url = make_share_link(fac, server, ws.id)
     series_id = make_series(fac, server, "Kompetanseløftet 2027", [ws.id])
+    # A template of one's own (its page shows the forms to edit, replace and delete it).
+    fac.goto(f"{server.base}/workshops/{ws.id}")
+    fac.fill("#template-name", "Mal for sida")
+    fac.locator("#save-template button[type=submit]").click()
+    expect(fac).to_have_url(re.compile(r"/maler/\d+$"))
+    template_url = fac.url
 
     _, visitor = pages.new(
         "visitor", bypass_csp=True, reduced_motion="reduce"
@@ -143,6 +153,7 @@ def test_axe_every_page_in_nynorsk_and_english(
         "wall": ws.wall_url.removeprefix(server.base),
         "share": share_url.removeprefix(server.base),
         "series": series_id,
+        "template": template_url.removeprefix(server.base),
     }
     found: dict[str, list[dict[str, Any]]] = {}
     for lang in LANGUAGES:

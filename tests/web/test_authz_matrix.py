@@ -10,6 +10,7 @@ non-public route is then requested by the actors who must be refused:
 * participant routes (must be a participant *of that workshop*): anonymous, a participant of B
   (cookie and bearer), F_B (cookie and API token);
 * routes for any signed-in facilitator: anonymous and a participant of A;
+* template-owner routes (change or delete F_A's template): anonymous, a participant of A, F_B;
 * token-link routes (wall, report share link): a made-up token, A's token of the *other* kind,
   and a revoked share link.
 
@@ -55,6 +56,7 @@ from sessions.tags import service as tags
 from sessions.themes import models as themes_models
 from sessions.themes import service as themeboard
 from sessions.themes import suggestions as themes_suggestions
+from sessions.workshop_templates import service as templates_svc
 
 # -- the matrix --------------------------------------------------------------------------------
 
@@ -66,6 +68,7 @@ FAC_OR_PART = "facilitator-or-participant"  # either of the two above
 WALL_TOKEN = "wall-token"  # the workshop's wall link
 SHARE_TOKEN = "share-token"  # a report share link
 SERIES_OWNER = "series-owner"  # the facilitator who made the series in the URL (docs/privacy.md, "Series")
+TEMPLATE_OWNER = "template-owner"  # the facilitator who made the template in the URL (F_A)
 
 # Keyed by the rule (one endpoint may have several rules: control.start_round); a dict when the
 # class depends on the method.
@@ -179,6 +182,23 @@ MATRIX: dict[str, str | dict[str, str]] = {
     "/api/v1/workshops/<int:workshop_id>/tags": FACILITATOR,
     "/api/v1/workshops/<int:workshop_id>/tags/<int:tag_id>": FACILITATOR,
     "/api/v1/workshops/<int:workshop_id>/contributions/<int:contribution_id>/tags": FAC_OR_PART,
+    # workshop templates (facilitator/workshop_templates/): every facilitator uses them, the owner changes them
+    "/maler": SIGNED_IN,
+    "/maler/import": SIGNED_IN,
+    "/maler/<int:template_id>": {"GET": SIGNED_IN, "POST": TEMPLATE_OWNER},
+    "/maler/<int:template_id>/ny": SIGNED_IN,
+    "/maler/<int:template_id>/copy": SIGNED_IN,
+    "/maler/<int:template_id>/fil": SIGNED_IN,
+    "/maler/<int:template_id>/replace": TEMPLATE_OWNER,
+    "/maler/<int:template_id>/delete": TEMPLATE_OWNER,
+    "/workshops/<int:workshop_id>/template": FACILITATOR,
+    "/api/v1/templates": SIGNED_IN,
+    "/api/v1/templates/import": SIGNED_IN,
+    "/api/v1/templates/<int:template_id>": {"GET": SIGNED_IN, "PATCH": TEMPLATE_OWNER, "DELETE": TEMPLATE_OWNER},
+    "/api/v1/templates/<int:template_id>/file": SIGNED_IN,
+    "/api/v1/templates/<int:template_id>/replace": TEMPLATE_OWNER,
+    "/api/v1/templates/<int:template_id>/workshops": SIGNED_IN,
+    "/api/v1/workshops/<int:workshop_id>/template": FACILITATOR,
     # API
     "/api/v1/openapi.json": PUBLIC,
     "/api/v1/join": PUBLIC,
@@ -344,6 +364,9 @@ class World:
         # Tags (sessions/tags.py): the vocabulary page and the API each get a tag of A (both delete theirs).
         vocab_a, vocab_b = tags.vocabulary(app_db, self.a.id), tags.vocabulary(app_db, self.b.id)
         self.tag_a, self.api_tag_a, self.tag_b = vocab_a[0].id, vocab_a[1].id, vocab_b[0].id
+        # A template of F_A (sessions/workshop_templates/): the pages and the API each delete one (last).
+        self.template_a = templates_svc.save_from_workshop(app_db, self.f_a, self.a, "Mal A")
+        self.api_template_a = templates_svc.save_from_workshop(app_db, self.f_a, self.a, "API-mal A")
         self.unused_key = next(
             k for k in sorted(library) if k not in {p.key for p in self.a.personas}
         )
@@ -416,6 +439,7 @@ class World:
                 "theme_id": (self.api_theme_a if rule.rule.startswith("/api/") else self.theme_a).id,
                 "suggestion_id": self.suggestion_a.id,
                 "series_id": (self.api_series_a if rule.rule.startswith("/api/") else self.series_a).id,
+                "template_id": (self.api_template_a if rule.rule.startswith("/api/") else self.template_a).id,
                 "tag_id": self.api_tag_a if rule.rule.startswith("/api/") else self.tag_a,
                 "code": self.a_code,
                 "filename": "favicon.svg",
@@ -463,6 +487,7 @@ class World:
             "tag_id": self.tag_a,
             "tag_ids": [self.tag_a],
             "on": "1",
+            "workshop_id": self.a_id,
         }
 
 
@@ -564,6 +589,14 @@ def actors_for(w: World, cls: str, path: str) -> list[tuple[str, Any, str | None
             ("participant of A (cookie)", w.phone_a, None),
         ]
         out += [("participant of A (bearer)", w.anon, w.part_a_token)]
+    elif cls == TEMPLATE_OWNER:
+        out = [
+            ("anonymous", w.anon, None),
+            ("participant of A (cookie)", w.phone_a, None),
+            ("F_B (cookie)", w.fb_browser, None),
+            ("participant of A (bearer)", w.anon, w.part_a_token),
+            ("F_B (API token)", w.anon, w.f_b_token),
+        ]
     else:
         raise AssertionError(cls)
     return out
@@ -598,7 +631,7 @@ def test_wrong_actors_are_refused_and_change_nothing(app: Any, world: World) -> 
             (r, m)
             for r in _rules(app)
             for m in _methods(r)
-            if cls_of(r, m) in (FACILITATOR, PARTICIPANT, FAC_OR_PART, SIGNED_IN, SERIES_OWNER)
+            if cls_of(r, m) in (FACILITATOR, PARTICIPANT, FAC_OR_PART, SIGNED_IN, SERIES_OWNER, TEMPLATE_OWNER)
         ]
         jobs = [(r, m, url) for r, m in plan for url in expand(r, w.values(r))]
     for rule, method, url in jobs:
@@ -687,7 +720,7 @@ def rightful(
 ) -> list[tuple[str, Any, str | None, dict[str, Any]]]:
     """(label, client, bearer, extra placeholder values) of the rightful actor(s)."""
     api = rule.rule.startswith("/api/")
-    if cls in (FACILITATOR, SIGNED_IN, SERIES_OWNER):
+    if cls in (FACILITATOR, SIGNED_IN, SERIES_OWNER, TEMPLATE_OWNER):
         return (
             [("F_A (API token)", w.anon, w.f_a_token, {})]
             if api

@@ -40,6 +40,7 @@ from sqlalchemy import inspect, select
 from sessions.accounts.service import issue_api_token
 from sessions.contributions import service as participation
 from sessions.models import Base
+from sessions.workshop_templates import service as templates
 
 ROOT = Path(__file__).resolve().parents[2]
 API_MD = ROOT / "docs" / "api.md"
@@ -103,6 +104,10 @@ def rows_of_workshop(app: Any, workshop_id: int, owner_id: int) -> dict[str, lis
         session.close()
 
 
+# Path parameters whose table is not named "<thing>s".
+TABLE_OF = {"template_id": "workshop_templates"}
+
+
 class World:
     """The data the fuzzer works on: two facilitators, each with an open workshop full of people and posts."""
 
@@ -126,6 +131,9 @@ class World:
         q, _ = join_participant(db, self.other, self.other.groups[0], "Ola")
         c, _ = participation.submit_contribution(db, q, q.group_id, "need", "Naboens innspill", client_id())
         self.other_contribution_id = c.id
+        # Templates (sessions/workshop_templates/): one of ours, one of the neighbour's (ours to use, not to change).
+        templates.save_from_workshop(db, anne, self.ws, "Vår mal")
+        templates.save_from_workshop(db, bo, self.other, "Naboens mal")
         self.workshop_ids = [self.ws.id, self.draft.id, self.other.id]
         self.other_before = rows_of_workshop(app, self.other.id, bo.id)
         self._ids: dict[str, list[int]] = {}
@@ -140,7 +148,7 @@ class World:
             if param == "workshop_id":
                 self._ids[param] = list(self.workshop_ids)
             else:
-                table = Base.metadata.tables.get(param.removesuffix("_id") + "s")
+                table = Base.metadata.tables.get(TABLE_OF.get(param, param.removesuffix("_id") + "s"))
                 engine = self.app.extensions["pv_engine"]
                 found: list[int] = []
                 if param.endswith("_id") and table is not None and "id" in table.c and inspect(engine).has_table(table.name):
@@ -286,6 +294,9 @@ SEMANTIC_REFUSALS = {
     ("validation_failed", "merge_with"),  # another suggestion than the one in the path
     ("validation_failed", "municipality"),  # required for a «Hos oss» case (kind local) only
     ("unknown_origin", None),  # grew_from_id must name a visible need or proposal of this workshop
+    ("validation_failed", "template"),  # a template's personas pass the persona checks, groups name its personas
+    ("validation_failed", "personas"),  # a template edit keeps keys of the template's own personas
+    ("validation_failed", "groups"),  # a template edit names as many groups as the template has
 }
 
 

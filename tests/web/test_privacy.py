@@ -60,9 +60,10 @@ from sessions.rounds.models import LiveState
 from sessions.series import service as series_svc
 from sessions.workshops.models import Workshop, WorkshopStatus
 
-# Tables that hold no workshop's data (facilitator accounts, and their series of workshops: a series is the
-# owner's and stays when one of its workshops is deleted; the workshop's membership row goes).
-GLOBAL_TABLES = {"users", "workshop_series"}
+# Tables that hold no workshop's data (facilitator accounts; their series of workshops: a series is the
+# owner's and stays when one of its workshops is deleted, the membership row goes; the installation's
+# workshop templates, which outlive the workshops saved as or made from them: docs/privacy.md).
+GLOBAL_TABLES = {"users", "workshop_series", "workshop_templates"}
 
 
 # -- generic views of the whole database -------------------------------------------------------------
