@@ -51,17 +51,29 @@ TEXTS = {
 }
 
 
-def make_workshop(client: Any, token: str, title: str) -> dict[str, Any]:
-    """A workshop with the five library personas of the 2019 workshop (one table each), opened.
+def template_2019(client: Any, token: str) -> dict[str, Any]:
+    """The built-in template «Kompetansealliansen Møre og Romsdal 2019», as the API lists it."""
+    resp = client.get("/api/v1/templates", headers=bearer(token))
+    assert resp.status_code == 200, resp.get_json()
+    return next(t for t in resp.get_json()["templates"] if t["builtin"] and "2019" in t["name"])
 
-    (After the templates branch is merged: «new workshop from the 2019 template».)"""
-    groups = [{"name": f"Bord {i + 1}", "persona_id": key} for i, key in enumerate(PERSONAS)]
-    resp = client.post("/api/v1/workshops", json={"title": title, "date": "2027-02-01", "place": title, "groups": groups}, headers=bearer(token))
+
+def make_workshop(client: Any, token: str, title: str) -> dict[str, Any]:
+    """A workshop made from the built-in 2019 template (its five personas, one table each), opened."""
+    template = template_2019(client, token)
+    resp = client.post(
+        f"/api/v1/templates/{template['id']}/workshops",
+        json={"title": title, "date": "2027-02-01", "place": title},
+        headers=bearer(token),
+    )
     assert resp.status_code == 201, resp.get_json()
+    assert resp.get_json()["template_id"] == template["id"]
     ws_id = resp.get_json()["id"]
     resp = client.post(f"/api/v1/workshops/{ws_id}/open", headers=bearer(token))
     assert resp.status_code == 200
-    return resp.get_json()
+    ws = resp.get_json()
+    assert sorted(g["persona"]["id"] for g in ws["groups"]) == sorted(PERSONAS)
+    return ws
 
 
 def fill(client: Any, ws: dict[str, Any], texts: dict[str, list[str]]) -> None:
