@@ -177,6 +177,7 @@ def _review_urls(s: WorkshopSeries) -> dict[str, str]:
         "title": s.name,
         "action": url_for("series.review", series_id=s.id),
         "back": url_for("series.page", series_id=s.id),
+        "back_label": _("Back to the series"),
     }
 
 

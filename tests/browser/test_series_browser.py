@@ -113,9 +113,47 @@ def test_make_a_series_and_read_its_report(server: Server, pages: Pages, facilit
         fac.locator("a[data-format=xlsx]").click(no_wait_after=True)
     assert dl.value.suggested_filename == "serie-kompetanseloftet-2027.xlsx"
 
+    # Follow-up across meetings: an item in two workshops' registers, then the series' review meeting over
+    # both at once (keyboard for the assessments), and the history in the series report.
+    for title, text in (("Nordmøre", "Mentorordning for nye ledere"), ("Romsdal", "Felles kurs i velferdsteknologi")):
+        fac.goto(f"{server.base}/workshops/{workshops[title].id}/followups")
+        fac.fill("#new-text", text)
+        fac.locator("#new button[type=submit]").click()
+        expect(fac.locator(".followup-item")).to_have_count(1)
+    fac.goto(f"{server.base}/serier/{series_id}")
+    fac.locator("[data-series-review-link]").click()
+    expect(fac).to_have_url(re.compile(rf"/serier/{series_id}/gjennomgang$"))
+    registers = fac.locator(".review-register")
+    expect(registers).to_have_count(3)  # every workshop of the series, Sunnmøre with an empty register
+    expect(registers.nth(0).locator("h2")).to_contain_text("Nordmøre")
+    fac.fill("#meeting", "Oppfølgingsmøte mars 2027")
+    items = fac.locator(".review-register .followup-item")
+    expect(items).to_have_count(2)
+    for i, (presses, comment) in enumerate(((1, "Tolv mentorpar"), (2, "Mangler midler"))):
+        item_id = items.nth(i).get_attribute("data-id")
+        fac.locator(f"#status-{item_id}-open").focus()
+        for _ in range(presses):
+            fac.keyboard.press("ArrowRight")  # open → achieved → not far enough
+        fac.keyboard.press("Tab")
+        expect(fac.locator(f"#note-{item_id}")).to_be_focused()
+        fac.keyboard.type(comment)
+    expect(fac.locator(f"#status-{items.nth(1).get_attribute('data-id')}-not_far_enough")).to_be_checked()
+    found["series review"] = axe_violations(fac)
+    screenshot(fac, "series-review.png")
+    fac.locator(".review-form button[type=submit]").click()
+    expect(fac).to_have_url(re.compile(rf"/serier/{series_id}#followups$"))
+    expect(fac.locator(".flash-success")).to_contain_text("Oppfølgingsmøte mars 2027")
+    achieved = fac.locator("table[data-table=followups] tbody tr").filter(has=fac.locator("th", has_text="Nordmøre"))
+    expect(achieved.locator("td").first).to_have_text("1")
+    history = fac.locator("table[data-table=history] tbody tr")
+    expect(history).to_have_count(2)
+    expect(history.nth(0)).to_contain_text("Tolv mentorpar")
+    expect(history.nth(1)).to_contain_text("Ikkje kome langt nok")
+    fac.locator("#followup-history").screenshot(path=str(ARTIFACTS / "series-history.png"))
+
     # A phone-sized window: no sideways scrolling (wide tables scroll inside their own box).
     _, small = pages.new("small", viewport={"width": 360, "height": 740}, storage_state=facilitator_state)
-    for path in (f"/serier/{series_id}", f"/serier/{series_id}/rapport", "/serier"):
+    for path in (f"/serier/{series_id}", f"/serier/{series_id}/rapport", "/serier", f"/serier/{series_id}/gjennomgang"):
         small.goto(server.base + path)
         width = small.evaluate("document.documentElement.scrollWidth")
         assert width <= 360, f"{path}: {width} CSS px wide at 360"
