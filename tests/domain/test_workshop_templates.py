@@ -334,3 +334,16 @@ def test_deleting_workshops_leaves_their_templates(db, owner, full_ws):  # type:
     db.expire_all()
     t = db.get(WorkshopTemplate, tid)
     assert (t.name, t.intro, t.personas, t.groups, t.rounds, t.tags) == kept
+
+
+def test_a_hos_oss_round_travels_in_a_template_and_its_file(db, owner, other, full_ws):  # type: ignore[no-untyped-def]
+    """The «Hos oss» round kind (local cases) is copied like any other plan row: saved, made, exported, imported."""
+    spec = rounds_plan.RoundSpec.parse("Hos oss", "Gå fra personaen til egen kommune", 10, ["local"])
+    rounds_plan.add_round(db, full_ws, spec)
+    t = svc.save_from_workshop(db, owner, workshops.load_for_dashboard(db, full_ws.id), "Med Hos oss")
+    assert t.rounds[-1]["kinds"] == ["local"] and t.rounds[-1]["name"] == "Hos oss"
+    ws = svc.create_workshop_from_template(db, other, t.id, title="Romsdal")
+    assert rounds_svc.plan(db, ws.id)[-1].kinds == ["local"]
+    again = svc.import_file(db, other, json.dumps(svc.export_document(t)).encode("utf-8"))
+    made = svc.create_workshop_from_template(db, other, again.id, title="Sunnmøre")
+    assert [(r.name, r.kinds) for r in rounds_svc.plan(db, made.id)] == [(r.name, r.kinds) for r in rounds_svc.plan(db, ws.id)]
