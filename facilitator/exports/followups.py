@@ -32,7 +32,7 @@ from .document import (
     standalone_env,
     title_facts,
 )
-from .labels import Gettext, Labels, fill, labels
+from .labels import Gettext, Labels, fill, labels, status_label
 from .markup import blocks, blocks_to_markdown, md_escape, plain, render_html
 from .pdf import write_pdf
 from .tables import row_sheet, workbook_bytes, write_csv
@@ -74,10 +74,6 @@ def followup_labels(tr: Gettext, locale: str = "nb") -> Labels:
         on_register=_("on the register page"),
     )
     return lab
-
-
-def status_label(lab: Labels, status: str) -> str:
-    return lab.get(f"status_{status}", status)
 
 
 def history_lines(e: FollowUpEntry, lab: Labels) -> list[str]:
