@@ -45,6 +45,7 @@ from sqlalchemy import text
 
 from sessions.accounts import service as accounts
 from sessions.contributions import service as participation
+from sessions.contributions.models import ContributionKind
 from sessions.core import store
 
 TIMEOUT = 20_000  # ms, for every wait in the browser
@@ -181,7 +182,7 @@ def _db_lanes(engine: Any, ws_id: int, group_id: int) -> dict[str, list[int]]:
     """What the phone should show: its table's visible contributions by kind, newest (highest seq) first."""
     with store.make_session_factory(engine)() as db:
         items = participation.contributions(db, ws_id, group_id=group_id)
-        lanes: dict[str, list[int]] = {"need": [], "solution": []}
+        lanes: dict[str, list[int]] = {kind.value: [] for kind in ContributionKind}  # «Hos oss» has a lane too
         for c in sorted(items, key=lambda c: c.seq, reverse=True):
             lanes[c.kind.value].append(c.id)
         return lanes
