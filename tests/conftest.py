@@ -80,7 +80,16 @@ def _db_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Any]:
         engine.dispose()
         tables = [t for t in inspect(admin).get_table_names() if t != "alembic_version"]
         assert tables, "the migrations created no tables"
-        return "postgresql", (admin, tables)
+        with admin.connect() as conn:
+            sequences = conn.execute(
+                text("SELECT sequence_name FROM information_schema.sequences WHERE sequence_schema = 'public'")
+            ).scalars().all()
+        # Emptying each test's database: DELETE with the foreign-key triggers off, and every id sequence back
+        # to 1 (what TRUNCATE … RESTART IDENTITY did). TRUNCATE of the ~35 tables took ~80 ms a test (it makes
+        # new files for each table); this takes ~15 ms, about 2 minutes of the PostgreSQL pass.
+        wipe = "SET LOCAL session_replication_role = replica; " + " ".join(f'DELETE FROM "{t}";' for t in tables)
+        wipe += " " + " ".join(f'ALTER SEQUENCE "{q}" RESTART;' for q in sequences)
+        return "postgresql", (admin, wipe)
     path = tmp_path_factory.mktemp("db-template") / "template.sqlite"
     engine = store.make_engine(f"sqlite:///{path}")
     store.upgrade(engine)
@@ -97,9 +106,9 @@ def database_url(_db_template: tuple[str, Any], tmp_path: Path) -> str:
     """A URL to a migrated, empty database for this test."""
     kind, where = _db_template
     if kind == "postgresql":
-        admin, tables = where
+        admin, wipe = where
         with admin.begin() as conn:
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            conn.exec_driver_sql(wipe)
         assert PG_URL is not None
         return PG_URL
     dest = tmp_path / "pv.sqlite"

@@ -31,7 +31,8 @@ from browsing import (  # noqa: E402
 )
 from playwright.sync_api import expect  # noqa: E402
 
-pytestmark = pytest.mark.browser
+# A feature flow as a person sees it; its writes are tested on both databases in tests/web (scripts/test.sh).
+pytestmark = [pytest.mark.browser, pytest.mark.one_database]
 
 PROPOSAL = "Kortere kurs i velferdsteknologi, for eksempel «Velferdsteknologiens ABC»"
 

@@ -37,7 +37,8 @@ from browsing import (  # noqa: E402
 )
 from playwright.sync_api import expect  # noqa: E402
 
-pytestmark = pytest.mark.browser
+# A feature flow as a person sees it; its writes are tested on both databases in tests/web (scripts/test.sh).
+pytestmark = [pytest.mark.browser, pytest.mark.one_database]
 
 
 def test_a_phone_tags_its_own_post_and_every_screen_shows_it(server: Server, pages: Pages, facilitator_state: dict[str, Any]) -> None:

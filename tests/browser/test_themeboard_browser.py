@@ -37,7 +37,8 @@ from browsing import (  # noqa: E402
 )
 from playwright.sync_api import Page, expect  # noqa: E402
 
-pytestmark = pytest.mark.browser
+# A feature flow as a person sees it; its writes are tested on both databases in tests/web (scripts/test.sh).
+pytestmark = [pytest.mark.browser, pytest.mark.one_database]
 
 POSTS = [
     (0, "need", "Mentor for nyutdannede lærere det første året"),

@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+# Imports and source files, no database: scripts/test.sh runs this in one pass only.
+pytestmark = pytest.mark.one_database
+
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = ROOT / "sessions"
 FORBIDDEN = ("flask", "flask_socketio", "flask_login", "flask_wtf", "flask_babel", "socketio", "engineio", "facilitator")

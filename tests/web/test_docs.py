@@ -25,6 +25,9 @@ from facilitator.realtime.sockets import CLIENT_EVENTS, socketio
 from sessions.contributions.models import Contribution, ContributionKind
 from sessions.core.errors import DomainError
 
+# Documents against the app's routes, no database: scripts/test.sh runs this in one pass only.
+pytestmark = pytest.mark.one_database
+
 ROOT = Path(__file__).resolve().parents[2]
 API_MD = ROOT / "docs" / "api.md"
 OPENAPI_JSON = ROOT / "facilitator" / "openapi.json"
