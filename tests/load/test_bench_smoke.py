@@ -7,13 +7,13 @@ arrived (wall, groupmates, facilitators). No timing is asserted; the full run is
 
 from __future__ import annotations
 
-import pytest
-
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 # The bench scripts start their own servers on SQLite (DATABASE_URL is dropped), so scripts/test.sh runs this in one pass only.
 pytestmark = pytest.mark.one_database
