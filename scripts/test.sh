@@ -37,12 +37,17 @@ mkdir -p test-artifacts
 # tested on both databases in tests/web. Those marked `one_database` check nothing a database changes (the
 # import walk, the documents, the bench scripts) or are feature flows in a browser whose writes tests/web
 # covers on both; the phone-and-wall flow and the rounds flow run on both. Both kinds run in the SQLite
-# pass only, which keeps CI well under 30 min.
+# pass only. Those marked `one_pass` need no database (the import walk, the bench smoke runs) and run once,
+# in the PostgreSQL pass, the shorter one. This keeps CI well under 30 min.
 run_on() {  # run_on NAME DATABASE_URL ARGS...: pytest on one database, its cache apart from the other run's
     local name="$1" url="$2"
     shift 2
     local only=()
-    if [ -n "$url" ]; then export DATABASE_URL="$url"; only=(-m "not rendering and not one_database"); else unset DATABASE_URL; fi
+    if [ -n "$url" ]; then
+        export DATABASE_URL="$url"; only=(-m "not rendering and not one_database")
+    else
+        unset DATABASE_URL; only=(-m "not one_pass")
+    fi
     run_pytest -o cache_dir=".pytest_cache/$name" --basetemp="${TMPDIR:-/tmp}/pv-pytest-$name" --durations=10 "${only[@]}" "$@"
 }
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-# Imports and source files, no database: scripts/test.sh runs this in one pass only.
-pytestmark = pytest.mark.one_database
+# Imports and source files, no database: scripts/test.sh runs this once, in the PostgreSQL pass.
+pytestmark = pytest.mark.one_pass
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = ROOT / "sessions"

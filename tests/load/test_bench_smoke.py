@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-# The bench scripts start their own servers on SQLite (DATABASE_URL is dropped), so scripts/test.sh runs this in one pass only.
-pytestmark = pytest.mark.one_database
+# The bench scripts start their own servers on SQLite (DATABASE_URL is dropped), so scripts/test.sh runs
+# this once, in the PostgreSQL pass.
+pytestmark = pytest.mark.one_pass
 
 ROOT = Path(__file__).resolve().parents[2]
 
