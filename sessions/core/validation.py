@@ -89,12 +89,18 @@ def is_id(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
 
 
+def as_id(value: object) -> object:
+    """A form's digits or JSON's ``7.0`` as the integer they name; anything else unchanged."""
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def parse_id(value: object, field: str) -> int:
     """A row id from a form's digits, JSON's ``7`` or ``7.0``; anything else is ``not_a_number``."""
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    elif isinstance(value, float) and value.is_integer():
-        value = int(value)
+    value = as_id(value)
     if not is_id(value):
         raise ValidationFailed(field, "not_a_number")
     return value  # type: ignore[return-value]

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from sessions.core.base import utcnow
 from sessions.core.errors import NotFound, ValidationFailed
 from sessions.core.store import write_transaction
-from sessions.core.validation import clean_text, is_id
+from sessions.core.validation import as_id, clean_text, is_id
 from sessions.followup.history import record_status
 from sessions.followup.models import (
     MAX_MEETING,
@@ -42,7 +42,7 @@ from sessions.followup.models import (
     FollowUpStatus,
     FollowUpStatusChange,
 )
-from sessions.followup.service import as_id, parse_status
+from sessions.followup.service import parse_status
 from sessions.workshops.models import Workshop
 
 

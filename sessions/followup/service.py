@@ -57,7 +57,7 @@ from sessions.core.errors import (
     WrongWorkshop,
 )
 from sessions.core.store import write_transaction
-from sessions.core.validation import MAX_TEXT, clean_text, is_id
+from sessions.core.validation import MAX_TEXT, as_id, clean_text, is_id
 from sessions.followup.history import record_status
 from sessions.followup.models import (
     MAX_FOLLOWUPS,
@@ -99,15 +99,6 @@ def parse_status(value: object) -> FollowUpStatus:
         return FollowUpStatus(value)
     except ValueError:
         raise ValidationFailed("status", "unknown_status") from None
-
-
-def as_id(value: object) -> object:
-    """A form's digits or JSON's ``7.0`` as the integer they name; anything else unchanged."""
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
 
 
 def _persona_id(value: object) -> int | None:

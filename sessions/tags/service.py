@@ -42,7 +42,7 @@ from sessions.core.errors import (
     WorkshopNotOpen,
 )
 from sessions.core.store import write_transaction
-from sessions.core.validation import MAX_ID, clean_text
+from sessions.core.validation import MAX_ID, as_id, clean_text
 from sessions.rounds.service import lock_workshop
 from sessions.tags.models import CATEGORIES, MAX_LABEL, MAX_TAGS, ContributionTag, Tag
 from sessions.workshops.models import Workshop
@@ -100,13 +100,8 @@ class TagChange:
 
 
 def _parse_id(value: object, field_name: str) -> int:
-    if isinstance(value, bool):
-        raise ValidationFailed(field_name, "not_a_number")
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # JSON 51.0 is the integer 51
-    if not isinstance(value, int):
+    value = as_id(value)  # a form's digits, JSON's 51.0
+    if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationFailed(field_name, "not_a_number")
     return value
 
