@@ -191,6 +191,7 @@ FIELD_LABELS: dict[str, Any] = {
     "meeting": _l("Meeting"),
     "second_theme_name": _l("Name of the second theme"),
     "merge_with": _l("Merge with"),
+    "theme_id": _l("Theme"),
     "position": _l("Position"),
     "role": _l("Role"),
     "deadline": _l("Deadline"),

@@ -214,14 +214,14 @@ def suggest(workshop_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route(
-    "/workshops/<int:workshop_id>/themes/suggestions/<int:suggestion_id>/<any(accept, split, merge, reject):action>",
+    "/workshops/<int:workshop_id>/themes/suggestions/<int:suggestion_id>/<any(accept, split, merge, add, reject):action>",
     methods=["POST"],
 )
 @facilitator_required
 def decide(workshop_id: int, suggestion_id: int, action: str):  # type: ignore[no-untyped-def]
     """Accept a suggestion (``name``: the theme's name, changed or as proposed), split it (``split``: the
     members for a second theme, ``second_name``), merge another pending one into it (``merge_with``, ``name``)
-    or reject it."""
+    or add it to an existing theme (``theme_id``), or reject it."""
     ws = web.facilitated(workshop_id)
     data = web.request_data()
     db = get_db()
@@ -239,6 +239,18 @@ def decide(workshop_id: int, suggestion_id: int, action: str):  # type: ignore[n
             ws.id,
             lambda: themes_suggestions.accept_suggestion(db, ws, suggestion_id, _text_or_none(data, "name")),
             lambda ch: _("Accepted as the theme “%(name)s”.", name=ch.theme.name),  # type: ignore[union-attr]
+            "suggestions",
+        )
+    if action == "add":
+        return _run(
+            ws.id,
+            lambda: themes_suggestions.add_suggestion_to_theme(db, ws, suggestion_id, _id(data.get("theme_id"), "theme_id")),
+            lambda ch: ngettext(
+                "%(num)d contribution added to the theme “%(name)s”.",
+                "%(num)d contributions added to the theme “%(name)s”.",
+                int(ch.detail),
+                name=ch.theme.name,  # type: ignore[union-attr]
+            ),
             "suggestions",
         )
     if action == "split":
@@ -343,6 +355,18 @@ def api_merge_suggestions(workshop_id: int, suggestion_id: int):  # type: ignore
         lambda: themes_suggestions.merge_suggestions(get_db(), ws, suggestion_id, data.get("merge_with"), data.get("name")),
         reply=reply,
         status=201,
+    )
+
+
+@api_bp.route("/workshops/<int:workshop_id>/themes/suggestions/<int:suggestion_id>/add", methods=["POST"])
+def api_add_suggestion(workshop_id: int, suggestion_id: int):  # type: ignore[no-untyped-def]
+    """``{"theme_id": 5}`` puts the pending suggestion's contributions (those still visible and in no theme)
+    into existing theme 5 and accepts the suggestion; the answer is the theme as it is now."""
+    ws = web.api_facilitated(workshop_id)
+    data = web.json_body()
+    return web.run(
+        lambda: themes_suggestions.add_suggestion_to_theme(get_db(), ws, suggestion_id, data.get("theme_id")),
+        reply=lambda ch: {**_api_theme(ws.id, ch.theme.id), "added": int(ch.detail)},
     )
 
 

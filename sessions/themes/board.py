@@ -62,6 +62,8 @@ class SuggestionView:
     persona_ids: tuple[int, ...]
     shared_words: tuple[str, ...] = ()  # why it was suggested
     confidence: float = 0.0  # 0-1
+    near_theme_id: int | None = None  # an existing theme it resembles (offered first to add it to)
+    near_words: tuple[str, ...] = ()  # the words it and that theme both use
 
     @property
     def certainty(self) -> str:
@@ -77,6 +79,8 @@ class SuggestionView:
             "shared_words": list(self.shared_words),
             "confidence": self.confidence,
             "certainty": self.certainty,
+            "near_theme_id": self.near_theme_id,
+            "near_words": list(self.near_words),
         }
 
 
@@ -195,6 +199,8 @@ def load_board(db: Session, workshop_id: int) -> Board:
                     _personas_of(now_members, visible, order),
                     tuple(s.shared_words or ()),
                     float(s.confidence or 0.0),
+                    s.near_theme_id if s.near_theme_id in members else None,
+                    tuple(s.near_words or ()) if s.near_theme_id in members else (),
                 )
             )
     return Board(

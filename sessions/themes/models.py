@@ -80,6 +80,9 @@ class SuggestedTheme(Base):
     # Why it was suggested (words two or more members wrote) and how sure the suggester is (0-1).
     shared_words: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     confidence: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    # The existing theme it resembles, if any (sessions.themes.nearest), and the words both use.
+    near_theme_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id", ondelete="SET NULL"), default=None)
+    near_words: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     status: Mapped[SuggestionStatus] = mapped_column(
         Enum(SuggestionStatus, native_enum=False, length=16), default=SuggestionStatus.pending
     )

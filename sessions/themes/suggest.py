@@ -46,16 +46,18 @@ themes_workshops.json; mean per-workshop ARI, a setting from the best plateau of
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sessions.themes.concepts import concepts_of
+from sessions.themes.naming import describe
 from sessions.themes.text import _compound_parts, _name_words, tokens
 
 __all__ = [
     "ThemeInput",
     "ThemeSuggestion",
+    "similarities",
     "split_theme",
     "suggest_themes",
 ]
@@ -94,6 +96,9 @@ class ThemeSuggestion:
     cohesion: float  # average pairwise similarity inside the group
     shared_words: tuple[str, ...] = ()  # words (as written) that two or more members use, most shared first
     confidence: float = 0.0  # 0–1: cohesion scaled between the merge threshold and SURE_SIMILARITY
+    # The existing theme it resembles (sessions.themes.nearest), and the words both use.
+    near_theme: Hashable | None = None
+    near_words: tuple[str, ...] = ()
 
     @property
     def size(self) -> int:
@@ -199,6 +204,40 @@ def _identity(doc: Sequence[str]) -> Sequence[str]:
     return doc
 
 
+def similarities(
+    items: Sequence[ThemeInput],
+    *,
+    persona_names: Iterable[str] = (),
+    decompound: bool = True,
+    word_weight: float = DEFAULT_WORD_WEIGHT,
+    ngram_range: tuple[int, int] = DEFAULT_NGRAM_RANGE,
+    max_df: float = DEFAULT_MAX_DF,
+    persona_weight: float = DEFAULT_PERSONA_WEIGHT,
+    persona_min_df: int = DEFAULT_PERSONA_MIN_DF,
+    concept_weight: float = DEFAULT_CONCEPT_WEIGHT,
+) -> tuple[list[list[tuple[str, str]]], Any, dict[str, float]]:
+    """Steps 1–5 for ``items``: each item's (surface word, stem) tokens, the pairwise similarity (n × n) and
+    the stems' idf (what the suggester and :mod:`sessions.themes.nearest` compare with)."""
+    exclude = _name_words([it.persona for it in items] + list(persona_names))
+    doc_tokens = [tokens(it.text, exclude=exclude) for it in items]
+    doc_stems = [[s for _, s in toks] for toks in doc_tokens]
+    if decompound:
+        parts = _compound_parts(doc_stems)
+        doc_stems = [[p for s in stems for p in (s, *parts.get(s, ()))] for stems in doc_stems]
+    sims, idf = _similarity(
+        doc_stems,
+        [it.persona for it in items],
+        word_weight=word_weight,
+        ngram_range=ngram_range,
+        max_df=max_df,
+        persona_weight=persona_weight,
+        persona_min_df=persona_min_df,
+        doc_concepts=[sorted({c for surface, _ in toks for c in concepts_of(surface)}) for toks in doc_tokens],
+        concept_weight=concept_weight,
+    )
+    return doc_tokens, sims, idf
+
+
 # -- clustering --------------------------------------------------------------------------------------
 
 
@@ -226,62 +265,6 @@ def _cluster(sims: Any, indices: Sequence[int], threshold: float, max_size: int,
         else:
             out.append(sorted(group))
     return sorted(out)
-
-
-# -- naming ------------------------------------------------------------------------------------------
-
-
-_NOUN_ENDINGS = ("else", "elsen", "elsa", "ing", "inga", "ingen", "het", "heten", "heit", "heita", "skap", "sjon")
-
-
-def _surface(forms: Mapping[str, int]) -> str:
-    """The word to show for a stem: noun-like first («omstilling» rather than «omstille»), then the most
-    frequent, then the shortest («lærer» rather than «lærerne»)."""
-    return min(forms.items(), key=lambda kv: (not kv[0].endswith(_NOUN_ENDINGS), -kv[1], len(kv[0]), kv[0]))[0]
-
-
-def _describe(
-    group: Sequence[int],
-    doc_tokens: Sequence[Sequence[tuple[str, str]]],
-    idf: Mapping[str, float],
-    max_terms: int,
-    max_shared: int = 6,
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The group's name terms (its most representative stems: share of members × idf) and its shared words
-    (stems used by two or more members, most members first), each as a real word of the group.
-
-    A word inside an already chosen one is skipped («kompetanseplan · plan»).
-    """
-    doc_freq: dict[str, int] = {}
-    surfaces: dict[str, dict[str, int]] = {}
-    for i in group:
-        seen: set[str] = set()
-        for surface, s in doc_tokens[i]:
-            forms = surfaces.setdefault(s, {})
-            forms[surface] = forms.get(surface, 0) + 1
-            if s not in seen:
-                seen.add(s)
-                doc_freq[s] = doc_freq.get(s, 0) + 1
-    shared = [s for s in doc_freq if doc_freq[s] >= 2]
-    scored = sorted(((doc_freq[s] / len(group)) * idf.get(s, 1.0), s) for s in (shared or list(doc_freq)))
-    scored.sort(key=lambda t: (-t[0], t[1]))
-    terms: list[str] = []
-    best = scored[0][0] if scored else 0.0
-    for score, s in scored:
-        if len(terms) >= max_terms or score < 0.5 * best:
-            break
-        word = _surface(surfaces[s])
-        if len(word) < 3 or any(word in t or t in word for t in terms):
-            continue
-        terms.append(word)
-    why: list[str] = []
-    for s in sorted(shared, key=lambda s: (-doc_freq[s], -idf.get(s, 1.0), s)):
-        word = _surface(surfaces[s])
-        if word not in why:
-            why.append(word)
-        if len(why) >= max_shared:
-            break
-    return tuple(terms), tuple(why)
 
 
 # -- suggestions -------------------------------------------------------------------------------------
@@ -315,24 +298,18 @@ def suggest_themes(
     """
     if len(items) < 2:
         return []
-    exclude = _name_words([it.persona for it in items] + list(persona_names))
-    doc_tokens = [tokens(it.text, exclude=exclude) for it in items]
-    doc_stems = [[s for _, s in toks] for toks in doc_tokens]
-    if decompound:
-        parts = _compound_parts(doc_stems)
-        doc_stems = [[p for s in stems for p in (s, *parts.get(s, ()))] for stems in doc_stems]
-    personas = [it.persona for it in items]
-    sims, idf = _similarity(
-        doc_stems,
-        personas,
+    doc_tokens, sims, idf = similarities(
+        items,
+        persona_names=persona_names,
+        decompound=decompound,
         word_weight=word_weight,
         ngram_range=ngram_range,
         max_df=max_df,
         persona_weight=persona_weight,
         persona_min_df=persona_min_df,
-        doc_concepts=[sorted({c for surface, _ in toks for c in concepts_of(surface)}) for toks in doc_tokens],
         concept_weight=concept_weight,
     )
+    personas = [it.persona for it in items]
     if cross_persona_bonus:
         import numpy as np  # start-up: as in _similarity
 
@@ -349,7 +326,7 @@ def suggest_themes(
             continue
         pairs = [(a, b) for x, a in enumerate(group) for b in group[x + 1 :]]
         cohesion = math.fsum(float(sims[a, b]) for a, b in pairs) / len(pairs)
-        terms, why = _describe(group, doc_tokens, idf, max_terms)
+        terms, why = describe(group, doc_tokens, idf, max_terms)
         span = max(sure_similarity - threshold, 1e-9)
         confidence = min(1.0, max(0.0, (cohesion - threshold) / span))
         suggestions.append(

@@ -1,9 +1,10 @@
-"""Theme suggestions on the board: run the suggester on ungrouped contributions, accept, split, merge, reject."""
+"""Theme suggestions on the board: run the suggester on ungrouped contributions, accept, split, merge, add to
+an existing theme, reject."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import (
@@ -28,6 +29,7 @@ from sessions.themes.models import (
     ThemeMember,
     ThemeOrigin,
 )
+from sessions.themes.nearest import nearest_themes
 from sessions.themes.service import (
     BoardChange,
     T,
@@ -36,6 +38,7 @@ from sessions.themes.service import (
     _lock_board,
     _parse_ids,
     _put,
+    _theme,
     _theme_name,
     _themes,
 )
@@ -52,22 +55,26 @@ class SuggestionInput:
     items: tuple[Any, ...]  # sessions.themes.ThemeInput
     persona_names: tuple[str, ...]
     rejected: tuple[frozenset[int], ...]
+    # The existing themes' visible members (theme id → ThemeInputs), in board order: what a suggestion may
+    # resemble (sessions.themes.nearest).
+    themed: tuple[tuple[int, tuple[Any, ...]], ...] = ()
 
 
 def suggestion_input(db: Session, workshop_id: int) -> SuggestionInput:
     visible = _visible(db, workshop_id)
-    grouped = {cid for _tid, cid in _memberships(db, workshop_id)}
+    memberships = _memberships(db, workshop_id)
+    grouped = {cid for _tid, cid in memberships}
     personas = {p.id: p for p in db.scalars(select(WorkshopPersona).where(WorkshopPersona.workshop_id == workshop_id))}
-    items = tuple(
-        ThemeInput(
-            id=c.id,
-            text=c.text,
-            persona=personas[c.persona_id].key if c.persona_id in personas else f"p{c.persona_id}",
-            kind=c.kind.value,
-        )
-        for c in visible.values()
-        if c.id not in grouped
-    )
+
+    def as_input(c: Contribution) -> ThemeInput:
+        persona = personas[c.persona_id].key if c.persona_id in personas else f"p{c.persona_id}"
+        return ThemeInput(id=c.id, text=c.text, persona=persona, kind=c.kind.value)
+
+    items = tuple(as_input(c) for c in visible.values() if c.id not in grouped)
+    themed: dict[int, list[ThemeInput]] = {t.id: [] for t in _themes(db, workshop_id)}
+    for tid, cid in memberships:
+        if cid in visible and tid in themed:
+            themed[tid].append(as_input(visible[cid]))
     rejected = tuple(
         frozenset(ids)
         for ids in db.scalars(
@@ -76,7 +83,12 @@ def suggestion_input(db: Session, workshop_id: int) -> SuggestionInput:
             )
         )
     )
-    return SuggestionInput(items, tuple(sorted(p.name for p in personas.values())), rejected)
+    return SuggestionInput(
+        items,
+        tuple(sorted(p.name for p in personas.values())),
+        rejected,
+        tuple((tid, tuple(members)) for tid, members in themed.items() if members),
+    )
 
 
 def overlap(a: frozenset[int], b: frozenset[int]) -> float:
@@ -86,15 +98,16 @@ def overlap(a: frozenset[int], b: frozenset[int]) -> float:
 
 
 def compute_suggestions(data: SuggestionInput) -> list[Any]:
-    """Run the suggester (pure, CPU-bound: the web layer may run it off the event loop) and leave out
-    suggestions that a facilitator rejected before."""
+    """Run the suggester (pure, CPU-bound: the web layer may run it off the event loop), leave out
+    suggestions that a facilitator rejected before, and name the existing theme each one resembles."""
 
-    found = suggest_themes(data.items, persona_names=data.persona_names)
-    return [
+    found = [
         s
-        for s in found
+        for s in suggest_themes(data.items, persona_names=data.persona_names)
         if not any(overlap(frozenset(int(i) for i in s.member_ids), r) >= REJECTED_OVERLAP for r in data.rejected)
     ]
+    near = nearest_themes(found, data.items, dict(data.themed), persona_names=data.persona_names)
+    return [replace(s, near_theme=tid, near_words=words) for s, (tid, words) in zip(found, near, strict=True)]
 
 
 def _proposed_name(name: str) -> str:
@@ -133,6 +146,8 @@ def replace_suggestions(db: Session, ws: Any, found: Sequence[Any]) -> BoardChan
                     member_ids=[int(m) for m in s.member_ids],
                     shared_words=list(s.shared_words),
                     confidence=float(s.confidence),
+                    near_theme_id=getattr(s, "near_theme", None),
+                    near_words=list(getattr(s, "near_words", ())),
                     status=SuggestionStatus.pending,
                     created_at=now,
                 )
@@ -152,6 +167,14 @@ def refresh_suggestions(db: Session, ws: Any, run: Callable[[Callable[[], T]], T
         db.rollback()  # no read snapshot held open while the suggester runs
     found = (run or (lambda f: f()))(lambda: compute_suggestions(data))
     return replace_suggestions(db, ws, found)
+
+
+def _require_id(value: object, field: str) -> None:
+    """``required`` when ``value`` is missing or empty, ``not_a_number`` when it is not an id."""
+    if value in (None, ""):
+        raise ValidationFailed(field, "required")
+    if not is_id(value):
+        raise ValidationFailed(field, "not_a_number")
 
 
 def _pending(db: Session, workshop_id: int, suggestion_id: object) -> SuggestedTheme:
@@ -250,6 +273,27 @@ def split_suggestion(
     return BoardChange(board.workshop_id, True, board.revision, tuple(made))
 
 
+def add_suggestion_to_theme(db: Session, ws: Any, suggestion_id: object, theme_id: object) -> BoardChange:
+    """Put a suggestion's members that are still visible and ungrouped into the existing theme ``theme_id``
+    (its name stays); the suggestion counts as accepted. ``suggestion_gone`` if it was handled or replaced,
+    or too few members remain; ``theme_id`` missing, not a number or another workshop's: nothing changes."""
+    _require_id(theme_id, "theme_id")
+    now = utcnow()
+    with write_transaction(db):
+        board = _lock_board(db, ws.id)
+        s = _pending(db, ws.id, suggestion_id)
+        theme = _theme(db, ws.id, theme_id)
+        members = _free_members(db, ws.id, s)
+        if len(members) < MIN_SUGGESTION_MEMBERS:
+            raise SuggestionGone(reason="stale")
+        for c in members:
+            _put(db, theme, c, now)
+        s.status = SuggestionStatus.accepted
+        s.decided_at = now
+        board.revision += 1
+    return BoardChange(board.workshop_id, True, board.revision, (theme,), str(len(members)))
+
+
 def reject_suggestion(db: Session, ws: Any, suggestion_id: object) -> BoardChange:
     """Reject a suggestion: it is kept as rejected, and later refreshes leave out anything like it."""
     with write_transaction(db):
@@ -276,10 +320,7 @@ def merge_suggestions(db: Session, ws: Any, suggestion_id: object, other_id: obj
     ``change.detail`` is the new suggestion's id.
     """
     the_name = None if name is None else _theme_name(name)
-    if other_id in (None, ""):
-        raise ValidationFailed("merge_with", "required")
-    if not is_id(other_id):
-        raise ValidationFailed("merge_with", "not_a_number")
+    _require_id(other_id, "merge_with")
     if other_id == suggestion_id:
         raise ValidationFailed("merge_with", "same_suggestion")
     now = utcnow()

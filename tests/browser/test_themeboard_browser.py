@@ -3,7 +3,8 @@
 Three tables post (through the API, as phones would) needs and proposals that share themes across personas.
 Facilitator page A groups them by **drag and drop** (onto a theme, and onto «Nytt tema»), then **by
 keyboard only** (the card's «Flytt til» menu, Tab, Enter; a theme made by typing its name and pressing
-Enter), and works through the **suggestions** (accept under a new name, reject; merge two by keyboard only). After each step the
+Enter), and works through the **suggestions** (accept under a new name, reject; merge two by keyboard only; add one to
+the existing theme it resembles by keyboard only). After each step the
 database has it, and a second facilitator page (B) and the live dashboard show it without a reload.
 
 Screenshots go to ``test-artifacts/themes-*.png``: the board at 1280 px, the board at 360 px (nothing
@@ -360,6 +361,63 @@ def test_merge_two_suggestions_by_keyboard(server: Server, pages: Pages, facilit
     expect(theme(a, "Mentor og tid")).to_have_count(1)
     expect(theme(b, "Mentor og tid")).to_have_count(1)
     assert {k: sorted(v) for k, v in stored_board(server, ws.id).items()} == {"Mentor og tid": sorted(expected)}
+    for page in (a, b):
+        assert page.evaluate("window.__pvMarker") == 1, page.url
+    assert pages.errors == [], "\n".join(pages.errors)
+
+
+def test_add_a_suggestion_to_the_theme_it_resembles_by_keyboard(server: Server, pages: Pages, facilitator_state: dict[str, Any]) -> None:
+    """With a «Mentorordning» theme on the board, a new suggestion run proposes the other mentor
+    contributions and says they resemble that theme (with the words both use); «Legg til i et tema …» has it
+    chosen, and by keyboard only the suggestion goes into the theme on this page, a second facilitator's
+    page and in the database."""
+    _, a = pages.new("addto-A", viewport=FACILITATOR, storage_state=facilitator_state)
+    ws = create_workshop(a, server, "Legg til i tema", n_personas=3, n_groups=3)
+    ids = post_contributions(server, ws.code)
+    mentor = [ids[text] for _, _, text in POSTS[:3]]
+    open_board(a, server, ws.id)
+    _, b = pages.new("addto-B", viewport=FACILITATOR, storage_state=facilitator_state)
+    open_board(b, server, ws.id)
+    # The first mentor card into a new theme by its «Flytt til» menu (to a new theme made by typing).
+    a.fill("#new-theme-name", "Mentorordning")
+    a.keyboard.press("Enter")
+    expect(theme(a, "Mentorordning")).to_have_count(1)
+    card(a, mentor[0]).locator("[data-move-select]").select_option(label="Mentorordning")
+    card(a, mentor[0]).locator("[data-move-form] button[type=submit]").click()
+    in_theme(a, "Mentorordning", mentor[0])
+    in_theme(b, "Mentorordning", mentor[0])
+    for page in (a, b):
+        page.evaluate("window.__pvMarker = 1")
+    a.locator("[data-suggest-form] button[type=submit]").focus()
+    a.keyboard.press("Enter")
+    sug = a.locator("[data-suggestion]").filter(has=a.locator(".suggestion-near:not([hidden])"))
+    expect(sug).to_have_count(1)
+    assert sorted(int(x) for x in (sug.get_attribute("data-members") or "").split(",")) == sorted(mentor[1:])
+    expect(sug.locator("[data-field=near-name]")).to_have_text("Mentorordning")
+    expect(sug.locator("[data-field=near-words]")).to_contain_text("begge bruker: mentor")
+    # The same on the second page, and on a page rendered by the server.
+    expect(b.locator(".suggestion-near:not([hidden]) [data-field=near-name]")).to_have_text("Mentorordning")
+    _, c = pages.new("addto-C", viewport=FACILITATOR, storage_state=facilitator_state)
+    open_board(c, server, ws.id)
+    expect(c.locator(".suggestion-near:not([hidden]) [data-field=near-name]")).to_have_text("Mentorordning")
+    screenshot(a, "themes-add-to-theme.png")
+    # Keyboard only: the box is open with the theme chosen; Tab from its summary to the menu, to the button.
+    box = sug.locator("[data-addto-box]")
+    expect(box).to_have_attribute("open", "")
+    box.locator("summary").focus()
+    a.keyboard.press("Tab")
+    menu = sug.locator("[data-addto-select]")
+    expect(menu).to_be_focused()
+    expect(menu.locator("option:checked")).to_have_text("Mentorordning")
+    a.keyboard.press("Tab")
+    expect(sug.locator("[data-decide=add]")).to_be_focused()
+    a.keyboard.press("Enter")
+    expect(a.locator("[data-board-status]")).to_contain_text("2 innspill lagt til i temaet «Mentorordning».")
+    for page in (a, b):
+        for cid in mentor:
+            in_theme(page, "Mentorordning", cid)
+        expect(page.locator(".suggestion-near:not([hidden])")).to_have_count(0)
+    assert stored_board(server, ws.id) == {"Mentorordning": mentor}
     for page in (a, b):
         assert page.evaluate("window.__pvMarker") == 1, page.url
     assert pages.errors == [], "\n".join(pages.errors)

@@ -167,11 +167,12 @@ MATRIX: dict[str, str | dict[str, str]] = {
     "/workshops/<int:workshop_id>/themes/<int:theme_id>/move": FACILITATOR,
     "/workshops/<int:workshop_id>/themes/assign": FACILITATOR,
     "/workshops/<int:workshop_id>/themes/suggestions": FACILITATOR,
-    "/workshops/<int:workshop_id>/themes/suggestions/<int:suggestion_id>/<any(accept, split, merge, reject):action>": FACILITATOR,
+    "/workshops/<int:workshop_id>/themes/suggestions/<int:suggestion_id>/<any(accept, split, merge, add, reject):action>": FACILITATOR,
     "/api/v1/workshops/<int:workshop_id>/themes": FACILITATOR,
     "/api/v1/workshops/<int:workshop_id>/themes/<int:theme_id>": FACILITATOR,
     "/api/v1/workshops/<int:workshop_id>/contributions/<int:contribution_id>/theme": FACILITATOR,
     "/api/v1/workshops/<int:workshop_id>/themes/suggestions/<int:suggestion_id>/merge": FACILITATOR,
+    "/api/v1/workshops/<int:workshop_id>/themes/suggestions/<int:suggestion_id>/add": FACILITATOR,
     # tags (facilitator/tagging.py)
     "/workshops/<int:workshop_id>/tags": FACILITATOR,
     "/workshops/<int:workshop_id>/tags/<int:tag_id>": FACILITATOR,

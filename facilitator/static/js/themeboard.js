@@ -1,4 +1,4 @@
-/* The theme board («Temaer»); the dashboard's themes panel is themepanel.js. About 430 lines, over the
+/* The theme board («Temaer»); the dashboard's themes panel is themepanel.js. About 460 lines, over the
  * ~400 the project aims at: one closure over the board's state (cards, themes, suggestions, the socket),
  * which every part reads and changes; split it when a part gets its own state.
  *
@@ -205,6 +205,42 @@
       });
       suggestionsBox.hidden = list.length === 0;
       fillMergeMenus(list);
+      fillAddToMenus(list);
+    }
+
+    /* Each suggestion's «Add to a theme…» menu lists the board's themes (kept choice; the theme the
+     * suggestion resembles is chosen first and named above the members, with the words both use). */
+    function fillAddToMenus(list) {
+      list.forEach(function (s) {
+        var li = suggestionList.querySelector('[data-suggestion-id="' + s.id + '"]');
+        var select = li && li.querySelector("[data-addto-select]");
+        if (!select) return;
+        var near = themes.filter(function (t) { return t.id === s.near_theme_id; })[0] || null;
+        var first = !select.dataset.filled;
+        var chosen = first ? (near ? String(near.id) : "") : select.value;
+        setOptions(select, themes, chosen);
+        select.dataset.filled = "1";
+        var box = li.querySelector("[data-addto-box]");
+        box.hidden = themes.length === 0;
+        if (first && near) box.open = true;  // as the server renders it: the one-step choice is in view
+        var line = li.querySelector('[data-field="near"]');
+        line.hidden = !near;
+        li.querySelector('[data-field="near-name"]').textContent = near ? near.name : "";
+        li.querySelector('[data-field="near-words"]').textContent =
+          near && s.near_words && s.near_words.length ? "(" + strings.both_use + ": " + s.near_words.join(", ") + ")" : "";
+      });
+    }
+
+    /* A menu's options: one per {id, name} in `list`; `chosen` stays chosen if it is still there. */
+    function setOptions(select, list, chosen) {
+      select.textContent = "";
+      list.forEach(function (x) {
+        var opt = document.createElement("option");
+        opt.value = String(x.id);
+        opt.textContent = x.name;
+        select.appendChild(opt);
+      });
+      if (list.some(function (x) { return String(x.id) === chosen; })) select.value = chosen;
     }
 
     /* Each suggestion's «Merge with…» menu lists the other pending suggestions by name (kept choice). */
@@ -213,15 +249,7 @@
         var select = li.querySelector("[data-merge-select]");
         if (!select) return;
         var others = list.filter(function (s) { return String(s.id) !== li.dataset.suggestionId; });
-        var chosen = select.value;
-        select.textContent = "";
-        others.forEach(function (s) {
-          var opt = document.createElement("option");
-          opt.value = String(s.id);
-          opt.textContent = s.name;
-          select.appendChild(opt);
-        });
-        if (others.some(function (s) { return String(s.id) === chosen; })) select.value = chosen;
+        setOptions(select, others, select.value);
         li.querySelector("[data-merge-box]").hidden = others.length === 0;
       });
     }
