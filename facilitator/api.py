@@ -31,7 +31,7 @@ bp = web.api_blueprint("api", __name__)
 OPENAPI = Path(__file__).with_name("openapi.json")
 
 
-def _workshop_json(ws: Workshop) -> dict[str, Any]:
+def _workshop_json(ws: Workshop | svc.JoinView) -> dict[str, Any]:
     return {
         "id": ws.id,
         "title": ws.title,
@@ -131,8 +131,7 @@ def join():  # type: ignore[no-untyped-def]
     participant, token = contributions.join_workshop(
         data.get("code"), data.get("display_name"), group_id=data.get("group_id"), role=data.get("role")
     )
-    ws = svc.load_for_dashboard(get_db(), participant.workshop_id)
-    body = _workshop_json(ws)
+    body = _workshop_json(svc.join_view(get_db(), participant.workshop_id))
     body.pop("join_url", None)
     body.pop("template_id", None)  # participants never see templates
     return jsonify(token=token, participant_id=participant.id, group_id=participant.group_id, workshop=body), 201

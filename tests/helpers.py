@@ -171,6 +171,15 @@ def wait_until(predicate: Callable[[], bool], what: str, timeout: float = 30.0, 
     return time.monotonic() - start
 
 
+def settle_pushes(app: Any, workshop_id: int, timeout: float = 10.0) -> None:
+    """Wait until no coalesced push (tallies, participant count; facilitator/realtime/tally_push.py) of the
+    workshop is scheduled or being sent: what a socket received by then is final."""
+    for name in ("pv_tally_push", "pv_participant_push"):
+        push = app.extensions.get(name)
+        if push is not None:
+            wait_until(lambda push=push: not push.busy(workshop_id), f"the last {name}", timeout=timeout)
+
+
 # -- a real server ---------------------------------------------------------------------------
 
 STARTUP_TIMEOUT = 60.0

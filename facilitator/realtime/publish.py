@@ -21,7 +21,7 @@ from typing import Any
 
 from facilitator.db import get_db
 from facilitator.extensions import socketio
-from facilitator.realtime.tally_push import tally_push
+from facilitator.realtime.tally_push import coalesced_push, tally_push
 from sessions.contributions import service as participation
 from sessions.contributions.models import Contribution, Participant
 from sessions.contributions.moderation import Moderated, current_wall, wall_payload
@@ -37,6 +37,8 @@ from sessions.themes.board import board_payload
 from sessions.themes.service import BoardChange
 from sessions.workshops.models import Workshop
 from sessions.workshops.service import get_workshop
+
+PARTICIPANT_PUSH = "pv_participant_push"  # the coalesced participant count (tally_push.coalesced_push)
 
 # name -> (rooms, payload keys); docs/api.md's event table is checked against this by a test.
 SERVER_EVENTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -110,7 +112,7 @@ def _(change: Moderated) -> dict[str, Any]:
     if change.live is not None:
         _wall(wall_payload(change.live, None))
     if change.changed:
-        _tallies(ws_id)
+        tally_push(_tallies).now(ws_id)
     return {"contributions": [c.as_event(staff=True) for c in change.changed]}
 
 
@@ -135,15 +137,16 @@ def _(change: Erasure) -> dict[str, Any]:
     _contributions(change.workshop_id, change.changed)
     if change.spotlight_cleared:
         _wall(wall_payload(current_wall(get_db(), change.workshop_id), None))
-    _tallies(change.workshop_id)
-    _participant_count(change.workshop_id)
+    tally_push(_tallies).now(change.workshop_id)
+    coalesced_push(PARTICIPANT_PUSH, _participant_count).now(change.workshop_id)
     return {}
 
 
 @publish.register
 def _(change: Participant) -> dict[str, Any]:
-    """Someone joined: the walls and the facilitators see how many are in."""
-    _participant_count(change.workshop_id)
+    """Someone joined: the walls and the facilitators see how many are in (coalesced like the tallies: a
+    few counts a second in a join burst, the last one exact)."""
+    coalesced_push(PARTICIPANT_PUSH, _participant_count).request(change.workshop_id)
     return {}
 
 

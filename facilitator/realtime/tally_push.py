@@ -93,6 +93,13 @@ class TallyPush:
             socketio.start_background_task(self._trailing, workshop_id, delay)
         return now_it
 
+    def now(self, workshop_id: int) -> None:
+        """Push at once (after a rare change whose count must show without delay: a hide, an erasure), in
+        turn with the throttled pushes, so a push recounted earlier is never emitted after this one."""
+        with self._lock:
+            self._busy[workshop_id] = self._busy.get(workshop_id, 0) + 1
+        self._send(workshop_id)
+
     def pending(self, workshop_id: int) -> bool:
         with self._lock:
             b = self._buckets.get(workshop_id)
@@ -131,13 +138,20 @@ class TallyPush:
                 self._busy[workshop_id] -= 1
 
 
-def tally_push(send: Callable[[int], None]) -> TallyPush:
-    """This app's throttle (created on first use with the app's ``TALLY_PUSH_INTERVAL``/``_BURST``)."""
+def coalesced_push(name: str, send: Callable[[int], None]) -> TallyPush:
+    """This app's throttle called ``name`` for ``send`` (created on first use with the app's
+    ``TALLY_PUSH_INTERVAL``/``_BURST``). The participant count after joins uses one too: a 1,000-phone join
+    burst otherwise counted the participants and emitted the count 1,000 times."""
     app: Any = current_app._get_current_object()  # type: ignore[attr-defined]
-    push = app.extensions.get(EXTENSION)
+    push = app.extensions.get(name)
     if push is None:
         push = app.extensions.setdefault(
-            EXTENSION,
+            name,
             TallyPush(app, send, app.config.get("TALLY_PUSH_INTERVAL", 0.2), app.config.get("TALLY_PUSH_BURST", 2)),
         )
     return push
+
+
+def tally_push(send: Callable[[int], None]) -> TallyPush:
+    """This app's tally throttle."""
+    return coalesced_push(EXTENSION, send)

@@ -20,8 +20,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, lazyload
 
@@ -209,16 +210,23 @@ def vote_counts(db: Session, workshop_id: int) -> dict[int, int]:
     Dots on a merged duplicate count for the contribution it was merged into; dots on hidden or deleted
     contributions do not count. Contributions without dots are left out.
     """
-    root = aliased(Contribution)
-    voted = aliased(Contribution)
+    rows = db.execute(_VOTE_COUNTS, {"workshop_id": workshop_id}).all()
+    return {int(cid): int(n) for cid, n in rows}
+
+
+def _vote_counts_statement() -> Any:
+    """The recount's statement, built once: two aliases of the contributions table cost a column proxy per
+    column each time they are made (py-spy: a tenth of a tally push at 1,000 phones)."""
+    root = aliased(Contribution, name="root")
+    voted = aliased(Contribution, name="voted")
     target = func.coalesce(voted.merged_into_id, voted.id)
-    rows = db.execute(
+    return (
         select(target, func.count(Vote.id))
         .select_from(Vote)
         .join(voted, voted.id == Vote.contribution_id)
         .join(root, root.id == target)
         .where(
-            Vote.workshop_id == workshop_id,
+            Vote.workshop_id == bindparam("workshop_id"),
             voted.hidden.is_(False),
             voted.deleted.is_(False),
             root.hidden.is_(False),
@@ -226,8 +234,10 @@ def vote_counts(db: Session, workshop_id: int) -> dict[int, int]:
             root.merged_into_id.is_(None),
         )
         .group_by(target)
-    ).all()
-    return {int(cid): int(n) for cid, n in rows}
+    )
+
+
+_VOTE_COUNTS = _vote_counts_statement()
 
 
 def workshop_wide_ballot(db: Session, workshop_id: int, now: dt.datetime | None = None) -> bool:

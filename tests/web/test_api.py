@@ -198,6 +198,18 @@ class TestParticipants:
         assert "join_url" not in body["workshop"]
         assert "wall_token" not in body["workshop"]
 
+    def test_the_join_answer_is_the_workshop_as_the_facilitator_sees_it(self, client, api_token, ws, app_db):
+        """The join answer reads plain rows (svc.join_view), the facilitator's the ORM workshop: the same
+        workshop and tables in the same order, a table without a persona included, less the join link and
+        the template."""
+        from sessions.workshops import service as svc
+
+        svc.add_group(app_db, svc.get_workshop(app_db, ws["id"]), "Bord uten persona", None)
+        facilitator = client.get(f"/api/v1/workshops/{ws['id']}", headers=bearer(api_token)).get_json()
+        assert facilitator["groups"][-1] == {"id": facilitator["groups"][-1]["id"], "name": "Bord uten persona", "persona": None}
+        body = join(client, ws["join_code"]).get_json()["workshop"]
+        assert body == {k: v for k, v in facilitator.items() if k not in ("join_url", "template_id")}
+
     def test_join_straight_into_a_group(self, client, ws):
         gid = ws["groups"][1]["id"]
         resp = client.post("/api/v1/join", json={"code": ws["join_code"], "group_id": gid})

@@ -7,11 +7,19 @@ import time
 from typing import Any
 
 import pytest
-from helpers import phone_client, post_from, post_json, wait_until, watch
+from helpers import (
+    phone_client,
+    post_form,
+    post_from,
+    post_json,
+    settle_pushes,
+    watch,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, update
 
+from sessions.contributions import service as participation
 from sessions.contributions.models import Contribution
 from sessions.core.changes import VotesChanged
 from sessions.core.store import write_transaction
@@ -51,13 +59,6 @@ def recount(app_db: Any, workshop_id: int) -> dict[str, int]:
     return {str(k): v for k, v in voting.vote_counts(app_db, workshop_id).items()}
 
 
-def settled(app: Any, workshop_id: int) -> None:
-    """No push is waiting or being sent (the test client receives a push synchronously from its task)."""
-    push = app.extensions.get("pv_tally_push")
-    if push is not None:
-        wait_until(lambda: not push.busy(workshop_id), "the last tally push", timeout=10)
-
-
 def test_many_quick_dots_give_few_pushes_and_the_last_is_exact(app, app_db, workshop, room):
     interval = app.config["TALLY_PUSH_INTERVAL"]
     started = time.monotonic()
@@ -72,7 +73,7 @@ def test_many_quick_dots_give_few_pushes_and_the_last_is_exact(app, app_db, work
     for phone in room["phones"]:
         post_json(phone, f"/w/{workshop.id}/votes", {"contribution_id": room["cards"][3], "dot": True})
     elapsed = time.monotonic() - started
-    settled(app, workshop.id)
+    settle_pushes(app, workshop.id)
     got = pushes(room["fac"])
     allowed = app.config["TALLY_PUSH_BURST"] + elapsed / interval + 2
     assert 1 <= len(got) <= allowed, (len(got), n, elapsed)
@@ -83,6 +84,23 @@ def test_a_single_dot_in_a_quiet_room_is_pushed_at_once(app, app_db, workshop, r
     resp = post_json(room["phones"][0], f"/w/{workshop.id}/votes", {"contribution_id": room["cards"][0], "dot": True})
     assert resp.status_code == 200
     assert pushes(room["fac"]) == [{str(room["cards"][0]): 1}]
+
+
+def test_a_join_burst_gives_few_participant_counts_and_the_last_is_exact(app, app_db, workshop, room, make_client):
+    """Joins ask for a participant-count push through the same throttle (publish.PARTICIPANT_PUSH): a burst
+    of joins gives at most the burst plus one a tick, and the count last pushed is the real one."""
+    settle_pushes(app, workshop.id)
+    room["fac"].get_received()
+    interval = app.config["TALLY_PUSH_INTERVAL"]
+    started = time.monotonic()
+    for _ in range(20):
+        assert post_form(make_client(), "/join", {"code": workshop.join_code}).status_code == 302
+    elapsed = time.monotonic() - started
+    settle_pushes(app, workshop.id)
+    got = [e["args"][0]["count"] for e in room["fac"].get_received() if e["name"] == "participants"]
+    assert 1 <= len(got) <= app.config["TALLY_PUSH_BURST"] + elapsed / interval + 2, (len(got), elapsed)
+    app_db.rollback()
+    assert got[-1] == participation.participant_count(app_db, workshop.id) == 23  # the room's three and 20
 
 
 # (step, phone or card, card): a dot put on or taken back by a phone, or a facilitator's hide/unhide/merge/unmerge.
@@ -114,7 +132,7 @@ def test_the_pushed_tally_always_equals_a_recount(app, app_db, logged_in, worksh
 
         with app.test_request_context():
             publish(VotesChanged(workshop.id))
-        settled(app, workshop.id)
+        settle_pushes(app, workshop.id)
         last = (pushes(room["fac"]) or [None])[-1]
         assert last == recount(app_db, workshop.id) == {}
         cards, base = room["cards"], f"/workshops/{workshop.id}/contributions"
@@ -126,7 +144,7 @@ def test_the_pushed_tally_always_equals_a_recount(app, app_db, logged_in, worksh
                 post_json(logged_in, f"{base}/{cards[a]}/merge", {"into": cards[b]})
             else:
                 post_json(logged_in, f"{base}/{cards[a]}/{step}", {})
-            settled(app, workshop.id)
+            settle_pushes(app, workshop.id)
             last = ([last, *pushes(room["fac"])])[-1]
             assert last == recount(app_db, workshop.id), (step, a, b)
     finally:
