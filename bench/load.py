@@ -55,6 +55,7 @@ from typing import Any
 
 import aiohttp
 from clients import RawClient, SioClient
+from export_phase import big_report_url, posting_during_export
 from load_report import complete, machine, ratio_rows, table
 from saturation import Hog, saturation_table
 from saturation import run as run_saturation
@@ -138,7 +139,8 @@ class Scenario:
     phone_class = Phone  # for bench/saturation.py
 
     def __init__(self, server: Server, n: int, groups: int, rate: float, duration: float, concurrency: int,
-                 voters: float = 0.5, vote_rate: float = 50.0, dots: int = 3, scope: str = "all", hide: int = 3) -> None:
+                 voters: float = 0.5, vote_rate: float = 50.0, dots: int = 3, scope: str = "all", hide: int = 3,
+                 export: int = 0) -> None:
         self.server = server
         self.target = server.target
         self.n = n
@@ -159,6 +161,7 @@ class Scenario:
         self.csrf = ""  # the facilitator's browser session
         self.phone_csrf = ""  # the phones' browser session (votes are browser routes: CSRF even with a bearer token)
         self.post_ids: dict[str, tuple[int, int]] = {}  # post key -> (contribution id, group id)
+        self.export = export  # contributions in the report exported during a second posting phase (0: none)
 
     # target-specific steps -------------------------------------------------------------------------
 
@@ -446,6 +449,14 @@ class Scenario:
             self.server.stop_profile()
             cpu2 = self.server.cpu_s()
             rss2 = self.server.ps.memory_info().rss
+            wall_received, mates_received = len(self.tally.wall), sum(len(v) for v in self.tally.mates.values())
+            staff_received = sum(self.tally.staff.values())
+            exported: dict[str, Any] = {}
+            if self.target == "app" and self.export and joined:
+                # 2b. the same posting while an organiser downloads the big report (bench/export_phase.py)
+                url = await asyncio.to_thread(big_report_url, self.server.base, self.server.env["DATABASE_URL"], self.export)
+                exported = await posting_during_export(self, http, joined, url, pct)
+                self.errors.extend(exported.pop("export_errors"))
             self.tally.frozen = True
             voted: dict[str, Any] = dict.fromkeys(VOTE_KEYS)
             if self.target == "app" and joined and self.post_ids:
@@ -460,7 +471,6 @@ class Scenario:
 
         wall_lat = [(self.tally.wall[k] - t) * 1000 for k, (t, _) in sent.items() if k in self.tally.wall]
         mate_lat = [(r - t) * 1000 for k, (t, _) in sent.items() for r in self.tally.mates.get(k, [])]
-        got_mates = sum(len(v) for v in self.tally.mates.values())
         return {
             "target": self.target, "n": self.n, "groups": self.groups, "joined": len(joined),
             "join_errors": self.n - len(joined), "join_s": round(join_s, 2),
@@ -470,15 +480,24 @@ class Scenario:
             "wall_max_ms": pct(wall_lat, 100),
             "mate_p50_ms": pct(mate_lat, 50), "mate_p95_ms": pct(mate_lat, 95), "mate_p99_ms": pct(mate_lat, 99),
             "mate_max_ms": pct(mate_lat, 100),
-            "wall_received": len(self.tally.wall), "wall_expected": len(sent),
-            "mates_received": got_mates, "mates_expected": expected_mates,
-            "staff_received": sum(self.tally.staff.values()), "staff_expected": 2 * len(sent),
+            "wall_received": wall_received, "wall_expected": len(sent),
+            "mates_received": mates_received, "mates_expected": expected_mates,
+            "staff_received": staff_received, "staff_expected": 2 * len(sent),
             "cpu_join_s": round(cpu1 - cpu0, 2), "cpu_posts_s": round(cpu2 - cpu1, 2),
             "cpu_ms_per_join": round((cpu1 - cpu0) * 1000 / max(1, len(joined)), 2),
             "rss_mb": round(rss2 / 2**20, 1), "kb_per_phone": round((rss1 - rss0) / max(1, len(joined)) / 1024, 1),
             **voted,
+            **exported,
+            "export_contributions": self.export if exported else None,
             "errors": self.errors[:10],
         }
+
+
+def export_line(r: dict[str, Any]) -> str:
+    return (f"posting during DOCX exports of {r.get('export_contributions')} contributions: wall p50 {r['export_wall_p50_ms']} ms, "
+            f"p99 {r['export_wall_p99_ms']} ms against p50 {r['export_plain_wall_p50_ms']} / p99 {r['export_plain_wall_p99_ms']} ms "
+            f"just before without exports ({r['export_p99_ratio']}× at p99); {r['export_wall_received']}/{r['export_posts']} "
+            f"delivered, {r['exports_done']} exports (median {r['export_s']} s)")
 
 
 VOTE_KEYS = ["vote_round", "voters", "votes", "votes_ok", "votes_refused", "votes_per_s", "vote_p50_ms", "vote_p99_ms",
@@ -503,6 +522,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sat-rates", default="10,20,40,80,160,320", help="post rates to step through (--saturation)")
     ap.add_argument("--dot-rates", default="25,50,100,200,400,800", help="dot rates to step through (--saturation, app only)")
     ap.add_argument("--sat-step", type=float, default=5.0, help="seconds per step (--saturation)")
+    ap.add_argument("--export", type=int, default=0,
+                    help="app only: post again while a report of this many contributions is downloaded as DOCX back to back")
     ap.add_argument("--database-url", default=None, help="for the app (default: a fresh SQLite file)")
     ap.add_argument("--no-pin", action="store_true", help="do not pin server and client to separate CPUs")
     ap.add_argument("--profile", type=Path, default=None, help="record py-spy profiles of each phase into this folder")
@@ -526,7 +547,7 @@ def main(argv: list[str] | None = None) -> int:
                     with Hog(0 if pin and args.busy else None):
                         server.start()
                         scenario = Scenario(server, n, max(1, n // args.group_size), args.rate, args.duration, args.concurrency,
-                                            args.voters, args.vote_rate, args.dots, args.scope, args.hide)
+                                            args.voters, args.vote_rate, args.dots, args.scope, args.hide, args.export)
                         if args.saturation:
                             rates = [float(x) for x in args.sat_rates.split(",")]
                             dot_rates = [float(x) for x in args.dot_rates.split(",")]
@@ -541,6 +562,8 @@ def main(argv: list[str] | None = None) -> int:
                     print(saturation_table([row]).splitlines()[-1], flush=True)
                     continue
                 print(table([row]).splitlines()[-1], flush=True)
+                if row.get("export_posts"):
+                    print("    " + export_line(row), flush=True)
                 for err in row["errors"][:3]:
                     print("   ", err, flush=True)
     finally:
@@ -555,6 +578,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.busy:
         md.insert(1, "Busy: a CPU hog spun on the server's core for the whole run (--busy).")
     md.append(saturation_table(rows) if args.saturation else table(rows + ratio_rows(rows)))
+    md += ["", *(f"{r['target']} {r['n']}: {export_line(r)}" for r in rows if r.get("export_posts"))]
     print("\n" + "\n".join(md))
     out = args.json or ROOT / "bench" / "results" / f"load-{dt.date.today().isoformat()}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -566,7 +590,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.saturation:
         return 1 if any(r["errors"] for r in rows) else 0
     bad = [r for r in rows if r["join_errors"] or r["post_errors"] or complete(r).split("/")[0] != complete(r).split("/")[1]
-           or (r["target"] == "app" and (r["votes_refused"] or r["errors"]))]
+           or (r["target"] == "app" and (r["votes_refused"] or r["errors"]))
+           or (r.get("export_posts") and (r["export_wall_received"] != r["export_posts"]
+                                          or r["export_plain_received"] != r["export_posts"]))]
     return 1 if bad else 0
 
 

@@ -32,6 +32,8 @@ OPENAPI = Path(__file__).with_name("openapi.json")
 
 
 def _workshop_json(ws: Workshop | svc.JoinView) -> dict[str, Any]:
+    # Each persona's card once, however many tables have it (100 tables share five personas).
+    cards = {id(grp.persona): _persona_json(grp.persona) for grp in ws.groups if grp.persona}
     return {
         "id": ws.id,
         "title": ws.title,
@@ -46,7 +48,7 @@ def _workshop_json(ws: Workshop | svc.JoinView) -> dict[str, Any]:
             {
                 "id": grp.id,
                 "name": grp.name,
-                "persona": _persona_json(grp.persona) if grp.persona else None,
+                "persona": cards[id(grp.persona)] if grp.persona else None,
             }
             for grp in ws.groups
         ],

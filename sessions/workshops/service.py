@@ -351,9 +351,9 @@ class JoinView:
 
 
 def join_view(db: Session, workshop_id: int) -> JoinView:
-    """The workshop and its tables as plain rows in two SELECTs: in a 1,000-phone join burst, loading every
-    group and persona as ORM objects for each joining phone (``load_for_dashboard``) was a quarter of the
-    server's CPU (py-spy, bench/load.py)."""
+    """The workshop, its personas and its tables as plain rows in three SELECTs, each persona read once however
+    many tables have it: in a 1,000-phone join burst, loading every group and persona as ORM objects for each
+    joining phone (``load_for_dashboard``) was a quarter of the server's CPU (py-spy, bench/load.py)."""
     w = db.execute(
         select(
             Workshop.id, Workshop.title, Workshop.date, Workshop.place, Workshop.status, Workshop.join_code, Workshop.template_id
@@ -361,25 +361,27 @@ def join_view(db: Session, workshop_id: int) -> JoinView:
     ).one_or_none()
     if w is None:
         raise NotFound("no such workshop")
-    rows = db.execute(
-        select(
-            Group.id,
-            Group.name,
-            WorkshopPersona.id,
-            WorkshopPersona.key,
-            WorkshopPersona.name,
-            WorkshopPersona.age,
-            WorkshopPersona.role,
-            WorkshopPersona.card,
-            WorkshopPersona.questions,
+    personas = {
+        pid: PersonaCard(key, name, age, role, card, tuple(questions or ()))
+        for pid, key, name, age, role, card, questions in db.execute(
+            select(
+                WorkshopPersona.id,
+                WorkshopPersona.key,
+                WorkshopPersona.name,
+                WorkshopPersona.age,
+                WorkshopPersona.role,
+                WorkshopPersona.card,
+                WorkshopPersona.questions,
+            ).where(WorkshopPersona.workshop_id == workshop_id)
         )
-        .outerjoin(WorkshopPersona, WorkshopPersona.id == Group.persona_id)
-        .where(Group.workshop_id == workshop_id)
-        .order_by(Group.position, Group.id)
-    ).all()
+    }
     tables = tuple(
-        TableView(gid, gname, PersonaCard(key, name, age, role, card, tuple(questions or ())) if pid is not None else None)
-        for gid, gname, pid, key, name, age, role, card, questions in rows
+        TableView(gid, gname, personas.get(pid) if pid is not None else None)
+        for gid, gname, pid in db.execute(
+            select(Group.id, Group.name, Group.persona_id)
+            .where(Group.workshop_id == workshop_id)
+            .order_by(Group.position, Group.id)
+        )
     )
     return JoinView(w.id, w.title, w.date, w.place, w.status, w.join_code, w.template_id, tables)
 

@@ -42,6 +42,25 @@ def test_load_benchmark_smoke_run(tmp_path: Path) -> None:
     assert "| app ÷ fsio |" in out.with_suffix(".md").read_text()
 
 
+def test_posting_during_a_report_export_smoke_run(tmp_path: Path) -> None:
+    """``--export``: after the posting phase the app's phones post again, once plainly and once while a
+    300-contribution report is downloaded as DOCX back to back (bench/export_phase.py); every post of both
+    phases reaches the wall, at least one export finishes, and the ratio of the two p99s is reported."""
+    out = tmp_path / "export.json"
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    proc = subprocess.run(
+        [sys.executable, "bench/load.py", "--n", "30", "--rate", "20", "--duration", "1", "--targets", "app",
+         "--export", "300", "--json", str(out)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=180,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    (r,) = json.loads(out.read_text())["rows"]
+    assert r["errors"] == [] and r["export_contributions"] == 300, r
+    assert r["export_posts"] == r["export_posts_ok"] == r["export_wall_received"] == r["export_plain_received"] == 20, r
+    assert r["exports_done"] >= 1 and r["export_p99_ratio"] > 0, r
+    assert "posting during DOCX exports of 300 contributions" in out.with_suffix(".md").read_text()
+
+
 def test_saturation_search_with_a_busy_core_smoke_run(tmp_path: Path) -> None:
     """``--saturation --busy``: two post steps and one dot step against the app and Flask-SocketIO, with the
     CPU hog on the server's core; the search must report its steps and a saturation point for each target."""
