@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 from flask import Flask, request, session
 from flask_login import current_user
 from flask_socketio import join_room, leave_room
-from flask_socketio import rooms as current_rooms
 from socketio import packet as sio_packet
 
 from facilitator import ratelimit
@@ -48,6 +47,7 @@ from sessions.workshops.service import (
 
 log = logging.getLogger(__name__)
 IDENTITY_KEY = "pv.identity"
+ROOMS_KEY = "pv.rooms"  # the rooms this connection was put in by ``watch``
 
 # name -> (sender, what follows); docs/api.md's event table is checked against this by a test.
 CLIENT_EVENTS: dict[str, str] = {
@@ -190,13 +190,15 @@ def _identity_from_connect(auth: Any) -> dict[str, Any]:
     if isinstance(auth, dict):
         token = auth.get("token")
         if isinstance(token, str):
-            user = accounts.user_by_api_token(db, token)
-            if user is not None:
-                ident["user_id"] = user.id
+            # A phone's token first: phones are nearly every connection (a join burst is hundreds of them),
+            # and both kinds of token are 32 random bytes, so the order changes nothing but the cost.
+            p = participant_by_token(db, token)
+            if p is not None:
+                ident["participants"][p.workshop_id] = p.id
             else:
-                p = participant_by_token(db, token)
-                if p is not None:
-                    ident["participants"][p.workshop_id] = p.id
+                user = accounts.user_by_api_token(db, token)
+                if user is not None:
+                    ident["user_id"] = user.id
         # A wall's token, and a report share link's token (unknown, revoked or expired ones give nothing).
         ident["wall"] = _opened(workshop_by_wall_token, auth.get("wall"))
         ident["report"] = _opened(workshop_for_share_token, auth.get("report"))
@@ -256,12 +258,17 @@ def on_watch(data: Any = None) -> dict[str, Any]:
         rooms, group_id, role = _rooms_for(db, ident, ws)
     except (DomainError, WebError) as err:
         return ack_error(err)
+    # The rooms this connection joined are kept in its environ: asking the manager (flask_socketio.rooms)
+    # scans every room on the server, one per connected client, so a join burst of N phones was O(N²).
     prefix = f"w{ws.id}:"
-    for room in current_rooms():
-        if room.startswith(prefix) and room not in rooms:
-            leave_room(room)
+    joined: set[str] = request.environ.setdefault(ROOMS_KEY, set())
+    for room in [r for r in joined if r.startswith(prefix) and r not in rooms]:
+        leave_room(room)
+        joined.discard(room)
     for room in rooms:
-        join_room(room)
+        if room not in joined:
+            join_room(room)
+            joined.add(room)
     try:
         seq = workshop_last_seq(db, ws.id)
         changes = changes_since(db, ws.id, since, group_id=group_id, limit=CATCH_UP_PAGE)
