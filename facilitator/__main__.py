@@ -52,6 +52,9 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["PV_PUBLIC_URL"] = f"http://{address}:{args.port}"
         os.environ["PV_ALLOW_HTTP"] = "1"
 
+    # A long-running server checkpoints SQLite's WAL in the background, not inside a post's commit.
+    os.environ.setdefault("PV_SQLITE_CHECKPOINT_SECONDS", "1")
+
     # The app is imported only after gevent has patched ssl, sockets and threads (module docstring):
     from facilitator import db  # start-up: after the patch
     from facilitator.app import create_app  # start-up: after the patch
@@ -62,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     db.migrate(app)
     # Retention: delete workshops whose time is up, now and every RETENTION_SWEEP_SECONDS (docs/privacy.md).
     start_sweeper(app)
+    db.start_checkpointer(app, socketio.start_background_task)
     if args.lan:
         print(f"Personaverkstad: phones join at http://{args.host}:{args.port}/join", flush=True)
     print(f"Personaverkstad listening on http://{args.host}:{args.port}/ ({app.config['SOCKETIO_ASYNC_MODE']})", flush=True)

@@ -48,6 +48,9 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
     app.config.from_mapping(
         DATABASE_URL=os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'personaverkstad.sqlite'}",
         SQLITE_SYNCHRONOUS=os.environ.get("PV_SQLITE_SYNCHRONOUS", "FULL"),
+        # SQLite only: checkpoint the WAL every this many seconds in a background task instead of inside
+        # a commit (sessions/core/store.py ``checkpoint``). `serve` sets 1; 0: SQLite's own checkpoints.
+        SQLITE_CHECKPOINT_SECONDS=float(os.environ.get("PV_SQLITE_CHECKPOINT_SECONDS") or 0),
         # Redis URL for the Socket.IO message queue and shared rate limits (several processes).
         REDIS_URL=os.environ.get("REDIS_URL") or None,
         PERSONA_DIR=os.environ.get("PV_PERSONA_DIR") or str(Path(app.root_path).parent / "personas"),
