@@ -24,6 +24,7 @@ from sessions.accounts.service import user_by_api_token
 from sessions.contributions import service as participation
 from sessions.core.errors import ValidationFailed
 from sessions.workshops import service as svc
+from sessions.workshops.joining import JoinView, join_view
 from sessions.workshops.models import Workshop
 
 bp = web.api_blueprint("api", __name__)
@@ -31,7 +32,7 @@ bp = web.api_blueprint("api", __name__)
 OPENAPI = Path(__file__).with_name("openapi.json")
 
 
-def _workshop_json(ws: Workshop | svc.JoinView) -> dict[str, Any]:
+def _workshop_json(ws: Workshop | JoinView) -> dict[str, Any]:
     # Each persona's card once, however many tables have it (100 tables share five personas).
     cards = {id(grp.persona): _persona_json(grp.persona) for grp in ws.groups if grp.persona}
     return {
@@ -133,7 +134,7 @@ def join():  # type: ignore[no-untyped-def]
     participant, token = contributions.join_workshop(
         data.get("code"), data.get("display_name"), group_id=data.get("group_id"), role=data.get("role")
     )
-    body = _workshop_json(svc.join_view(get_db(), participant.workshop_id))
+    body = _workshop_json(join_view(get_db(), participant.workshop_id))
     body.pop("join_url", None)
     body.pop("template_id", None)  # participants never see templates
     return jsonify(token=token, participant_id=participant.id, group_id=participant.group_id, workshop=body), 201

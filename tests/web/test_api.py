@@ -199,7 +199,7 @@ class TestParticipants:
         assert "wall_token" not in body["workshop"]
 
     def test_the_join_answer_is_the_workshop_as_the_facilitator_sees_it(self, client, api_token, ws, app_db):
-        """The join answer reads plain rows (svc.join_view), the facilitator's the ORM workshop: the same
+        """The join answer reads plain rows (sessions.workshops.joining), the facilitator's the ORM workshop: the same
         workshop and tables in the same order, a table without a persona included, less the join link and
         the template."""
         from sessions.workshops import service as svc
