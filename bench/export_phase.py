@@ -18,10 +18,9 @@ import secrets
 import statistics
 import threading
 import time
-import urllib.request
 from typing import Any
 
-from report import archive_with  # bench/report.py
+from report import archive_with, get  # bench/report.py
 
 __all__ = ["big_report_url", "posting_during_export"]
 
@@ -56,13 +55,6 @@ def big_report_url(base: str, database_url: str, n: int, fmt: str = "docx") -> s
     return f"{base}/r/{token}/report.{fmt}"
 
 
-def _fetch(url: str) -> float:
-    t = time.perf_counter()
-    with urllib.request.urlopen(url, timeout=600) as resp:
-        resp.read()
-    return time.perf_counter() - t
-
-
 async def posting_during_export(scenario: Any, http: Any, joined: list[Any], url: str, pct: Any) -> dict[str, Any]:
     """Post at the scenario's rate for its duration without, then with ``url`` downloaded back to back: the
     two phases in a row, after the join burst has settled, so the ratio compares like with like."""
@@ -91,7 +83,7 @@ async def _posting(scenario: Any, http: Any, joined: list[Any], url: str | None,
     def exporter() -> None:
         while not stop.is_set():
             try:
-                exports.append(_fetch(url))
+                exports.append(get(url)[0])
             except Exception as exc:  # noqa: BLE001 - counted and reported
                 failures.append(f"export: {type(exc).__name__}: {exc}"[:300])
                 return

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading  # gevent's, once `serve` has patched it: waiting on its Event is cooperative
 import unicodedata
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -44,6 +43,7 @@ from facilitator.auth import facilitator_required, facilitator_user, participant
 from facilitator.db import get_db
 from facilitator.errors import WebError, describe
 from facilitator.extensions import socketio
+from facilitator.periodic import Periodic
 from facilitator.privacy import erasure
 from facilitator.privacy.erasure import (
     sweep_now,  # the sweeper calls it by this module's name (a test observes it)
@@ -262,32 +262,13 @@ def forget_me(workshop_id: int):  # type: ignore[no-untyped-def]
 # -- the automatic deletion --------------------------------------------------------------------------
 
 
-class Sweeper:
-    """The background sweep of one server process: now, then every ``interval`` seconds, until stopped."""
-
-    def __init__(self, app: Flask, interval: float) -> None:
-        self.app = app
-        self.interval = interval
-        self.stopped = threading.Event()
-
-    def run(self) -> None:
-        while not self.stopped.is_set():
-            try:
-                sweep_now(self.app)
-            except Exception:  # noqa: BLE001 - keep sweeping; the next pass retries
-                log.exception("retention sweep failed")
-            self.stopped.wait(self.interval)
-
-    def stop(self) -> None:
-        self.stopped.set()
-
-
-def start_sweeper(app: Flask) -> Sweeper | None:
+def start_sweeper(app: Flask) -> Periodic | None:
     """Sweep now and then every ``RETENTION_SWEEP_SECONDS`` in a background task of the server (a greenlet
     under gevent). Several processes may all run one: each deletion re-checks under a row lock."""
     interval = int(app.config.get("RETENTION_SWEEP_SECONDS") or 0)
     if interval <= 0:
         return None
-    sweeper = Sweeper(app, interval)
+    # ``sweep_now`` is looked up here at each step (a test observes it by this module's name).
+    sweeper = Periodic(lambda: sweep_now(app), interval, "retention sweep")
     socketio.start_background_task(sweeper.run)
     return sweeper

@@ -240,7 +240,6 @@ def _vote_counts_statement() -> Any:
     )
 
 
-
 def workshop_wide_ballot(db: Session, workshop_id: int, now: dt.datetime | None = None) -> bool:
     """True while a voting round over all contributions is live: phones then see every table's."""
     r = current_round(db, workshop_id, now or utcnow())

@@ -190,6 +190,7 @@ def load_board(db: Session, workshop_id: int) -> Board:
         .order_by(SuggestedTheme.position, SuggestedTheme.id)
     ):
         now_members = tuple(c for c in s.member_ids if c in free)
+        near = s.near_theme_id if s.near_theme_id in members else None  # a deleted theme is forgotten
         if len(now_members) >= MIN_SUGGESTION_MEMBERS:
             suggestions.append(
                 SuggestionView(
@@ -199,8 +200,8 @@ def load_board(db: Session, workshop_id: int) -> Board:
                     _personas_of(now_members, visible, order),
                     tuple(s.shared_words or ()),
                     float(s.confidence or 0.0),
-                    s.near_theme_id if s.near_theme_id in members else None,
-                    tuple(s.near_words or ()) if s.near_theme_id in members else (),
+                    near,
+                    tuple(s.near_words or ()) if near is not None else (),
                 )
             )
     return Board(

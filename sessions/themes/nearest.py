@@ -53,9 +53,7 @@ def nearest_themes(
     for s in suggestions:
         rows = [row_of[m] for m in s.member_ids if m in row_of]
         best: tuple[float, Hashable] | None = None
-        for tid, cols in theme_rows.items():
-            if not rows:
-                break
+        for tid, cols in theme_rows.items() if rows else ():
             score = float(sims[rows][:, cols].mean())
             if score >= threshold and (best is None or score > best[0]):
                 best = (score, tid)
