@@ -1,5 +1,5 @@
 """SQLite's WAL is checkpointed by the server in the background, not inside a post's commit
-(sessions/core/store.py ``checkpoint``, facilitator/db.py ``Checkpointer``).
+(sessions/core/store.py ``checkpoint``, facilitator/db.py ``start_checkpointer``).
 
 A commit that crossed SQLite's 1,000-page mark used to copy the WAL into the database file and fsync it
 while holding the process's writer lock, so every post behind it waited (bench/load.py's post-to-wall tail
