@@ -12,12 +12,13 @@ from urllib.parse import urlsplit
 
 from flask import Flask, request, session
 from flask_login import current_user
+from flask_socketio import ConnectionRefusedError as RefusedConnection
 from flask_socketio import join_room, leave_room
 from socketio import packet as sio_packet
 
 from facilitator import ratelimit
 from facilitator.db import get_db
-from facilitator.errors import WebError, ack_error
+from facilitator.errors import WebError, ack_error, message_for
 from facilitator.extensions import socketio
 from facilitator.realtime.publish import (
     all_room,
@@ -35,10 +36,12 @@ from sessions.accounts.models import User
 from sessions.contributions.models import Participant
 from sessions.contributions.service import changes_since, participant_by_token
 from sessions.contributions.service import last_seq as workshop_last_seq
+from sessions.core.base import utcnow
 from sessions.core.errors import DomainError, NotFound, ValidationFailed
 from sessions.core.validation import MAX_ID
 from sessions.report.service import workshop_for_share_token
-from sessions.rounds.voting import workshop_wide_ballot
+from sessions.rounds import service as rounds
+from sessions.rounds.voting import is_workshop_wide
 from sessions.workshops.service import (
     get_workshop,
     is_facilitator,
@@ -224,6 +227,21 @@ def on_connect(auth: Any = None) -> bool:
     return True
 
 
+@socketio.on_error_default
+def on_unexpected_error(err: Exception) -> Any:
+    """An exception no handler expected (the database gone for a moment, a bug): logged with its traceback,
+    and answered like the API's 500 -- ``server_error`` in the ack, which live.js retries -- rather than no
+    ack at all, which would leave a phone waiting for a catch-up that never comes. A failed ``connect`` is
+    refused with ``data: {"code": "server_error"}``: unanswered, a browser would wait for its namespace for
+    good, and socket.io-client does not retry a refusal by itself, so the pages ask again when the code says
+    it may pass (pv.js, ``keepTrying``); a refused credential carries no code."""
+    event = getattr(request, "event", None) or {}
+    log.error("socket event %r failed", event.get("message"), exc_info=err)
+    if event.get("message") == "connect":
+        raise RefusedConnection(message_for("server_error"), {"code": "server_error"})
+    return ack_error(WebError("server_error", 500))
+
+
 CATCH_UP_PAGE = 2000
 
 
@@ -255,7 +273,7 @@ def on_watch(data: Any = None) -> dict[str, Any]:
         ident = request.environ.get(IDENTITY_KEY) or {}
         db = get_db()
         ws = get_workshop(db, ws_id)
-        rooms, group_id, role = _rooms_for(db, ident, ws)
+        rooms, participant, role = _rooms_for(db, ident, ws)
     except (DomainError, WebError) as err:
         return ack_error(err)
     # The rooms this connection joined are kept in its environ: asking the manager (flask_socketio.rooms)
@@ -269,6 +287,14 @@ def on_watch(data: Any = None) -> dict[str, Any]:
         if room not in joined:
             join_room(room)
             joined.add(room)
+    # The rounds are read once, after the rooms are joined (a round started meanwhile arrives live, here, or
+    # both), for the phone's scope, the round snapshot and the phone's dots.
+    now = utcnow()
+    plan = rounds.plan(db, ws.id)
+    group_id = None
+    if participant is not None and not is_workshop_wide(rounds.live_round(plan, now)):
+        # While all tables vote on all contributions a phone sees (and catches up on) every table's.
+        group_id = participant.group_id
     try:
         seq = workshop_last_seq(db, ws.id)
         changes = changes_since(db, ws.id, since, group_id=group_id, limit=CATCH_UP_PAGE)
@@ -287,11 +313,14 @@ def on_watch(data: Any = None) -> dict[str, Any]:
         "status": ws.status.value,
         "changes": [c.as_event(staff=staff) for c in changes],
         "more": more,
-        "live": live_for(db, ws, role, ident.get("participants", {}).get(ws.id)),
+        # A fresh clock for the snapshot's server_now (clients correct their skew with it); the plan as read.
+        "live": live_for(db, ws, role, participant, utcnow(), plan),
     }
 
 
-def _rooms_for(db: Any, ident: dict[str, Any], ws: Any) -> tuple[list[str], int | None, str]:
+def _rooms_for(db: Any, ident: dict[str, Any], ws: Any) -> tuple[list[str], Participant | None, str]:
+    """The rooms this connection may join for ``ws``, the phone's participant (None for the others) and the
+    role; refused as not found when it may see nothing of it."""
     if ident.get("user_id") is not None:
         user = db.get(User, ident["user_id"])
         if is_facilitator(db, ws, user):
@@ -305,9 +334,7 @@ def _rooms_for(db: Any, ident: dict[str, Any], ws: Any) -> tuple[list[str], int 
     if pid is not None:
         p = db.get(Participant, pid)
         if p is not None and p.group_id is not None:
-            # While all tables vote on all contributions a phone sees (and catches up on) every table's.
-            seen = None if workshop_wide_ballot(db, ws.id) else p.group_id
-            return [group_room(ws.id, p.group_id), phones_room(ws.id), all_room(ws.id)], seen, "participant"
+            return [group_room(ws.id, p.group_id), phones_room(ws.id), all_room(ws.id)], p, "participant"
         if p is not None:
             raise WebError("no_group", 409)
     # Do not confirm that a workshop the client may not see exists.

@@ -3,6 +3,8 @@ that reconnects shows the right round and time); the round labels and filters th
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from flask import url_for
@@ -15,7 +17,7 @@ from sessions.contributions.models import Participant
 from sessions.core.base import utcnow
 from sessions.rounds import service as rounds
 from sessions.rounds import voting
-from sessions.rounds.models import RoundStatus
+from sessions.rounds.models import Round, RoundStatus
 from sessions.themes import board as themes_board
 from sessions.workshops.models import Workshop
 
@@ -49,9 +51,11 @@ def phone_context(db: Session, ws: Workshop, group: Any, participant: Participan
     """What the phone page needs: the round, the participant's dots, and in a vote over every table's
     contributions, those contributions (the phone shows them by persona then)."""
     now = utcnow()
-    snap = rounds.snapshot(db, ws, now)
-    ballot = voting.ballot(db, participant, now).as_dict()
-    ballot_all = voting.workshop_wide_ballot(db, ws.id, now)
+    plan = rounds.plan(db, ws.id)  # read once for the snapshot, the ballot and its scope
+    live = rounds.live_round(plan, now)
+    snap = rounds.snapshot(db, ws, now, plan)
+    ballot = voting.ballot_in(db, participant, live).as_dict()
+    ballot_all = voting.is_workshop_wide(live)
     return {
         "live": {
             "snapshot": snap,
@@ -82,7 +86,7 @@ def dashboard_context(db: Session, ws: Workshop) -> dict[str, Any]:
     plan = rounds.plan(db, ws.id)
     state = moderation.current_wall(db, ws.id)
     counts = voting.tallies(db, state, staff=True) or {}
-    snap = rounds.snapshot(db, ws, now)
+    snap = rounds.snapshot(db, ws, now, plan)
     wall = moderation.wall_payload(state, counts)
     votes = {str(k): v for k, v in counts.items()}
     current = rounds.live_round(plan, now)
@@ -102,12 +106,21 @@ def dashboard_context(db: Session, ws: Workshop) -> dict[str, Any]:
     }
 
 
-def live_for(db: Session, ws: Workshop, role: str, participant_id: int | None) -> dict[str, Any]:
+def live_for(
+    db: Session,
+    ws: Workshop,
+    role: str,
+    participant: Participant | None,
+    now: dt.datetime | None = None,
+    plan: Sequence[Round] | None = None,
+) -> dict[str, Any]:
     """The ``live`` part of a ``watch`` ack, by role: the round and the clock for everyone; the wall's
     view for walls and facilitators; tallies for facilitators (and for a wall showing the ranking);
-    the participant's own dots for a phone."""
-    now = utcnow()
-    out: dict[str, Any] = {"round": rounds.snapshot(db, ws, now)}
+    the participant's own dots for a phone. ``now`` and ``plan`` (the workshop's rounds): when the caller
+    has them already."""
+    now = now or utcnow()
+    plan = rounds.plan(db, ws.id) if plan is None else plan
+    out: dict[str, Any] = {"round": rounds.snapshot(db, ws, now, plan)}
     if role in ("wall", "facilitator"):
         state = moderation.current_wall(db, ws.id)
         counts = voting.tallies(db, state, staff=role == "facilitator")
@@ -116,10 +129,8 @@ def live_for(db: Session, ws: Workshop, role: str, participant_id: int | None) -
             out["votes"] = {str(k): v for k, v in (counts or {}).items()}
             # The theme board as it is now (the ``themes`` event's payload), for the board and the dashboard.
             out["themes"] = themes_board.board_payload(db, ws.id)
-    elif role == "participant" and participant_id is not None:
-        p = db.get(Participant, participant_id)
-        if p is not None:
-            out["ballot"] = voting.ballot(db, p, now).as_dict()
+    elif role == "participant" and participant is not None:
+        out["ballot"] = voting.ballot_in(db, participant, rounds.live_round(plan, now)).as_dict()
     return out
 
 

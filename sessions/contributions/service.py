@@ -67,11 +67,13 @@ def join(
     if not ws.joinable:
         raise WorkshopNotOpen(state=ws.status.value)
     token, token_hash = new_token()
+    ws_id = ws.id
     with write_transaction(db):
-        ws = db.get_one(Workshop, ws.id)
-        group = group_of(db, ws, group_id) if group_id is not None else None
+        # The workshop is not read again: the group's check and the insert need only its id (a workshop
+        # deleted meanwhile fails the insert's foreign key).
+        group = group_of(db, ws_id, group_id) if group_id is not None else None
         p = Participant(
-            workshop_id=ws.id, display_name=name, role=the_role, token_hash=token_hash, group_id=group.id if group else None
+            workshop_id=ws_id, display_name=name, role=the_role, token_hash=token_hash, group_id=group.id if group else None
         )
         db.add(p)
     return p, token
@@ -89,7 +91,7 @@ def choose_group(db: Session, participant: Participant, group_id: object) -> Par
         ws = db.get_one(Workshop, p.workshop_id)
         if ws.is_closed:
             raise WorkshopNotOpen(state=ws.status.value)
-        g = group_of(db, ws, group_id)
+        g = group_of(db, ws.id, group_id)
         p.group_id = g.id
     return p
 

@@ -357,11 +357,12 @@ def round_payload(r: Round | None, now: dt.datetime) -> dict[str, Any] | None:
     }
 
 
-def snapshot(db: Session, ws: Workshop, now: dt.datetime | None = None) -> dict[str, Any]:
+def snapshot(db: Session, ws: Workshop, now: dt.datetime | None = None, rounds: Sequence[Round] | None = None) -> dict[str, Any]:
     """The ``round`` event: the live round (or the one that closed last), the next planned one,
-    which persona each group has, and the server's clock (clients correct their skew with it)."""
+    which persona each group has, and the server's clock (clients correct their skew with it).
+    ``rounds``: the workshop's :func:`plan`, when the caller has read it already."""
     now = now or utcnow()
-    rounds = plan(db, ws.id)
+    rounds = plan(db, ws.id) if rounds is None else rounds
     current = live_round(rounds, now) or last_closed(rounds, now)
     upcoming = next_planned(rounds)
     groups = db.execute(select(Group.id, Group.persona_id).where(Group.workshop_id == ws.id)).all()

@@ -197,9 +197,13 @@ def withdraw(db: Session, participant: Participant, contribution_id: object, now
     return _ballot(r, [d for d in dots if d[0] is not mine])
 
 
-def ballot(db: Session, participant: Participant, now: dt.datetime | None = None, r: Round | None = None) -> Ballot:
+def ballot(db: Session, participant: Participant, now: dt.datetime | None = None) -> Ballot:
     """The participant's dots in the live voting round (an empty ballot of 0 dots when there is none)."""
-    r = r or current_round(db, participant.workshop_id, now or utcnow())
+    return ballot_in(db, participant, current_round(db, participant.workshop_id, now or utcnow()))
+
+
+def ballot_in(db: Session, participant: Participant, r: Round | None) -> Ballot:
+    """The participant's dots in ``r``, the live round the caller has read (None: no round is live)."""
     if r is None or not r.voting:
         return Ballot(0, 0, 0, frozenset())
     return _ballot(r, _dots(db, r.id, participant.id))
@@ -242,5 +246,9 @@ def _vote_counts_statement() -> Any:
 
 def workshop_wide_ballot(db: Session, workshop_id: int, now: dt.datetime | None = None) -> bool:
     """True while a voting round over all contributions is live: phones then see every table's."""
-    r = current_round(db, workshop_id, now or utcnow())
+    return is_workshop_wide(current_round(db, workshop_id, now or utcnow()))
+
+
+def is_workshop_wide(r: Round | None) -> bool:
+    """Whether ``r``, the live round (None: none), is a vote over every table's contributions."""
     return r is not None and r.voting and r.scope == VoteScope.all

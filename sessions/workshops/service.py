@@ -271,7 +271,7 @@ def update_group(db: Session, ws: Workshop, group_id: int, name: object, persona
     gname = clean_text(name, "group_name", max_len=MAX_GROUP_NAME, multiline=False)
     with write_transaction(db):
         ws = db.get_one(Workshop, ws.id)
-        g = group_of(db, ws, group_id)
+        g = group_of(db, ws.id, group_id)
         if not ws.editable_structure:
             raise IllegalTransition("closed", state=ws.status.value, action="update_group")
         persona = _persona_of(db, ws, persona_id)
@@ -284,7 +284,7 @@ def update_group(db: Session, ws: Workshop, group_id: int, name: object, persona
 def delete_group(db: Session, ws: Workshop, group_id: int) -> None:
     with write_transaction(db):
         ws = db.get_one(Workshop, ws.id)
-        g = group_of(db, ws, group_id)
+        g = group_of(db, ws.id, group_id)
         used = db.scalar(select(func.count()).select_from(Contribution).where(Contribution.group_id == g.id))
         if used:
             raise IllegalTransition("group has contributions", action="delete_group", reason="has_contributions")
@@ -293,11 +293,12 @@ def delete_group(db: Session, ws: Workshop, group_id: int) -> None:
         ws.groups.remove(g)
 
 
-def group_of(db: Session, ws: Workshop, group_id: object) -> Group:
+def group_of(db: Session, workshop_id: int, group_id: object) -> Group:
+    """The workshop's group ``group_id``; a bad id is a validation error, another workshop's group refused."""
     if not isinstance(group_id, int) or isinstance(group_id, bool):
         raise ValidationFailed("group_id", "not_a_number")
     g = db.get(Group, group_id) if is_id(group_id) else None
-    if g is None or g.workshop_id != ws.id:
+    if g is None or g.workshop_id != workshop_id:
         raise WrongWorkshop("group")
     return g
 

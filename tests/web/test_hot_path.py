@@ -6,7 +6,8 @@ Counted are the statements of the whole HTTP request except ``BEGIN`` (SQLite's 
 A post: the phone's participant by token, then the write transaction: participant + workshop + group in one
 SELECT, the rounds, the sequence number (UPDATE ... RETURNING), the INSERT. A dot: the participant by token,
 then participant (locked), rounds, contribution, the participant's own dots, the INSERT; the tally is
-recounted only when a push is due (facilitator/realtime/tally_push.py), never per dot beyond that.
+recounted only when a push is due (facilitator/realtime/tally_push.py), never per dot beyond that. A phone
+joining (the burst of bench/load.py): the API join, the connect and the first ``watch``, each with a ceiling.
 """
 
 from __future__ import annotations
@@ -29,6 +30,12 @@ from sessions.rounds.models import Vote
 POST_STATEMENTS = 5
 DOT_STATEMENTS = 6
 TALLY_STATEMENTS = 2  # the wall's view (does it show the ranking?) and the GROUP BY
+# A phone joining: the API join (workshop by code, group, INSERT, the participant count pushed to the wall
+# and facilitators, then the answer's workshop, personas and tables); connecting (the token); watch (the
+# workshop, the participant, the rounds once, the last sequence number, the catch-up, the tables' personas).
+JOIN_STATEMENTS = 7
+CONNECT_STATEMENTS = 1
+WATCH_STATEMENTS = 6
 
 
 @pytest.fixture
@@ -73,6 +80,24 @@ def test_one_post_runs_five_statements(app, make_client, workshop, sio, logged_i
     assert resp.status_code == 201
     assert len(seen) <= POST_STATEMENTS, "\n".join(seen)
     assert sum(s.startswith(("INSERT", "UPDATE")) for s in seen) == 2, "\n".join(seen)
+
+
+def test_a_phone_joins_connects_and_watches_in_a_fixed_number_of_statements(app, make_client, workshop, sio):
+    """The join burst's cost per phone (bench/load.py: 1,000 phones join in a burst); watch reads the rounds
+    once for the phone's scope, the round and its dots."""
+    with counted(app) as joining:
+        resp = make_client().post("/api/v1/join", json={"code": workshop.join_code, "group_id": workshop.groups[0].id})
+    assert resp.status_code == 201, resp.get_data(as_text=True)
+    with counted(app) as connecting:
+        phone = sio(auth={"token": resp.get_json()["token"]})
+    assert phone.is_connected()
+    with counted(app) as watching:
+        ack = watch(phone, workshop.id)
+    assert ack["ok"] and ack["role"] == "participant" and "ballot" in ack["live"], ack
+    assert len(joining) <= JOIN_STATEMENTS, "\n".join(joining)
+    assert len(connecting) <= CONNECT_STATEMENTS, "\n".join(connecting)
+    assert len(watching) <= WATCH_STATEMENTS, "\n".join(watching)
+    assert sum(" FROM rounds" in s for s in watching) == 1, "\n".join(watching)
 
 
 def test_a_retry_answers_the_stored_post_and_writes_nothing(app, app_db, make_client, workshop):

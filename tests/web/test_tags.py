@@ -702,7 +702,9 @@ def test_a_tag_reaches_the_table_the_wall_and_the_dashboard_and_nobody_else(
     assert socks["other wall"].get_received() == []
     # The same again changes nothing and sends nothing.
     assert post_json(me, f"/w/{workshop.id}/contributions/{cid}/tags", {"tag_id": tid, "on": True}).status_code == 200
-    assert all(s.get_received() == [] for s in socks.values())
+    # (The joins' participant count may still arrive: its trailing push is coalesced and timed, not ours.)
+    heard = {name: [e["name"] for e in s.get_received() if e["name"] != "participants"] for name, s in socks.items()}
+    assert heard == dict.fromkeys(socks, []), heard
     # A renamed tag reaches every screen that shows the card; a phone that reconnects catches up.
     seq = resp.get_json()["contribution"]["seq"]
     assert post_form(logged_in, f"/workshops/{workshop.id}/tags/{tid}", {"label": "samlingsbasert"}).status_code == 302
