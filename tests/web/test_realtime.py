@@ -49,6 +49,37 @@ class TestConnect:
     def test_refused_with_bad_credentials(self, sio, workshop, auth):
         assert not sio(auth=auth).is_connected()
 
+    def test_an_unexpected_error_refuses_with_server_error(self, sio, api_token, workshop, monkeypatch, caplog):
+        # Unanswered, a browser would wait for its namespace for good; refused with the code, it connects
+        # again later (pv.js keepTrying). A refused credential carries no code.
+        from facilitator.realtime import sockets
+
+        handler = sockets.socketio.default_exception_handler
+        refusals: list[Any] = []
+
+        def spy(err: Exception) -> Any:
+            try:
+                return handler(err)
+            except Exception as refusal:
+                refusals.append(refusal)
+                raise
+
+        monkeypatch.setattr(sockets.socketio, "default_exception_handler", spy)
+        assert not sio(auth={"token": "feil-token-som-ikke-finnes-0000000000"}).is_connected()
+        assert refusals == []  # refused by the handler's answer, not by an error
+
+        def fails(*_args: Any) -> Any:
+            raise RuntimeError("the database went away")
+
+        monkeypatch.setattr(sockets, "_identity_from_connect", fails)
+        assert not sio(auth={"token": api_token}).is_connected()  # refused, not raised out of the server
+        (refusal,) = refusals
+        assert refusal.error_args["data"] == {"code": "server_error"}, refusal.error_args
+        assert "the database went away" not in str(refusal.error_args)
+        assert any("socket event 'connect' failed" in r.getMessage() and r.exc_info for r in caplog.records)
+        monkeypatch.undo()
+        assert sio(auth={"token": api_token}).is_connected()
+
     def test_facilitator_by_cookie(self, sio, logged_in, workshop):
         sock = sio(logged_in)
         assert sock.is_connected()
@@ -176,6 +207,29 @@ class TestWatch:
         sock = sio(auth={"token": api_token})
         ack = sock.emit("watch", callback=True)
         assert isinstance(ack, dict) and ack["ok"] is False
+
+    def test_an_unexpected_error_is_answered_and_the_next_watch_works(self, sio, api_token, workshop, posted, monkeypatch, caplog):
+        # Without an answer live.js would wait for this catch-up for ever; with server_error it tries again.
+        from facilitator.realtime import sockets
+
+        real = sockets.changes_since
+        calls = []
+
+        def fails_once(*args, **kwargs):
+            calls.append(1)
+            if len(calls) == 1:
+                raise RuntimeError("the database went away")
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(sockets, "changes_since", fails_once)
+        sock = sio(auth={"token": api_token})
+        ack = sock.emit("watch", {"workshop_id": workshop.id, "since": 0}, callback=True)
+        assert ack["ok"] is False and ack["error"]["code"] == "server_error", ack
+        assert "the database went away" not in str(ack)  # the message is the UI's, not the exception's
+        assert any("socket event 'watch' failed" in r.getMessage() and r.exc_info for r in caplog.records)
+        assert sock.is_connected()
+        again = watch(sock, workshop.id)
+        assert again["ok"] and [c["id"] for c in again["changes"]] == [c["id"] for c in posted]
 
 
 # -- live events ---------------------------------------------------------------------------

@@ -249,8 +249,13 @@
   var socket = window.io({ auth: auth, reconnectionDelayMax: 5000 });
   window.pvLive.socket = socket;
 
+  // A refused connect or catch-up that passes by waiting (a fault on the server, too many catch-ups at
+  // once) is tried again later (PV.keepTrying); a reconnect catches up on its own.
+  var afterWatch = PV.keepTrying(socket);
+
   function watch() {
     socket.emit("watch", { workshop_id: workshopId, since: seq }, function (ack) {
+      afterWatch(ack, watch);
       if (!ack || !ack.ok) {
         setStatus(PV.errorMessage(ack, strings.error), "error");
         return;

@@ -16,7 +16,14 @@
  * - PV.button(className, text): a <button type="button">;
  * - PV.fromTemplate(id, replacements): the first element of <template id>, each key of `replacements`
  *   replaced in its HTML (the server renders the same macro into the page and into the template);
- * - PV.personaLine(ids, names): the names of persona ids (`names`: id -> name), comma separated.
+ * - PV.personaLine(ids, names): the names of persona ids (`names`: id -> name), comma separated;
+ * - PV.keepTrying(socket): for a page's live connection, refusals that pass by waiting (docs/api.md).
+ *   When the server failed while accepting the connection (connect_error with data.code "server_error")
+ *   it connects again later (socket.io-client does not retry a refusal by itself; a refused credential,
+ *   without a code, is not retried). It answers a function `afterWatch(ack, watch)` for every `watch` ack:
+ *   a refusal that passes (server_error, rate_limited) sends `watch` again later while connected. Each
+ *   waits about 1 s, then twice as long each time up to 30 s (spread by ±50 %, so that a room of phones
+ *   does not ask at once), until it succeeds.
  */
 (function () {
   "use strict";
@@ -82,6 +89,36 @@
     return (ids || []).map(function (p) { return names[String(p)] || ""; }).filter(Boolean).join(", ");
   }
 
+  var PASSING = { server_error: true, rate_limited: true };
+
+  function backoff() {
+    var delay = 1000;
+    return {
+      later: function (fn) {
+        window.setTimeout(fn, delay * (0.5 + Math.random()));
+        delay = Math.min(delay * 2, 30000);
+      },
+      reset: function () { delay = 1000; }
+    };
+  }
+
+  function keepTrying(socket) {
+    var connecting = backoff();
+    var watching = backoff();
+    socket.on("connect", connecting.reset);
+    socket.on("connect_error", function (err) {
+      if (!err || !err.data || err.data.code !== "server_error" || socket.active) return;
+      connecting.later(function () { if (!socket.connected) socket.connect(); });
+    });
+    return function afterWatch(ack, watch) {
+      if (ack && ack.ok) {
+        watching.reset();
+      } else if (ack && ack.error && PASSING[ack.error.code]) {
+        watching.later(function () { if (socket.connected) watch(); });
+      }
+    };
+  }
+
   window.PV = {
     csrf: csrf,
     post: post,
@@ -91,6 +128,7 @@
     say: say,
     button: button,
     fromTemplate: fromTemplate,
-    personaLine: personaLine
+    personaLine: personaLine,
+    keepTrying: keepTrying
   };
 })();

@@ -57,14 +57,19 @@
   var socket = window.io({ auth: auth, reconnectionDelayMax: 5000 });
   window.pvReport = { socket: socket };
 
-  socket.on("connect", function () {
+  var afterWatch = PV.keepTrying(socket);
+
+  function watch() {
     socket.emit("watch", { workshop_id: workshopId, since: seq }, function (ack) {
+      afterWatch(ack, watch);
       if (!ack || !ack.ok) { say(PV.errorMessage(ack, ""), "error"); return; }
       box.dataset.synced = "1";
       if (ack.changes.length || ack.status !== box.dataset.status) soon();
       document.dispatchEvent(new CustomEvent("pv:report-watching"));
     });
-  });
+  }
+
+  socket.on("connect", watch);
   socket.on("disconnect", function () { say(box.dataset.offlineText, "offline"); });
   socket.on("contribution", function (c) { if (c.workshop_id === workshopId) schedule(); });
   socket.on("participants", function (p) { if (p.workshop_id === workshopId) schedule(); });

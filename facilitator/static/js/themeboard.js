@@ -430,8 +430,11 @@
     var socket = window.io({ reconnectionDelayMax: 5000 });
     window.pvThemes.socket = socket;
 
+    var afterWatch = PV.keepTrying(socket);
+
     function watch() {
       socket.emit("watch", { workshop_id: workshopId, since: seq }, function (ack) {
+        afterWatch(ack, watch);
         if (!ack || !ack.ok) { setConnection(PV.errorMessage(ack, strings.error), "error"); return; }
         ack.changes.forEach(applyContribution);
         if (ack.seq > seq) seq = ack.seq;
