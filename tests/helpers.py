@@ -16,7 +16,9 @@ loading Flask.
 
 from __future__ import annotations
 
+import collections
 import hashlib
+import logging
 import os
 import secrets
 import signal
@@ -319,14 +321,28 @@ def socket_client(*, reconnect: bool = False, cookie: str | None = None, **optio
     return socketio.Client(reconnection=False, **options)
 
 
+# The `watch` refusals live.js tries again (docs/api.md): they pass by waiting.
+RETRIED_WATCH_ERRORS = {"server_error", "rate_limited"}
+
+
+class _TraceHandler(logging.Handler):
+    def __init__(self, lines: collections.deque[str]) -> None:
+        super().__init__(logging.INFO)
+        self.lines = lines
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(f"{time.monotonic():.2f} {record.getMessage()}")
+
+
 class LiveClient:
     """A Socket.IO client that behaves like live.js: ``watch`` the workshop, apply changes by id (the newer
     ``seq`` wins), take the cursor from acks only, and watch again when the server says ``resync``.
 
     Without ``reconnect`` it watches once when ``connect`` returns (an ack that is not ok fails the test).
     With ``reconnect`` it reconnects like a browser and catches up after every (re)connect in the
-    background; refusals are kept in ``errors``; ``syncs`` and ``connected_at`` hold the monotonic times
-    of completed catch-ups and of connects.
+    background; refusals are kept in ``errors`` (those that pass are tried again, as live.js does, and kept
+    in ``retried``); ``syncs`` and ``connected_at`` hold the monotonic times of completed catch-ups and of
+    connects.
     """
 
     def __init__(
@@ -350,7 +366,17 @@ class LiveClient:
         self.reconnect = reconnect
         self.wait = wait
         self.transports = ["polling"] if polling else ["websocket"]
-        self.sio = socket_client(reconnect=reconnect, cookie=cookie)
+        # A reconnecting client keeps its library's last log lines, so a test that waits for it in vain can
+        # say what its reconnect loop did (``trace()``).
+        self._trace: collections.deque[str] = collections.deque(maxlen=40)
+        extra: dict[str, Any] = {}
+        if reconnect:
+            logger = logging.getLogger(f"pv.test.live.{uuid.uuid4().hex}")
+            logger.propagate = False
+            logger.setLevel(logging.INFO)
+            logger.addHandler(_TraceHandler(self._trace))
+            extra = {"logger": logger, "engineio_logger": logger}
+        self.sio = socket_client(reconnect=reconnect, cookie=cookie, **extra)
         self._lock = threading.Lock()
         self.events: dict[int, dict[str, Any]] = {}
         self.cursor = 0
@@ -359,6 +385,7 @@ class LiveClient:
         self.connected_at: list[float] = []
         self.syncs: list[float] = []
         self.errors: list[str] = []
+        self.retried: list[str] = []  # refusals that pass (server_error, rate_limited), tried again
         self.sio.on("connect", self._on_connect)
         self.sio.on("contribution", self._apply)
         self.sio.on("resync", self._resync)
@@ -392,10 +419,17 @@ class LiveClient:
     def _catch_up(self) -> None:
         import socketio
 
+        delay = 1.0
         try:
             while True:
                 ack = self.sio.call("watch", {"workshop_id": self.workshop_id, "since": self.cursor}, timeout=self.wait)
                 if not ack.get("ok"):
+                    if (ack.get("error") or {}).get("code") in RETRIED_WATCH_ERRORS and self.sio.connected:
+                        # As live.js: a refusal that passes is tried again, later each time.
+                        self.retried.append(f"{self.name}: watch refused: {ack}")
+                        time.sleep(delay)
+                        delay = min(delay * 2, 30.0)
+                        continue
                     self.errors.append(f"{self.name}: watch refused: {ack}")
                     return
                 self._take(ack)
@@ -443,6 +477,16 @@ class LiveClient:
     def synced_since(self, t: float) -> float | None:
         later = [s for s in self.syncs if s >= t]
         return later[0] if later else None
+
+    def trace(self) -> dict[str, Any]:
+        """The client's state and its library's last log lines (reconnecting clients only)."""
+        task = getattr(self.sio, "_reconnect_task", None)
+        return {
+            "connected": self.sio.connected,
+            "eio_state": getattr(self.sio.eio, "state", None),
+            "reconnect_task_alive": bool(task) and task.is_alive(),
+            "log": [*self._trace][-15:],
+        }
 
     def connected_since(self, t: float) -> float | None:
         later = [s for s in self.connected_at if s >= t]
