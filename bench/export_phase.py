@@ -69,7 +69,7 @@ async def posting_during_export(scenario: Any, http: Any, joined: list[Any], url
         "export_plain_received": plain["wall_received"],
         "export_p99_ratio": (round(during["wall_p99_ms"] / plain["wall_p99_ms"], 2)
                              if during["wall_p99_ms"] and plain["wall_p99_ms"] else None),
-        "export_errors": (plain["errors"] + during["errors"])[:5],
+        "export_errors": (plain["errors"] + during["errors"] + scenario.post_refusals)[:5],
     }
 
 
@@ -99,7 +99,10 @@ async def _posting(scenario: Any, http: Any, joined: list[Any], url: str | None,
         nonlocal ok
         sent[key] = time.monotonic()
         try:
-            ok += bool(await scenario.post(http, p, key))
+            accepted = await scenario.post(http, p, key)
+            # Not ``ok += bool(await …)``: that loads ``ok`` before the await, so two posts in flight at once
+            # would count as one.
+            ok += bool(accepted)
         except Exception as exc:  # noqa: BLE001
             failures.append(f"post during export: {type(exc).__name__}: {exc}"[:300])
 

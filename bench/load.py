@@ -56,7 +56,7 @@ from typing import Any
 import aiohttp
 from clients import RawClient, SioClient
 from export_phase import big_report_url, posting_during_export
-from load_report import complete, machine, ratio_rows, table
+from load_report import complete, gc_line, machine, ratio_rows, table
 from saturation import Hog, saturation_table
 from saturation import run as run_saturation
 from servers import Server
@@ -161,6 +161,7 @@ class Scenario:
         self.csrf = ""  # the facilitator's browser session
         self.phone_csrf = ""  # the phones' browser session (votes are browser routes: CSRF even with a bearer token)
         self.post_ids: dict[str, tuple[int, int]] = {}  # post key -> (contribution id, group id)
+        self.post_refusals: list[str] = []  # "status: body" of posts the server did not accept (at most 5)
         self.export = export  # contributions in the report exported during a second posting phase (0: none)
 
     # target-specific steps -------------------------------------------------------------------------
@@ -228,7 +229,9 @@ class Scenario:
             if r.status == 201 and self.target == "app":
                 self.post_ids[key] = ((await r.json())["id"], phone.group_id)
             else:
-                await r.read()
+                body = await r.read()
+                if r.status != 201 and len(self.post_refusals) < 5:
+                    self.post_refusals.append(f"{r.status}: {body.decode(errors='replace')[:200]}")
             return r.status == 201
 
     # votes and moderation (the app only) ------------------------------------------------------------
@@ -528,6 +531,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-pin", action="store_true", help="do not pin server and client to separate CPUs")
     ap.add_argument("--profile", type=Path, default=None, help="record py-spy profiles of each phase into this folder")
     ap.add_argument("--logs", type=Path, default=None, help="keep the servers' logs in this folder")
+    ap.add_argument("--gc", action="store_true", help="log the servers' garbage collections (bench/gcprobe) and report their pauses")
     ap.add_argument("--json", type=Path, default=None, help="default: bench/results/load-<date>.json")
     ap.add_argument("--markdown", type=Path, default=None, help="default: next to the JSON, .md")
     args = ap.parse_args(argv)
@@ -542,7 +546,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for n in [int(x) for x in args.n.split(",")]:
             for target in args.targets.split(","):
-                server = Server(target, workdir, 0 if pin else None, args.database_url, args.profile, args.logs)
+                server = Server(target, workdir, 0 if pin else None, args.database_url, args.profile, args.logs, args.gc)
                 try:
                     with Hog(0 if pin and args.busy else None):
                         server.start()
@@ -557,6 +561,8 @@ def main(argv: list[str] | None = None) -> int:
                 finally:
                     server.stop()
                 row["busy"] = bool(pin and args.busy)
+                if args.gc:
+                    row["gc"] = server.gc_pauses()
                 rows.append(row)
                 if args.saturation:
                     print(saturation_table([row]).splitlines()[-1], flush=True)
@@ -564,6 +570,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(table([row]).splitlines()[-1], flush=True)
                 if row.get("export_posts"):
                     print("    " + export_line(row), flush=True)
+                if row.get("gc"):
+                    print("    " + gc_line(row), flush=True)
                 for err in row["errors"][:3]:
                     print("   ", err, flush=True)
     finally:
@@ -579,6 +587,7 @@ def main(argv: list[str] | None = None) -> int:
         md.insert(1, "Busy: a CPU hog spun on the server's core for the whole run (--busy).")
     md.append(saturation_table(rows) if args.saturation else table(rows + ratio_rows(rows)))
     md += ["", *(f"{r['target']} {r['n']}: {export_line(r)}" for r in rows if r.get("export_posts"))]
+    md += [f"{r['target']} {r['n']}: {gc_line(r)}" for r in rows if r.get("gc")]
     print("\n" + "\n".join(md))
     out = args.json or ROOT / "bench" / "results" / f"load-{dt.date.today().isoformat()}.json"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -76,3 +76,10 @@ def machine() -> dict[str, Any]:
             pass
     return {"cpu": model, "cpus": os.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
             "python": platform.python_version(), "platform": platform.platform(), "versions": versions}
+
+
+def gc_line(r: dict[str, Any]) -> str:
+    """``--gc``: the server's garbage collections while it served (bench/gcprobe)."""
+    g = r["gc"]
+    return (f"garbage collections while serving: {g['gen0']} / {g['gen1']} / {g['gen2']} (generation 0 / 1 / 2), "
+            f"{g['total_ms']} ms in all, longest {g['max_ms']} ms, {g['over_50ms']} over 50 ms")

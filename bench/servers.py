@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import subprocess
+import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
@@ -25,7 +26,7 @@ class Server:
     """One server under test as a subprocess (optionally on one CPU, optionally under py-spy)."""
 
     def __init__(self, target: str, workdir: Path, cpu: int | None, database_url: str | None, profile: Path | None,
-                 logs: Path | None = None) -> None:
+                 logs: Path | None = None, gc_log: bool = False) -> None:
         self.target = target
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -38,6 +39,12 @@ class Server:
             PV_ALLOW_HTTP="1",
         )
         self.log_path = (logs or workdir) / f"server-{target}-{self.port}.log"
+        # --gc: every garbage collection of the server (and of its start-up commands) is logged (bench/gcprobe).
+        self.gc_log = (logs or workdir) / f"gc-{target}-{self.port}.log" if gc_log else None
+        if self.gc_log is not None:
+            self.env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(BENCH / "gcprobe"), self.env.get("PYTHONPATH")]))
+            self.env["PV_BENCH_GC_LOG"] = str(self.gc_log)
+        self.ready_at = 0.0
         self.proc: subprocess.Popen[bytes] | None = None
         self._spy: subprocess.Popen[bytes] | None = None
 
@@ -61,6 +68,21 @@ class Server:
         wait_for_port(self.port, self.proc, f"{self.target} server", self.log_path)
         if self.target != "ws":
             urllib.request.urlopen(self.base + "/healthz", timeout=10).read()
+        self.ready_at = time.time()
+
+    def gc_pauses(self) -> dict[str, float] | None:
+        """--gc: the server process's collections from ready until stopped: how many per generation, their
+        milliseconds in all, the longest, and how many took over 50 ms."""
+        if self.gc_log is None or self.proc is None:
+            return None
+        path = self.gc_log.with_name(f"{self.gc_log.name}.{self.proc.pid}")
+        rows = [line.split() for line in path.read_text().splitlines()] if path.exists() else []
+        serving = [(int(g), float(ms)) for t, g, ms, _ in rows if float(t) >= self.ready_at]
+        out: dict[str, float] = {f"gen{g}": sum(1 for x, _ in serving if x == g) for g in range(3)}
+        out["total_ms"] = round(sum(ms for _, ms in serving), 1)
+        out["max_ms"] = round(max((ms for _, ms in serving), default=0.0), 1)
+        out["over_50ms"] = sum(1 for _, ms in serving if ms > 50)
+        return out
 
     def start_profile(self, name: str) -> None:
         if self.profile is None or self.proc is None:
