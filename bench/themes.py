@@ -1,14 +1,20 @@
 """Theme-suggestion benchmark: sessions.themes against three baselines on a labelled Norwegian set.
 
-The set is six workshops' worth of contributions (tests/data/themes_nb.json: the 2019 Møre og Romsdal
-workshop; tests/data/themes_workshops.json: five more), in bokmål and nynorsk, each with a gold theme.
-Each workshop is clustered on its own, as on a real board. The workshops are split into a **tuning** half
-(the defaults were chosen on it) and a **held-out** half (reported, never tuned on). Methods:
+The set is eleven workshops' worth of contributions in bokmål and nynorsk, each with a gold theme. Each
+workshop is clustered on its own, as on a real board. The workshops are split into a **tuning** half (the
+defaults and the concept lexicon were chosen on it: tests/data/themes_nb.json, the 2019 Møre og Romsdal
+workshop, and tests/data/themes_workshops.json, five more) and a **held-out** half (reported, never tuned
+on: tests/data/themes_heldout.json and themes_heldout_b.json, five workshops written on 2026-12-03 by
+writers who had not seen the suggester, its lexicon or its results; whoever changes the suggester does not
+read them, and `--names` leaves them out). Three of the tuning workshops were the held-out half until then;
+they had been read, so they moved. Methods:
 
   suggester   sessions.themes.suggest_themes with its default parameters
   old         the stdlib-only suggester used before issue 14 (bench/themes_baseline.py, a frozen copy)
   keyword     group by each contribution's most frequent content word (same tokens and stems)
   random      the suggester's own grouping with the labels shuffled (same group sizes; mean of 20 seeds)
+  reader      held-out workshops only: a second reader's grouping by hand, made without the gold themes
+              (tests/data/themes_heldout_reader2.json): how far two careful people agree on these notes
 
 Contributions in no suggestion count as singletons. Per workshop: pairwise precision / recall / F1 (over
 pairs put in the same group) and the adjusted Rand index; a split's figure is the mean over its workshops.
@@ -54,6 +60,10 @@ from sessions.themes.suggest import ThemeInput, ThemeSuggestion, suggest_themes 
 
 DATA = ROOT / "tests" / "data" / "themes_nb.json"
 DATA_WORKSHOPS = ROOT / "tests" / "data" / "themes_workshops.json"
+# The fresh held-out set (2026-12-03), written by someone who had not seen the suggester; only for reporting.
+DATA_HELD_OUT = (ROOT / "tests" / "data" / "themes_heldout.json", ROOT / "tests" / "data" / "themes_heldout_b.json")
+# A second reader's grouping of the held-out workshops, by hand and without the gold themes: the "reader" row.
+DATA_READER = ROOT / "tests" / "data" / "themes_heldout_reader2.json"
 FIRST_WORKSHOP = "mr2019"  # the workshop of themes_nb.json, used for tuning
 RESULTS = ROOT / "bench" / "results" / "themes.json"
 
@@ -75,13 +85,19 @@ def load_all() -> tuple[list[ThemeInput], dict[Hashable, str], dict[Hashable, st
     workshop_of: dict[Hashable, str] = {it.id: FIRST_WORKSHOP for it in items}
     split_of = {FIRST_WORKSHOP: "tune"}
     rows = [dict(r, workshop=FIRST_WORKSHOP) for r in doc["items"]]
-    more, more_gold, more_doc = load(DATA_WORKSHOPS)
-    items += more
-    gold.update(more_gold)
-    workshop_of.update({r["id"]: r["workshop"] for r in more_doc["items"]})
-    split_of.update({w: meta["split"] for w, meta in more_doc["workshops"].items()})
-    rows += more_doc["items"]
+    for path in (DATA_WORKSHOPS, *DATA_HELD_OUT):
+        more, more_gold, more_doc = load(path)
+        items += more
+        gold.update(more_gold)
+        workshop_of.update({r["id"]: r["workshop"] for r in more_doc["items"]})
+        split_of.update({w: meta["split"] for w, meta in more_doc["workshops"].items()})
+        rows += more_doc["items"]
     return items, gold, workshop_of, split_of, rows
+
+
+def load_reader() -> dict[Hashable, str]:
+    """The second reader's theme per held-out item (workshop:theme)."""
+    return json.loads(DATA_READER.read_text(encoding="utf-8"))["labels"]
 
 
 def by_workshop(items: Sequence[ThemeInput], workshop_of: dict[Hashable, str]) -> dict[str, list[ThemeInput]]:
@@ -208,8 +224,11 @@ def old_labels(items: Sequence[ThemeInput]) -> list[str]:
     return labels_from(themes_baseline.suggest_themes(old_items), items)
 
 
-def evaluate(items: Sequence[ThemeInput], gold: dict[Hashable, str], *, baselines: bool = True, **params: Any) -> dict[str, Any]:
-    """Every method on one workshop's items."""
+def evaluate(
+    items: Sequence[ThemeInput], gold: dict[Hashable, str], *, baselines: bool = True, reader: dict[Hashable, str] | None = None,
+    **params: Any,
+) -> dict[str, Any]:
+    """Every method on one workshop's items (and the second reader's grouping, where it covers them)."""
     true = [gold[it.id] for it in items]
     t0 = time.perf_counter()
     suggestions = suggest_themes(items, **params)
@@ -247,13 +266,17 @@ def evaluate(items: Sequence[ThemeInput], gold: dict[Hashable, str], *, baseline
         old = old_labels(items)
         kept_old, _ = cross_persona_purity(items, gold, old)
         out["old"] = dict(scores(old, true), purity_kept=kept_old, purity_total=total)
+    if reader is not None and all(it.id in reader for it in items):
+        by_reader = [reader[it.id] for it in items]
+        kept_reader, _ = cross_persona_purity(items, gold, by_reader)
+        out["reader"] = dict(scores(by_reader, true), purity_kept=kept_reader, purity_total=total)
     return out
 
 
-METHODS = ("suggester", "old", "keyword", "random")
+METHODS = ("suggester", "old", "keyword", "random", "reader")
 
 
-def summarise(per_workshop: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def summarise(per_workshop: dict[str, dict[str, Any]], methods: Sequence[str] = METHODS) -> dict[str, Any]:
     """Mean ARI / F1 / P / R over workshops, and pooled cross-persona purity, per method."""
     out: dict[str, Any] = {
         "workshops": sorted(per_workshop),
@@ -261,7 +284,7 @@ def summarise(per_workshop: dict[str, dict[str, Any]]) -> dict[str, Any]:
         "gold_themes": sum(r["gold_themes"] for r in per_workshop.values()),
         "suggestions": sum(r["suggestions"] for r in per_workshop.values()),
     }
-    for m in METHODS:
+    for m in methods:
         rows = [r[m] for r in per_workshop.values() if m in r]
         if not rows:
             continue
@@ -279,9 +302,10 @@ def splits(
 ) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     """Per-workshop results and the summaries of the whole set, the tuning half and the held-out half."""
     groups = by_workshop(items, workshop_of)
-    per = {w: evaluate(its, gold, baselines=baselines, **params) for w, its in sorted(groups.items())}
+    reader = load_reader() if baselines else None
+    per = {w: evaluate(its, gold, baselines=baselines, reader=reader, **params) for w, its in sorted(groups.items())}
     summary = {
-        "all": summarise(per),
+        "all": summarise(per, METHODS[:-1]),  # the reader grouped only the held-out workshops
         "tune": summarise({w: r for w, r in per.items() if split_of[w] == "tune"}),
         "held_out": summarise({w: r for w, r in per.items() if split_of[w] == "held_out"}),
     }
@@ -442,7 +466,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     items, gold, workshop_of, split_of, rows = load_all()
     out: dict[str, Any] = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
-        "data": dict(dataset_summary(rows, split_of), files=[str(p.relative_to(ROOT)) for p in (DATA, DATA_WORKSHOPS)]),
+        "data": dict(dataset_summary(rows, split_of), files=[str(p.relative_to(ROOT)) for p in (DATA, DATA_WORKSHOPS, *DATA_HELD_OUT)]),
         "params": {
             "threshold": themes.DEFAULT_THRESHOLD,
             "word_weight": themes.DEFAULT_WORD_WEIGHT,
@@ -492,13 +516,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"time on one core: best {t['best_s']:.3f} s, median {t['median_s']:.3f} s (CPU {t['cpu_median_s']:.3f} s) of "
         f"{t['runs']} runs; target < 2 s; deterministic: {t['deterministic']}; load average {t['load_average_1min']:.2f}"
     )
+    # The held-out workshops' suggestion names and words stay unread by whoever tunes the suggester.
+    readable = {w for w in per if split_of[w] != "held_out"}
     if args.names:
-        for w, r in per.items():
+        for w in sorted(readable):
+            r = per[w]
             print(f"\n{w} (name · size · personas · confidence · why · majority gold theme):")
             for s in r["names"]:
                 print(f"  {s['name']:<32} {s['size']:>3}  {','.join(s['personas']):<24} {s['confidence']:.2f}  {', '.join(s['why'])[:40]:<40} {s['gold']}")
     out["results"] = summary
-    out["per_workshop"] = {w: {k: v for k, v in r.items()} for w, r in per.items()}
+    out["per_workshop"] = {
+        w: {k: v for k, v in r.items() if k != "names" or w in readable} for w, r in per.items()
+    }
     out["perturbed_1000"] = {k: v for k, v in big_result.items() if k != "names"}
     out["timing_1000"] = t
     args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -10,10 +10,15 @@ Where the groups come from (and where they do not):
 - the project's research notes on the field (research/domain.md, section 2: the measures municipalities use,
   the competence-planning cycle, the roles);
 - general knowledge of Norwegian municipal competence work;
-- the wording of the *tuning* workshops of the labelled set (mr2019, velferd2021, distrikt2023).
+- the wording of the *tuning* workshops of the labelled set: mr2019, velferd2021, distrikt2023 and, since
+  2026-12-03, barnehage2022, skuleleiing2023 and digiadm2024 (held out until then; their texts and results
+  had been read, so they joined the tuning half and a fresh held-out set was written, see bench/themes.py).
 
-The held-out workshops' texts were not read when these groups were written, and no group was added or
-changed after looking at held-out results. A group is a topic, not a gold theme of the benchmark.
+The fresh held-out workshops (tests/data/themes_heldout*.json) were written by someone who had not seen this
+file, and their texts were not read when these groups were written. Their sectors were named when they were
+commissioned (nursing homes, refugee services, child welfare, technical services, educational psychology,
+culture); no group was added for a sector's own subject matter, only for the measures and conditions that
+recur across sectors. A group is a topic, not a gold theme of the benchmark.
 
 Matching (:func:`concepts_of`) is on the word after the nynorsk → bokmål spelling rules of
 :mod:`sessions.themes.text` (so «rettleiing» is matched as «veiledning», «leiar» as «leder»):
@@ -23,6 +28,9 @@ Matching (:func:`concepts_of`) is on the word after the nynorsk → bokmål spel
   «rekrutteringskampanje», «kompetanseplanlegging»);
 - a shorter member: at the start of the word, or as the last part of a compound with an inflection
   ending («nettkurs», «norskkursa», «mellomlederne»).
+
+A word that contains one of a concept's ``EXCEPT`` parts is not in that concept: «veileder» (and nynorsk
+«rettleiar», spelled «veileder» by the rules) ends in «leder» but is a mentor, not a manager.
 """
 
 from __future__ import annotations
@@ -51,6 +59,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "rekruttering": (
         "rekrutt", "ansatting", "utlys", "=lyse", "=lyser", "=lyses", "søker", "søkjar", "annons",
         "arbeidsgiv", "attraktiv", "kvalifisert", "=vikar", "=vikarer", "=vikarar", "pensjon",
+        "behold", "=slutter", "=sluttar", "=slutta", "turnover", "gjennomtrekk", "godkjend", "godkjent",
     ),
     # tag «lederopplæring»; domain.md: lederutdanning, lederutviklingsprogram, lederforum, rektor
     "ledelse": ("ledelse", "leder", "=lede", "=leder", "=ledet", "lederutvikling", "rektor"),
@@ -60,6 +69,16 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "digital": (
         "digital", "teknolog", "nettbrett", "=app", "=appen", "=appar", "=appene", "fagsystem", "=ikt",
         "=pc", "chromebook", "programvare", "dataprogram", "=data", "=system", "=systemet", "verktøy",
+        "=ipad", "=ipaden", "læremiddel", "=teams", "innlogg", "=skjerm",
+    ),
+    # skuleleiing2023, digiadm2024: artificial intelligence (its own theme in a digital workshop)
+    "ki": ("=ki", "kiassist", "kunstig", "intelligens", "chatgpt", "chatbot", "språkmodell", "copilot"),
+    # digiadm2024: records and archiving
+    "arkiv": ("arkiv", "journalfør", "=slette", "=slettast", "=slettes", "dokumenter", "saksbehandlingssystem"),
+    # skuleleiing2023 (and the 2019 minutes): reporting and paperwork that take time from the work
+    "rapportering": (
+        "rapport", "skjema", "dokumentasjonskrav", "byråkrat", "merkantil", "administrativ", "=e-post",
+        "=epost", "papirarbeid",
     ),
     "velferdsteknologi": (
         "velferdsteknolog", "sensor", "=gps", "alarm", "dispenser", "=tilsyn", "tilsynskamera", "utstyr",
@@ -89,10 +108,16 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     # domain.md: the competence-planning cycle (kartlegging → planlegging → ...), strategisk kompetanseplan
     "kompetanseplan": (
         "kompetanseplan", "kartlegg", "oversikt", "=plan", "=planen", "=planer", "=planar", "årshjul",
-        "medarbeidersamtal", "medarbeidarsamtal", "strategisk",
+        "medarbeidersamtal", "medarbeidarsamtal", "strategisk", "prioriter", "rullering", "tilfeldig",
+        "=retning",
     ),
     # tag «stipend/permisjon» (the time side); tuning: tid til læring
-    "tid": ("=tid", "=tida", "=tiden", "frigjør", "frigjer", "avsatt", "=avsett", "fritid", "kveldstid", "permisjon"),
+    # barnehage2022, skuleleiing2023, digiadm2024: planning time, meetings used for learning, «for travelt»
+    "tid": (
+        "=tid", "=tida", "=tiden", "frigjør", "frigjer", "avsatt", "=avsett", "fritid", "kveldstid", "permisjon",
+        "planleggingstid", "samarbeidstid", "planleggingsdag", "personalmøte", "=travelt", "=travle", "=travel",
+        "=tidspress", "utsatt",
+    ),
     # domain.md: tilpasset turnus/arbeidstid
     "arbeidstid": ("turnus", "arbeidstid", "heltid", "=deltid", "hjemmekontor", "arbeidsplan", "timeplan"),
     # tag «stipend/permisjon» (the money side); domain.md: stipend/bindingstid
@@ -103,20 +128,39 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "fritidstilb", "lokalsamfunn", "møteplass", "bygd",
     ),
     # domain.md: contact persons, super users
-    "superbruker": ("superbruk", "ressursperson", "nøkkelperson", "ambassadør"),
+    "superbruker": (
+        "superbruk", "supebruk", "ressursperson", "nøkkelperson", "ambassadør", "arkivkontakt",
+    ),
     # domain.md: union representatives (tillitsvalde), participation of staff
     "medvirkning": (
         "tillitsvalgt", "verneombud", "forankr", "medvirk", "involver", "styringsgrupp", "ansattrepr",
         "allmøte", "motiver",
     ),
     # domain.md: structured conversations with users and relatives
-    "pårørende": ("pårør", "brukerdialog", "informasjonsmøte"),
+    # barnehage2022 and digiadm2024: parents and citizens are the same conversation with those served
+    "pårørende": (
+        "pårør", "brukerdialog", "informasjonsmøte", "foreldre", "føresett", "foresatt", "innbygger",
+        "innbyggjar", "foreldremøte", "tjenestedesign", "brukermedvirk", "servicetorg",
+    ),
+    # barnehage2022, velferd2021, digiadm2024: language work (children's language, interpreters, plain
+    # language to citizens); staff's own Norwegian is «fagspråk»
+    "språk": ("språk", "morsmål", "tolk", "flerspråk", "fleirspråk", "klarspråk", "=arabisk", "=somali", "=polsk"),
+    # barnehage2022, skuleleiing2023: challenging behaviour and children or pupils who need more support
+    "atferd": (
+        "atferd", "åtferd", "adferd", "=uro", "utfordrende", "utfordrande", "tilrettelegg",
+        "relasjonsbygg", "=slår", "frustrert",
+    ),
     # domain.md: hverdagsrehabilitering/hverdagsmestring
     "hverdagsmestring": ("hverdagsmestr", "hverdagsrehab", "mestr", "rehabilit"),
     # tuning (velferd2021): Norwegian for staff with another first language
-    "fagspråk": ("fagspråk", "norskkurs", "morsmål", "norskopplæring"),
+    "fagspråk": ("fagspråk", "norskkurs", "norskopplæring"),
     # tuning (mr2019): what the study programmes teach
     "studium": ("forelesning", "forelesing", "teori", "studieprogram", "lærebok", "gjesteforeles", "pensum"),
+}
+
+# Parts of words that look like a concept's member but are not in it.
+EXCEPT: dict[str, tuple[str, ...]] = {
+    "ledelse": ("veiled", "rettled"),
 }
 
 _ENDINGS = ("", "e", "en", "et", "er", "ene", "a", "ar", "ane", "ing", "s", "ne")
@@ -136,5 +180,11 @@ def _matches(member: str, word: str) -> bool:
 def concepts_of(word: str) -> tuple[str, ...]:
     """The concepts a normalised (lowercase) word belongs to, sorted."""
     variant = _variant(word)
-    found = {c for c, members in CONCEPTS.items() for m in members if _matches(m, variant) or _matches(m, word)}
+    found = {
+        c
+        for c, members in CONCEPTS.items()
+        if not any(x in variant or x in word for x in EXCEPT.get(c, ()))
+        for m in members
+        if _matches(m, variant) or _matches(m, word)
+    }
     return tuple(sorted(found))
