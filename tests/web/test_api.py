@@ -210,6 +210,28 @@ class TestParticipants:
         body = join(client, ws["join_code"]).get_json()["workshop"]
         assert body == {k: v for k, v in facilitator.items() if k not in ("join_url", "template_id")}
 
+    def test_the_join_answer_is_encoded_once_and_follows_every_change(self, app, client, ws, app_db):
+        """The workshop part of the answer is encoded once per workshop as it stands (facilitator/api.py,
+        ``_join_workshop_json``): the second phone gets the first's encoding, and a renamed table or a table
+        given another persona shows in the very next answer. The bytes are what jsonify makes."""
+        from facilitator.api import _join_workshop_json
+        from sessions.workshops import service as svc
+
+        first = join(client, ws["join_code"])
+        hits = _join_workshop_json.cache_info().hits
+        second = join(client, ws["join_code"])
+        assert _join_workshop_json.cache_info().hits == hits + 1
+        assert second.get_json()["workshop"] == first.get_json()["workshop"]
+        with app.app_context():
+            assert second.get_data() == app.json.response(second.get_json()).get_data()
+        gid = ws["groups"][1]["id"]
+        workshop = svc.get_workshop(app_db, ws["id"])
+        svc.update_group(app_db, workshop, gid, "Bord to", workshop.groups[0].persona_id)  # table 1's persona
+        third = join(client, ws["join_code"]).get_json()
+        assert third["workshop"]["groups"][1] == {"id": gid, "name": "Bord to", "persona": ws["groups"][0]["persona"]}
+        assert third["workshop"]["groups"][0] == first.get_json()["workshop"]["groups"][0]
+        assert third["token"] != second.get_json()["token"]
+
     def test_join_straight_into_a_group(self, client, ws):
         gid = ws["groups"][1]["id"]
         resp = client.post("/api/v1/join", json={"code": ws["join_code"], "group_id": gid})
