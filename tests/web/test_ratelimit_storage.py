@@ -1,4 +1,4 @@
-"""The in-memory rate-limit store swept once a second (facilitator/ratelimit.py SweptMemoryStorage).
+"""The in-memory rate-limit store swept every 10 s (facilitator/ratelimit.py SweptMemoryStorage).
 
 It overrides a private hook of ``limits``' MemoryStorage, so these tests fail loudly if an upgrade of the
 library renames the hook (the override would then silently do nothing) or if the limits stop holding.
@@ -17,7 +17,7 @@ def test_the_hook_it_overrides_exists_in_the_installed_limits() -> None:
     assert callable(getattr(MemoryStorage, "_MemoryStorage__expire_events", None))
 
 
-def test_hits_arm_one_sweep_a_second_and_the_limit_still_holds() -> None:
+def test_hits_arm_one_sweep_in_ten_seconds_and_the_limit_still_holds() -> None:
     store = SweptMemoryStorage()
     store.timer.join()  # the library's own first 10 ms timer, armed when the store is made
     limiter = strategies.MovingWindowRateLimiter(store)
