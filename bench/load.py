@@ -1,12 +1,14 @@
-"""Load benchmark: a simulated workshop against a real server process, next to two references.
+"""Load benchmark: a simulated workshop against a real server process, next to three references.
 
 For each size N: N phones in N/10 groups join in a burst (join, connect, ``watch``), a wall and two
 facilitators watch, then contributions are posted at a set rate by the phones in turn. The same load runs
-against three servers, each started fresh:
+against four servers, each started fresh:
 
   app   Personaverkstad itself (``python -m facilitator serve``, gevent, SQLite unless --database-url)
   fsio  a bare Flask-SocketIO gevent server delivering the same messages to the same rooms, no database
         (bench/ref_fsio.py)
+  fsiodb  the same, storing what a server that must not lose a post has to: the token's hash at a join, a token
+        look-up at a connect and a post, the post itself committed before it is emitted (bench/ref_fsio.py --store)
   ws    a raw ``websockets`` asyncio server doing the same with ``broadcast()`` (bench/ref_websockets.py)
 
 Then, against the app only (the references have no votes or moderation; their columns read n/a): a
@@ -213,7 +215,7 @@ class Scenario:
                 if r.status != 201:
                     raise RuntimeError(f"join {r.status}: {(await r.text())[:200]}")
                 phone.token = (await r.json())["token"]
-        elif self.target == "fsio":
+        elif self.target in ("fsio", "fsiodb"):
             async with http.post("/join", json={"group_id": phone.group_id}) as r:
                 phone.token = (await r.json())["token"]
         phone.client = await self.watcher(http, {"token": phone.token}, "participant", self.tally.handler("phone", phone.index),
@@ -454,6 +456,10 @@ class Scenario:
             rss2 = self.server.ps.memory_info().rss
             wall_received, mates_received = len(self.tally.wall), sum(len(v) for v in self.tally.mates.values())
             staff_received = sum(self.tally.staff.values())
+            stored = None
+            if self.target == "fsiodb":  # what the storing reference holds: a token per join, a row per post
+                async with http.get("/healthz") as r:
+                    stored = (await r.json())["stored"]
             exported: dict[str, Any] = {}
             if self.target == "app" and self.export and joined:
                 # 2b. the same posting while an organiser downloads the big report (bench/export_phase.py)
@@ -492,6 +498,7 @@ class Scenario:
             **voted,
             **exported,
             "export_contributions": self.export if exported else None,
+            "stored": stored,
             "errors": self.errors[:10],
         }
 
@@ -513,7 +520,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--group-size", type=int, default=10, help="phones per group (groups = N / this)")
     ap.add_argument("--rate", type=float, default=20.0, help="posts per second")
     ap.add_argument("--duration", type=float, default=15.0, help="seconds of posting")
-    ap.add_argument("--targets", default="app,fsio,ws")
+    ap.add_argument("--targets", default="app,fsio,fsiodb,ws")
     ap.add_argument("--voters", type=float, default=0.5, help="share of the phones that cast their dots (app only)")
     ap.add_argument("--vote-rate", type=float, default=50.0, help="dots per second")
     ap.add_argument("--dots", type=int, default=3, help="dots per participant in the voting round")

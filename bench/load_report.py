@@ -21,6 +21,8 @@ COLUMNS = [
 ]
 # Votes and moderation run against the app only: the references have neither.
 APP_ONLY = {"votes_ok_refused", "vote_p50_ms", "vote_p99_ms", "tally_ms", "hide_wall_p50_ms", "hide_wall_max_ms", "merge_wall_ms"}
+# bare Flask-SocketIO, the same storing what it must (bench/ref_fsio.py), raw websockets
+REFERENCES = ("fsio", "fsiodb", "ws")
 RATIOS = ["join_s", "wall_p50_ms", "wall_p99_ms", "mate_p50_ms", "mate_p99_ms", "cpu_ms_per_join", "cpu_posts_s", "kb_per_phone"]
 
 
@@ -35,7 +37,7 @@ def ratio_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for r in rows:
         if r["target"] != "app":
             continue
-        for ref in ("fsio", "ws"):
+        for ref in REFERENCES:
             base = next((x for x in rows if x["target"] == ref and x["n"] == r["n"]), None)
             if base is None:
                 continue
@@ -55,7 +57,7 @@ def table(rows: list[dict[str, Any]]) -> str:
             v = complete(r) if k == "complete" and "wall_received" in r else r.get(k, "")
             if k == "votes_ok_refused" and "votes_ok" in r:
                 v = f"{r['votes_ok']}/{r['votes_refused']}" if r["votes_ok"] is not None else None
-            if k in APP_ONLY and r["target"] in ("fsio", "ws"):
+            if k in APP_ONLY and r["target"] in REFERENCES:
                 v = "n/a"
             cells.append("–" if v is None else str(v))
         lines.append("| " + " | ".join(cells) + " |")

@@ -1,4 +1,4 @@
-"""Servers under test for bench/load.py: Personaverkstad and the two references, as pinned subprocesses."""
+"""Servers under test for bench/load.py: Personaverkstad and the references, as pinned subprocesses."""
 
 from __future__ import annotations
 
@@ -56,8 +56,9 @@ class Server:
     def command(self) -> list[str]:
         if self.target == "app":
             return [PY, "-m", "facilitator", "serve", "--port", str(self.port)]
-        script = {"fsio": "ref_fsio.py", "ws": "ref_websockets.py"}[self.target]
-        return [PY, str(BENCH / script), "--port", str(self.port)]
+        script = {"fsio": "ref_fsio.py", "fsiodb": "ref_fsio.py", "ws": "ref_websockets.py"}[self.target]
+        store = ["--store", self.env["DATABASE_URL"]] if self.target == "fsiodb" else []
+        return [PY, str(BENCH / script), "--port", str(self.port), *store]
 
     def start(self) -> None:
         if self.target == "app":

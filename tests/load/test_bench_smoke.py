@@ -1,7 +1,7 @@
 """The load benchmark in its smallest size, as a smoke run: it must work end to end, not be fast.
 
 bench/load.py with 50 phones in 5 groups, a wall and two facilitators, 20 posts, against Personaverkstad
-and both references. Asserted: every phone joined, every post was acknowledged and every expected delivery
+and the three references (bare Flask-SocketIO, the same storing tokens and posts, raw websockets). Asserted: every phone joined, every post was acknowledged and every expected delivery
 arrived (wall, groupmates, facilitators), and how many garbage collections each server ran (``--gc``). No
 timing is asserted; the full run is by hand (docs/performance.md).
 """
@@ -27,13 +27,13 @@ def test_load_benchmark_smoke_run(tmp_path: Path) -> None:
     out = tmp_path / "load.json"
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     proc = subprocess.run(
-        [sys.executable, "bench/load.py", "--n", "50", "--rate", "20", "--duration", "1", "--targets", "app,fsio,ws",
+        [sys.executable, "bench/load.py", "--n", "50", "--rate", "20", "--duration", "1", "--targets", "app,fsio,fsiodb,ws",
          "--gc", "--json", str(out)],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     rows = json.loads(out.read_text())["rows"]
-    assert [r["target"] for r in rows] == ["app", "fsio", "ws"]
+    assert [r["target"] for r in rows] == ["app", "fsio", "fsiodb", "ws"]
     for r in rows:
         assert (r["joined"], r["join_errors"], r["post_errors"], r["errors"]) == (50, 0, 0, []), r
         assert r["posts"] == 20
@@ -41,6 +41,9 @@ def test_load_benchmark_smoke_run(tmp_path: Path) -> None:
         assert r["mates_received"] == r["mates_expected"] == 20 * 9
         assert r["staff_received"] == r["staff_expected"] == 40
     assert "| app ÷ fsio |" in out.with_suffix(".md").read_text()
+    assert "| app ÷ fsiodb |" in out.with_suffix(".md").read_text()
+    # The storing reference holds what it acknowledged: a token per phone, a row per post.
+    assert [r["stored"] for r in rows] == [None, None, {"tokens": 50, "posts": 20}, None]
     # --gc: each server's collections while it served. `serve` froze what start-up built and collects the
     # youngest generation after 50,000 new objects (facilitator/__main__.py), so 50 phones cause next to no
     # collection; the reference, with Python's defaults, shows that the probe does count them.
