@@ -8,10 +8,12 @@ contribution takes the workshop's next sequence number, so clients can catch up 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -82,7 +84,13 @@ def join(
 def participant_by_token(db: Session, token: object) -> Participant | None:
     if not isinstance(token, str) or not (20 <= len(token) <= 100):
         return None
-    return db.scalar(select(Participant).where(Participant.token_hash == hash_token(token)))
+    return db.scalar(_by_token_statement(), {"token_hash": hash_token(token)})
+
+
+@functools.cache
+def _by_token_statement() -> Any:
+    """Built once: making a statement and its cache key anew cost 25–110 µs each time (docs/performance.md, seventh round). Every request of a phone runs it."""
+    return select(Participant).where(Participant.token_hash == bindparam("token_hash"))
 
 
 def choose_group(db: Session, participant: Participant, group_id: object) -> Participant:
@@ -275,15 +283,22 @@ def _check_origin(db: Session, workshop_id: int, contribution_id: int) -> None:
 def _poster(db: Session, participant_id: int, group_id: int) -> tuple[Participant, Workshop, Group | None]:
     """In one SELECT: the participant, their workshop, and the group posted to (None when it is not one of
     the workshop's)."""
-    row = db.execute(
-        select(Participant, Workshop, Group)
-        .join(Workshop, Workshop.id == Participant.workshop_id)
-        .outerjoin(Group, (Group.id == (group_id if is_id(group_id) else 0)) & (Group.workshop_id == Workshop.id))
-        .where(Participant.id == participant_id)
-    ).one_or_none()
+    params = {"participant_id": participant_id, "group_id": group_id if is_id(group_id) else 0}
+    row = db.execute(_poster_statement(), params).one_or_none()
     if row is None:
         raise NotFound("no such participant")
     return row[0], row[1], row[2]
+
+
+@functools.cache
+def _poster_statement() -> Any:
+    """Built once: making a statement and its cache key anew cost 25–110 µs each time (docs/performance.md, seventh round)."""
+    return (
+        select(Participant, Workshop, Group)
+        .join(Workshop, Workshop.id == Participant.workshop_id)
+        .outerjoin(Group, (Group.id == bindparam("group_id")) & (Group.workshop_id == Workshop.id))
+        .where(Participant.id == bindparam("participant_id"))
+    )
 
 
 def _by_client_id(db: Session, participant_id: int, client_id: str) -> Contribution | None:
@@ -338,11 +353,24 @@ def changes_since(db: Session, workshop_id: int, since: object, group_id: int | 
     """Everything that changed after sequence number ``since`` (tombstones included), in order."""
     if not isinstance(since, int) or isinstance(since, bool) or not 0 <= since <= MAX_ID:
         raise ValidationFailed("since", "bad_since")
-    q = select(Contribution).where(Contribution.workshop_id == workshop_id, Contribution.seq > since)
-    if group_id is not None:
-        q = q.where(Contribution.group_id == group_id)
-    return db.scalars(q.options(selectinload(Contribution.merged)).order_by(Contribution.seq).limit(limit)).all()
+    params = {"workshop_id": workshop_id, "since": since} | ({} if group_id is None else {"group_id": group_id})
+    return db.scalars(_changes_statement(group_id is not None, limit), params).all()
+
+
+@functools.cache
+def _changes_statement(of_group: bool, limit: int) -> Any:
+    """Built once: making a statement and its cache key anew cost 25–110 µs each time (docs/performance.md, seventh round). Every watch runs it (a phone's, of its group)."""
+    q = select(Contribution).where(Contribution.workshop_id == bindparam("workshop_id"), Contribution.seq > bindparam("since"))
+    if of_group:
+        q = q.where(Contribution.group_id == bindparam("group_id"))
+    return q.options(selectinload(Contribution.merged)).order_by(Contribution.seq).limit(limit)
 
 
 def last_seq(db: Session, workshop_id: int) -> int:
-    return db.scalar(select(Workshop.last_seq).where(Workshop.id == workshop_id)) or 0
+    return db.scalar(_last_seq_statement(), {"workshop_id": workshop_id}) or 0
+
+
+@functools.cache
+def _last_seq_statement() -> Any:
+    """Built once: making a statement and its cache key anew cost 25–110 µs each time (docs/performance.md, seventh round). Every watch runs it."""
+    return select(Workshop.last_seq).where(Workshop.id == bindparam("workshop_id"))

@@ -27,12 +27,13 @@ Every write function validates, raises a named ``DomainError`` and commits throu
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from sessions.contributions.models import ContributionKind
@@ -64,7 +65,13 @@ EXTENSION = dt.timedelta(minutes=2)  # what +2 min adds
 
 
 def plan(db: Session, workshop_id: int) -> Sequence[Round]:
-    return db.scalars(select(Round).where(Round.workshop_id == workshop_id).order_by(Round.position, Round.id)).all()
+    return db.scalars(_plan_statement(), {"workshop_id": workshop_id}).all()
+
+
+@functools.cache
+def _plan_statement() -> Any:
+    """Built once: making a statement and its cache key anew cost 25–110 µs each time (docs/performance.md, seventh round). Every dot and every watch reads the plan."""
+    return select(Round).where(Round.workshop_id == bindparam("workshop_id")).order_by(Round.position, Round.id)
 
 
 def live_round(rounds: Sequence[Round], now: dt.datetime) -> Round | None:
@@ -281,11 +288,17 @@ def parse_client_time(value: object, now: dt.datetime) -> dt.datetime | None:
     return min(when, now)
 
 
+@functools.cache
+def _begun_statement() -> Any:
+    """The workshop's rounds that have begun. %s Every post reads them."""
+    return select(Round).where(Round.workshop_id == bindparam("workshop_id"), Round.status != RoundStatus.planned)
+
+
 def posting_slot(
     db: Session, ws: Workshop, group: Group, kind: ContributionKind, typed_at: dt.datetime | None, now: dt.datetime
 ) -> PostingSlot:
     """Decide whether a post is accepted now (see the module docstring); raise ``RoundClosed``/``KindNotOpen``."""
-    rounds = db.scalars(select(Round).where(Round.workshop_id == ws.id, Round.status != RoundStatus.planned)).all()
+    rounds = db.scalars(_begun_statement(), {"workshop_id": ws.id}).all()
     if not rounds:
         if kind == ContributionKind.local:
             # Before the plan starts the workshop takes needs and proposals; local cases need their round.
@@ -357,6 +370,12 @@ def round_payload(r: Round | None, now: dt.datetime) -> dict[str, Any] | None:
     }
 
 
+@functools.cache
+def _personas_statement() -> Any:
+    """Each group's persona. Built once: making a statement and its cache key anew cost 25–110 µs each time (docs/performance.md, seventh round). Every watch and every round event reads it."""
+    return select(Group.id, Group.persona_id).where(Group.workshop_id == bindparam("workshop_id"))
+
+
 def snapshot(db: Session, ws: Workshop, now: dt.datetime | None = None, rounds: Sequence[Round] | None = None) -> dict[str, Any]:
     """The ``round`` event: the live round (or the one that closed last), the next planned one,
     which persona each group has, and the server's clock (clients correct their skew with it).
@@ -365,7 +384,7 @@ def snapshot(db: Session, ws: Workshop, now: dt.datetime | None = None, rounds: 
     rounds = plan(db, ws.id) if rounds is None else rounds
     current = live_round(rounds, now) or last_closed(rounds, now)
     upcoming = next_planned(rounds)
-    groups = db.execute(select(Group.id, Group.persona_id).where(Group.workshop_id == ws.id)).all()
+    groups = db.execute(_personas_statement(), {"workshop_id": ws.id}).all()
     return {
         "workshop_id": ws.id,
         "round": round_payload(current, now),

@@ -97,7 +97,7 @@ def _voting_round(db: Session, workshop_id: int, now: dt.datetime) -> Round:
 
 def _lock_participant(db: Session, participant_id: int) -> Participant:
     """Row lock on PostgreSQL so two quick taps cannot both pass the budget check (SQLite writers queue)."""
-    p = db.scalar(select(Participant).where(Participant.id == participant_id).with_for_update())
+    p = db.scalar(_lock_statement(), {"participant_id": participant_id})
     if p is None:
         raise NotFound("no such participant")
     return p
@@ -111,12 +111,24 @@ _Dot = tuple[Vote, int, bool]
 def _dots(db: Session, round_id: int, participant_id: int) -> list[_Dot]:
     """The participant's dots in the round, in one query: enough to refuse a second dot on a contribution,
     check the budget, and answer with the ballot afterwards without reading anything again."""
-    rows = db.execute(
+    rows = db.execute(_dots_statement(), {"round_id": round_id, "participant_id": participant_id}).all()
+    return [(v, into or v.contribution_id, not hidden) for v, into, hidden in rows]
+
+
+@functools.cache
+def _lock_statement() -> Any:
+    """Built once: making a statement and its cache key anew cost 25–110 µs each time (docs/performance.md, seventh round)."""
+    return select(Participant).where(Participant.id == bindparam("participant_id")).with_for_update()
+
+
+@functools.cache
+def _dots_statement() -> Any:
+    """Built once: making a statement and its cache key anew cost 25–110 µs each time (docs/performance.md, seventh round)."""
+    return (
         select(Vote, Contribution.merged_into_id, Contribution.hidden)
         .join(Contribution, Contribution.id == Vote.contribution_id)
-        .where(Vote.round_id == round_id, Vote.participant_id == participant_id)
-    ).all()
-    return [(v, into or v.contribution_id, not hidden) for v, into, hidden in rows]
+        .where(Vote.round_id == bindparam("round_id"), Vote.participant_id == bindparam("participant_id"))
+    )
 
 
 def _used(dots: Sequence[_Dot]) -> int:

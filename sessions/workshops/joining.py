@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from sessions.core.errors import NotFound
@@ -52,33 +54,38 @@ def join_view(db: Session, workshop_id: int) -> JoinView:
     """The workshop, its personas and its tables as plain rows in three SELECTs, each persona read once however
     many tables have it: in a 1,000-phone join burst, loading every group and persona as ORM objects for each
     joining phone (``load_for_dashboard``) was a quarter of the server's CPU (py-spy, bench/load.py)."""
-    w = db.execute(
-        select(
-            Workshop.id, Workshop.title, Workshop.date, Workshop.place, Workshop.status, Workshop.join_code, Workshop.template_id
-        ).where(Workshop.id == workshop_id)
-    ).one_or_none()
+    the_workshop, its_personas, its_tables = _statements()
+    params = {"workshop_id": workshop_id}
+    w = db.execute(the_workshop, params).one_or_none()
     if w is None:
         raise NotFound("no such workshop")
     personas = {
         pid: PersonaCard(key, name, age, role, card, tuple(questions or ()))
-        for pid, key, name, age, role, card, questions in db.execute(
-            select(
-                WorkshopPersona.id,
-                WorkshopPersona.key,
-                WorkshopPersona.name,
-                WorkshopPersona.age,
-                WorkshopPersona.role,
-                WorkshopPersona.card,
-                WorkshopPersona.questions,
-            ).where(WorkshopPersona.workshop_id == workshop_id)
-        )
+        for pid, key, name, age, role, card, questions in db.execute(its_personas, params)
     }
     tables = tuple(
         TableView(gid, gname, personas.get(pid) if pid is not None else None)
-        for gid, gname, pid in db.execute(
-            select(Group.id, Group.name, Group.persona_id)
-            .where(Group.workshop_id == workshop_id)
-            .order_by(Group.position, Group.id)
-        )
+        for gid, gname, pid in db.execute(its_tables, params)
     )
     return JoinView(w.id, w.title, w.date, w.place, w.status, w.join_code, w.template_id, tables)
+
+
+@functools.cache
+def _statements() -> tuple[Any, Any, Any]:
+    """The three SELECTs of :func:`join_view`. Built once: making a statement and its cache key anew cost 25–110 µs each time (docs/performance.md, seventh round)."""
+    ws_id = bindparam("workshop_id")
+    return (
+        select(
+            Workshop.id, Workshop.title, Workshop.date, Workshop.place, Workshop.status, Workshop.join_code, Workshop.template_id
+        ).where(Workshop.id == ws_id),
+        select(
+            WorkshopPersona.id,
+            WorkshopPersona.key,
+            WorkshopPersona.name,
+            WorkshopPersona.age,
+            WorkshopPersona.role,
+            WorkshopPersona.card,
+            WorkshopPersona.questions,
+        ).where(WorkshopPersona.workshop_id == ws_id),
+        select(Group.id, Group.name, Group.persona_id).where(Group.workshop_id == ws_id).order_by(Group.position, Group.id),
+    )

@@ -8,13 +8,15 @@ through :func:`sessions.core.store.write_transaction`. Joining and contributions
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import secrets
 import unicodedata
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from sessions.accounts.models import User
@@ -50,13 +52,19 @@ from sessions.workshops.models import (
 
 def next_seq(db: Session, workshop_id: int) -> int:
     """Take the workshop's next sequence number (row-locked on PostgreSQL, under the write lock on SQLite)."""
-    return db.execute(
+    return db.execute(_next_seq_statement(), {"workshop_id": workshop_id}).scalar_one()
+
+
+@functools.cache
+def _next_seq_statement() -> Any:
+    """Built once: making a statement and its cache key anew cost 25–110 µs each time (docs/performance.md, seventh round). Every post runs it."""
+    return (
         update(Workshop)
-        .where(Workshop.id == workshop_id)
+        .where(Workshop.id == bindparam("workshop_id"))
         .values(last_seq=Workshop.last_seq + 1)
         .returning(Workshop.last_seq)
         .execution_options(synchronize_session=False)
-    ).scalar_one()
+    )
 
 
 def _unique_join_code(db: Session) -> str:
@@ -319,10 +327,16 @@ def close_workshop(db: Session, ws: Workshop) -> Workshop:
 
 def workshop_by_code(db: Session, code: object) -> Workshop:
     digits = normalize_join_code(code)
-    ws = db.scalar(select(Workshop).where(Workshop.join_code == digits))
+    ws = db.scalar(_by_code_statement(), {"join_code": digits})
     if ws is None:
         raise UnknownJoinCode("unknown code")
     return ws
+
+
+@functools.cache
+def _by_code_statement() -> Any:
+    """Built once: making a statement and its cache key anew cost 25–110 µs each time (docs/performance.md, seventh round). Every join runs it."""
+    return select(Workshop).where(Workshop.join_code == bindparam("join_code"))
 
 
 def load_for_dashboard(db: Session, workshop_id: int) -> Workshop:

@@ -8,6 +8,7 @@ SELECT, the rounds, the sequence number (UPDATE ... RETURNING), the INSERT. A do
 then participant (locked), rounds, contribution, the participant's own dots, the INSERT; the tally is
 recounted only when a push is due (facilitator/realtime/tally_push.py), never per dot beyond that. A phone
 joining (the burst of bench/load.py): the API join, the connect and the first ``watch``, each with a ceiling.
+And a post and a dot execute the same statement objects every time (built once, not per request).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 import pytest
 from helpers import client_id, phone_client, post_from, post_json, watch
 from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from facilitator.realtime import publish as publish_module
 from sessions.contributions.models import Contribution
@@ -174,3 +176,58 @@ def test_a_dot_is_emitted_after_its_commit(workshop, voting_room, sio, logged_in
     phone = voting_room["phones"][2]
     assert post_json(phone, f"/w/{workshop.id}/votes", {"contribution_id": voting_room["cards"][1], "dot": True}).status_code == 200
     assert emits_checked == ["votes"]
+
+
+@contextmanager
+def statements_made(app: Any) -> Iterator[list[Any]]:
+    """The statement objects the ORM executes in this thread (``do_orm_execute``; a flush's INSERT is not one)."""
+    seen: list[Any] = []
+    me = threading.get_ident()
+
+    def on_execute(state: Any) -> None:
+        if threading.get_ident() == me:
+            seen.append(state.statement)
+
+    event.listen(Session, "do_orm_execute", on_execute)
+    try:
+        yield seen
+    finally:
+        event.remove(Session, "do_orm_execute", on_execute)
+
+
+def twice(app: Any, action: Any) -> tuple[list[Any], list[Any]]:
+    runs = []
+    for i in range(2):
+        with statements_made(app) as seen:
+            action(i)
+        runs.append(seen)
+    return runs[0], runs[1]
+
+
+def test_a_post_executes_the_same_statement_objects_every_time(app, make_client, workshop):
+    """Making a statement and its cache key costs 25–110 µs each time, a fifth of a post's CPU in process
+    (docs/performance.md, seventh round): the hot path's statements are built once."""
+    g = workshop.groups[0]
+    phone = phone_client(make_client, workshop, g)
+    assert post(phone, workshop, g, "Første").status_code == 201  # the participant takes the table
+
+    def one_post(i: int) -> None:
+        assert post(phone, workshop, g, f"Hospitering {i}").status_code == 201
+
+    first, second = twice(app, one_post)
+    assert len(first) == len(second) == 4, [str(s) for s in second]  # token, poster, rounds, sequence number
+    assert all(a is b for a, b in zip(first, second, strict=True)), [str(s) for s in second]
+
+
+def test_a_dot_executes_the_same_statement_objects_every_time(app, workshop, voting_room):
+    phone, cards = voting_room["phones"][0], voting_room["cards"]
+
+    def one_dot(i: int) -> None:
+        assert post_json(phone, f"/w/{workshop.id}/votes", {"contribution_id": cards[i], "dot": True}).status_code == 200
+
+    first, second = twice(app, one_dot)
+    assert len(first) == len(second) >= 4, [str(s) for s in second]
+    # A look-up by primary key (Session.get: the voted contribution; the wall's state for a tally push) makes
+    # its statement from the mapper's cached clause; every other one is the same object each time.
+    made_again = [str(b) for a, b in zip(first, second, strict=True) if a is not b and ":pk_1" not in str(b)]
+    assert made_again == [], made_again
