@@ -24,7 +24,7 @@ sustained posts/s, server CPU and memory per phone; votes accepted / refused, vo
 to every accepted dot, and hide-to-wall / merge-to-wall latency (control request to the wall's ``contribution``
 event). Our figures are also printed as ratios to the references.
 
-    .venv/bin/python bench/load.py                       # N = 50, 300, 1000; 20 posts/s for 15 s
+    .venv/bin/python bench/load.py                       # N = 50, 300, 1000; 20 posts/s for 40 s
     .venv/bin/python bench/load.py --n 50 --duration 2 --targets app --json /tmp/smoke.json   # smoke
 
 The server is pinned to CPU 0 and this client process to CPU 1 (``--no-pin`` to let them share), so the
@@ -519,7 +519,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n", default="50,300,1000", help="phones; comma-separated for several sizes")
     ap.add_argument("--group-size", type=int, default=10, help="phones per group (groups = N / this)")
     ap.add_argument("--rate", type=float, default=20.0, help="posts per second")
-    ap.add_argument("--duration", type=float, default=15.0, help="seconds of posting")
+    # Every server pings each client every 20 s (Engine.IO), 20 s after its connect. A posting phase of a
+    # whole number of ping intervals holds the same pings per phone for every target; 15 s held none for a
+    # reference whose phones all joined in a second and hundreds for the app, whose burst took seven.
+    ap.add_argument("--duration", type=float, default=40.0, help="seconds of posting (40: two ping intervals)")
     ap.add_argument("--targets", default="app,fsio,fsiodb,ws")
     ap.add_argument("--voters", type=float, default=0.5, help="share of the phones that cast their dots (app only)")
     ap.add_argument("--vote-rate", type=float, default=50.0, help="dots per second")
