@@ -13,10 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, make_transient_to_detached, selectinload
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import Session, selectinload
 
 from sessions.contributions.models import (
     MAX_MUNICIPALITY,
@@ -39,7 +38,7 @@ from sessions.core.errors import (
     WorkshopNotOpen,
     WrongWorkshop,
 )
-from sessions.core.store import write_transaction
+from sessions.core.store import insert_row, write_transaction
 from sessions.core.validation import (
     CLIENT_ID_RE,
     MAX_DISPLAY_NAME,
@@ -75,10 +74,15 @@ def join(
         # The workshop is not read again: the group's check and the insert need only its id (a workshop
         # deleted meanwhile fails the insert's foreign key).
         group = group_of(db, ws_id, group_id) if group_id is not None else None
-        p = Participant(
-            workshop_id=ws_id, display_name=name, role=the_role, token_hash=token_hash, group_id=group.id if group else None
-        )
-        db.add(p)
+        row = {
+            "workshop_id": ws_id,
+            "display_name": name,
+            "role": the_role,
+            "token_hash": token_hash,
+            "group_id": group.id if group else None,
+            "created_at": utcnow(),
+        }
+        p = insert_row(db, Participant, row)
     return p, token
 
 
@@ -262,25 +266,11 @@ def _insert(
         "municipality": local.municipality if local else None,
         "grew_from_id": local.grew_from_id if local else None,
     }
-    # The INSERT in Core, not through the unit of work: a flush was the largest single part of a post's CPU
-    # in the view (py-spy, docs/performance.md, seventh round). The object is then made persistent as it was
-    # stored, every column given, so reading it (its event) loads nothing.
-    c = Contribution(id=db.execute(_insert_statement(), row).scalar_one(), **row)
     # A new card has no duplicates and no tags: said here, its event needs no query for them.
-    set_committed_value(c, "merged", [])
-    set_committed_value(c, "tag_links", [])
-    make_transient_to_detached(c)
-    db.add(c)
+    c = insert_row(db, Contribution, row, merged=[], tag_links=[])
     if p.group_id is None:
         p.group_id = g.id
     return c, slot.every_phone
-
-
-@functools.cache
-def _insert_statement() -> Any:
-    """A new contribution's row. Built once (see :func:`_poster_statement`)."""
-    table = Contribution.__table__
-    return insert(table).returning(table.c.id)
 
 
 def _check_origin(db: Session, workshop_id: int, contribution_id: int) -> None:

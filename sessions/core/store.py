@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import logging
 import sys
 import threading
@@ -27,11 +28,17 @@ import time
 import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import create_engine, event, exc, text
+from sqlalchemy import Table, create_engine, event, exc, insert, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, configure_mappers, sessionmaker
+from sqlalchemy.orm import (
+    Session,
+    configure_mappers,
+    make_transient_to_detached,
+    sessionmaker,
+)
+from sqlalchemy.orm.attributes import set_committed_value
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 T = TypeVar("T")
@@ -226,6 +233,36 @@ def write_transaction(db: Session) -> Iterator[Session]:
     finally:
         if lock is not None:
             lock.release()
+
+
+def insert_row(db: Session, model: type[T], row: dict[str, Any], **loaded: Any) -> T:
+    """Inside a write transaction: INSERT one row in Core (a statement built once per table, RETURNING the
+    id) and hand back the ORM object as stored, persistent in ``db`` with every column loaded, so reading it
+    costs no SELECT. ``row`` gives every column but the id (one left out would be expired and cost a SELECT
+    when read: refused); ``loaded`` sets relationships known already (a new contribution has no tags).
+
+    The hot path's writes (a post, a join, a dot) use it: the unit of work's flush of one new object was the
+    largest single part of a post's CPU in the view (py-spy, docs/performance.md, seventh round).
+    """
+    table = model.__table__  # type: ignore[attr-defined]
+    if missing := _columns(table) - row.keys():
+        raise ValueError(f"insert_row({model.__name__}): no value for {sorted(missing)}")
+    obj = model(id=db.execute(_insert_statement(table), row).scalar_one(), **row)
+    for name, value in loaded.items():
+        set_committed_value(obj, name, value)
+    make_transient_to_detached(obj)
+    db.add(obj)
+    return obj
+
+
+@functools.cache
+def _insert_statement(table: Table) -> Any:
+    return insert(table).returning(table.c.id)
+
+
+@functools.cache
+def _columns(table: Table) -> frozenset[str]:
+    return frozenset(c.key for c in table.columns if c.key != "id")
 
 
 def _aborted(db: Session) -> bool:

@@ -38,7 +38,7 @@ from sessions.core.errors import (
     ValidationFailed,
     VotingClosed,
 )
-from sessions.core.store import write_transaction
+from sessions.core.store import insert_row, write_transaction
 from sessions.core.validation import is_id
 from sessions.rounds.models import (
     LiveState,
@@ -181,8 +181,8 @@ def cast(db: Session, participant: Participant, contribution_id: object, now: dt
                 raise AlreadyVoted()
             if _used(dots) >= r.dots:
                 raise NoDotsLeft(dots=r.dots)
-            vote = Vote(workshop_id=p.workshop_id, round_id=r.id, participant_id=p.id, contribution_id=c.id, created_at=now)
-            db.add(vote)
+            row = {"workshop_id": p.workshop_id, "round_id": r.id, "participant_id": p.id, "contribution_id": c.id, "created_at": now}
+            vote = insert_row(db, Vote, row)
     except IntegrityError:
         # The same dot twice at the same moment: the unique constraint kept one.
         raise AlreadyVoted() from None
