@@ -94,7 +94,7 @@ def participant_by_token(db: Session, token: object) -> Participant | None:
 
 @functools.cache
 def _by_token_statement() -> Any:
-    """Built once: making a statement and its cache key anew cost 25–110 µs each time (docs/performance.md, seventh round). Every request of a phone runs it."""
+    """Built once, not per request (docs/performance.md, seventh round). Every request of a phone runs it."""
     return select(Participant).where(Participant.token_hash == bindparam("token_hash"))
 
 
@@ -300,7 +300,7 @@ def _poster(db: Session, participant_id: int, group_id: int) -> tuple[Participan
 
 @functools.cache
 def _poster_statement() -> Any:
-    """Built once: making a statement and its cache key anew cost 25–110 µs each time (docs/performance.md, seventh round)."""
+    """Built once, not per request (docs/performance.md, seventh round)."""
     return (
         select(Participant, Workshop, Group)
         .join(Workshop, Workshop.id == Participant.workshop_id)
@@ -367,7 +367,8 @@ def changes_since(db: Session, workshop_id: int, since: object, group_id: int | 
 
 @functools.cache
 def _changes_statement(of_group: bool, limit: int) -> Any:
-    """Built once: making a statement and its cache key anew cost 25–110 µs each time (docs/performance.md, seventh round). Every watch runs it (a phone's, of its group)."""
+    """Built once, not per request (docs/performance.md, seventh round). Every watch runs it (a phone's: of
+    its group)."""
     q = select(Contribution).where(Contribution.workshop_id == bindparam("workshop_id"), Contribution.seq > bindparam("since"))
     if of_group:
         q = q.where(Contribution.group_id == bindparam("group_id"))
@@ -380,5 +381,5 @@ def last_seq(db: Session, workshop_id: int) -> int:
 
 @functools.cache
 def _last_seq_statement() -> Any:
-    """Built once: making a statement and its cache key anew cost 25–110 µs each time (docs/performance.md, seventh round). Every watch runs it."""
+    """Built once, not per request (docs/performance.md, seventh round). Every watch runs it."""
     return select(Workshop.last_seq).where(Workshop.id == bindparam("workshop_id"))

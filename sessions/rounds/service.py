@@ -70,7 +70,7 @@ def plan(db: Session, workshop_id: int) -> Sequence[Round]:
 
 @functools.cache
 def _plan_statement() -> Any:
-    """Built once: making a statement and its cache key anew cost 25–110 µs each time (docs/performance.md, seventh round). Every dot and every watch reads the plan."""
+    """Built once, not per request (docs/performance.md, seventh round). Every dot and every watch reads the plan."""
     return select(Round).where(Round.workshop_id == bindparam("workshop_id")).order_by(Round.position, Round.id)
 
 
@@ -372,7 +372,8 @@ def round_payload(r: Round | None, now: dt.datetime) -> dict[str, Any] | None:
 
 @functools.cache
 def _personas_statement() -> Any:
-    """Each group's persona. Built once: making a statement and its cache key anew cost 25–110 µs each time (docs/performance.md, seventh round). Every watch and every round event reads it."""
+    """Each group's persona. Built once, not per request (docs/performance.md, seventh round). Every watch and
+    every round event reads it."""
     return select(Group.id, Group.persona_id).where(Group.workshop_id == bindparam("workshop_id"))
 
 

@@ -117,13 +117,13 @@ def _dots(db: Session, round_id: int, participant_id: int) -> list[_Dot]:
 
 @functools.cache
 def _lock_statement() -> Any:
-    """Built once: making a statement and its cache key anew cost 25–110 µs each time (docs/performance.md, seventh round)."""
+    """Built once, not per request (docs/performance.md, seventh round)."""
     return select(Participant).where(Participant.id == bindparam("participant_id")).with_for_update()
 
 
 @functools.cache
 def _dots_statement() -> Any:
-    """Built once: making a statement and its cache key anew cost 25–110 µs each time (docs/performance.md, seventh round)."""
+    """Built once, not per request (docs/performance.md, seventh round)."""
     return (
         select(Vote, Contribution.merged_into_id, Contribution.hidden)
         .join(Contribution, Contribution.id == Vote.contribution_id)

@@ -72,7 +72,7 @@ def join_view(db: Session, workshop_id: int) -> JoinView:
 
 @functools.cache
 def _statements() -> tuple[Any, Any, Any]:
-    """The three SELECTs of :func:`join_view`. Built once: making a statement and its cache key anew cost 25–110 µs each time (docs/performance.md, seventh round)."""
+    """The three SELECTs of :func:`join_view`. Built once, not per request (docs/performance.md, seventh round)."""
     ws_id = bindparam("workshop_id")
     return (
         select(

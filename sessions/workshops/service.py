@@ -57,7 +57,7 @@ def next_seq(db: Session, workshop_id: int) -> int:
 
 @functools.cache
 def _next_seq_statement() -> Any:
-    """Built once: making a statement and its cache key anew cost 25–110 µs each time (docs/performance.md, seventh round). Every post runs it."""
+    """Built once, not per request (docs/performance.md, seventh round). Every post runs it."""
     return (
         update(Workshop)
         .where(Workshop.id == bindparam("workshop_id"))
@@ -335,7 +335,7 @@ def workshop_by_code(db: Session, code: object) -> Workshop:
 
 @functools.cache
 def _by_code_statement() -> Any:
-    """Built once: making a statement and its cache key anew cost 25–110 µs each time (docs/performance.md, seventh round). Every join runs it."""
+    """Built once, not per request (docs/performance.md, seventh round). Every join runs it."""
     return select(Workshop).where(Workshop.join_code == bindparam("join_code"))
 
 
