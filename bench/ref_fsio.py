@@ -38,6 +38,7 @@ class Store:
     """The durable part of ``fsiodb``: one table of token hashes, one of posts."""
 
     def __init__(self, url: str) -> None:
+        # Imported here, not at the top: main() monkey-patches first, as it does before importing Flask.
         import gevent
         from gevent.lock import BoundedSemaphore
         from gevent.queue import Queue
@@ -66,7 +67,8 @@ class Store:
         with self.connection() as conn:
             for sql in SCHEMA:
                 conn.execute(sql)
-            self.commit(conn)
+            if not self.sqlite:  # SQLite's connection autocommits outside write()'s BEGIN IMMEDIATE
+                conn.commit()
 
     @contextlib.contextmanager
     def connection(self) -> Iterator[Any]:
@@ -76,16 +78,16 @@ class Store:
         finally:
             self.pool.put(conn)
 
-    def commit(self, conn: Any) -> None:
-        if not self.sqlite:  # SQLite's connection is in autocommit mode outside write()'s BEGIN IMMEDIATE
-            conn.commit()
-
-    def group_of(self, token: str) -> int | None:
+    def read_one(self, sql: str, args: tuple[Any, ...] = ()) -> Any:
         with self.connection() as conn:
-            row = conn.execute(f"SELECT group_id FROM ref_tokens WHERE token_hash = {self.marker}", (_hash(token),)).fetchone()
+            row = conn.execute(sql, args).fetchone()
             if not self.sqlite:
                 conn.rollback()  # READ COMMITTED: end the read transaction
-            return row[0] if row else None
+            return row
+
+    def group_of(self, token: str) -> int | None:
+        row = self.read_one(f"SELECT group_id FROM ref_tokens WHERE token_hash = {self.marker}", (_hash(token),))
+        return row[0] if row else None
 
     def write(self, sql: str, args: tuple[Any, ...]) -> None:
         with self.connection() as conn:
@@ -99,11 +101,8 @@ class Store:
                 conn.commit()
 
     def counts(self) -> dict[str, int]:
-        with self.connection() as conn:
-            tokens, posts = conn.execute("SELECT (SELECT count(*) FROM ref_tokens), (SELECT count(*) FROM ref_posts)").fetchone()
-            if not self.sqlite:
-                conn.rollback()
-            return {"tokens": tokens, "posts": posts}
+        tokens, posts = self.read_one("SELECT (SELECT count(*) FROM ref_tokens), (SELECT count(*) FROM ref_posts)")
+        return {"tokens": tokens, "posts": posts}
 
     def join(self, group_id: int) -> str:
         token = secrets.token_urlsafe(24)

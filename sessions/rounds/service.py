@@ -290,7 +290,8 @@ def parse_client_time(value: object, now: dt.datetime) -> dt.datetime | None:
 
 @functools.cache
 def _begun_statement() -> Any:
-    """The workshop's rounds that have begun. %s Every post reads them."""
+    """The workshop's rounds that have begun. Built once, not per request (docs/performance.md, seventh round).
+    Every post reads them."""
     return select(Round).where(Round.workshop_id == bindparam("workshop_id"), Round.status != RoundStatus.planned)
 
 

@@ -1,8 +1,8 @@
 """The load benchmark in its smallest size, as a smoke run: it must work end to end, not be fast.
 
 bench/load.py with 50 phones in 5 groups, a wall and two facilitators, 20 posts, against Personaverkstad
-and the three references (bare Flask-SocketIO, the same storing tokens and posts, raw websockets). Asserted: every phone joined, every post was acknowledged and every expected delivery
-arrived (wall, groupmates, facilitators), and how many garbage collections each server ran (``--gc``). No
+and the three references (bare Flask-SocketIO, the same storing tokens and posts, raw websockets).
+Asserted: every phone joined, every post was acknowledged and every expected delivery arrived (wall, groupmates, facilitators), and how many garbage collections each server ran (``--gc``). No
 timing is asserted; the full run is by hand (docs/performance.md).
 """
 

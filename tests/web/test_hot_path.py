@@ -179,7 +179,7 @@ def test_a_dot_is_emitted_after_its_commit(workshop, voting_room, sio, logged_in
 
 
 @contextmanager
-def statements_made(app: Any) -> Iterator[list[Any]]:
+def statements_made() -> Iterator[list[Any]]:
     """The statement objects the ORM executes in this thread (``do_orm_execute``; a flush's INSERT is not one)."""
     seen: list[Any] = []
     me = threading.get_ident()
@@ -195,16 +195,16 @@ def statements_made(app: Any) -> Iterator[list[Any]]:
         event.remove(Session, "do_orm_execute", on_execute)
 
 
-def twice(app: Any, action: Any) -> tuple[list[Any], list[Any]]:
+def twice(action: Any) -> tuple[list[Any], list[Any]]:
     runs = []
     for i in range(2):
-        with statements_made(app) as seen:
+        with statements_made() as seen:
             action(i)
         runs.append(seen)
     return runs[0], runs[1]
 
 
-def test_a_post_executes_the_same_statement_objects_every_time(app, make_client, workshop):
+def test_a_post_executes_the_same_statement_objects_every_time(make_client, workshop):
     """Making a statement and its cache key costs 25–110 µs each time, a fifth of a post's CPU in process
     (docs/performance.md, seventh round): the hot path's statements are built once."""
     g = workshop.groups[0]
@@ -214,20 +214,20 @@ def test_a_post_executes_the_same_statement_objects_every_time(app, make_client,
     def one_post(i: int) -> None:
         assert post(phone, workshop, g, f"Hospitering {i}").status_code == 201
 
-    first, second = twice(app, one_post)
+    first, second = twice(one_post)
     # token, poster, rounds, sequence number, and the INSERT (Core: not a flush of the unit of work)
     assert len(first) == len(second) == 5, [str(s) for s in second]
     assert str(second[-1]).startswith("INSERT INTO contributions"), str(second[-1])
     assert all(a is b for a, b in zip(first, second, strict=True)), [str(s) for s in second]
 
 
-def test_a_dot_executes_the_same_statement_objects_every_time(app, workshop, voting_room):
+def test_a_dot_executes_the_same_statement_objects_every_time(workshop, voting_room):
     phone, cards = voting_room["phones"][0], voting_room["cards"]
 
     def one_dot(i: int) -> None:
         assert post_json(phone, f"/w/{workshop.id}/votes", {"contribution_id": cards[i], "dot": True}).status_code == 200
 
-    first, second = twice(app, one_dot)
+    first, second = twice(one_dot)
     assert len(first) == len(second) >= 4, [str(s) for s in second]
     # A look-up by primary key (Session.get: the voted contribution; the wall's state for a tally push) makes
     # its statement from the mapper's cached clause; every other one is the same object each time.
